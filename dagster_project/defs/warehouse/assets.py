@@ -1,0 +1,41 @@
+"""The dbt project as assets, and the published copy of its marts that the cockpit reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project.resources import WarehouseResource, dbt_project
+from medops.publish import PUBLISHED_PREFIXES, publish_marts
+
+
+class LayerGroupTranslator(DagsterDbtTranslator):
+    """dbt folders decide Dagster groups: staging, intermediate, marts, reference (seeds)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=LayerGroupTranslator())
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build: seeds, staging, intermediate and marts with all their tests."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+MART_KEYS = [
+    key for key in warehouse_dbt_assets.keys if key.path[-1].startswith(PUBLISHED_PREFIXES)
+]
+
+
+@dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"})
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """The marts copied to the file the cockpit reads, swapped in atomically."""
+    counts = publish_marts(warehouse.paths.warehouse, warehouse.paths.published)
+    context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
+    return dg.MaterializeResult(metadata={"tables": counts, "path": str(warehouse.paths.published)})

@@ -1,0 +1,25 @@
+with accounts as (
+    {{ latest_export_rows(source('crm', 'crm_accounts'), ['account_id']) }}
+),
+
+final as (
+    select
+        account_id,
+        account_name,
+        account_type,
+        hospital_grade,
+        parent_account_id,
+        province,
+        city,
+        district,
+        address,
+        phone,
+        credit_code,
+        owner_id,
+        created_on,
+        _file_name as source_file_name,
+        _row_number as source_row_number,
+    from accounts
+)
+
+select * from final

@@ -1,0 +1,16 @@
+with opportunity_stage_history as (
+    {{ latest_export_rows(source('crm', 'crm_opportunity_stage_history'), ['opportunity_id', 'entered_at']) }}
+),
+
+final as (
+    select
+        opportunity_id,
+        stage,
+        entered_at,
+        changed_by,
+        _file_name as source_file_name,
+        _row_number as source_row_number,
+    from opportunity_stage_history
+)
+
+select * from final

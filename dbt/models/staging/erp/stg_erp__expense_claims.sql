@@ -1,0 +1,18 @@
+with expense_claims as (
+    {{ latest_export_rows(source('erp', 'erp_expense_claims'), ['claim_id']) }}
+),
+
+final as (
+    select
+        claim_id,
+        employee_id,
+        travelled_on,
+        account_id,
+        claimed_km,
+        cast(claimed_amount as decimal(18, 2)) as claimed_amount,
+        _file_name as source_file_name,
+        _row_number as source_row_number,
+    from expense_claims
+)
+
+select * from final

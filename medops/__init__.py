@@ -1,0 +1,1 @@
+"""MedOps: sales and service analytics for medical-device companies."""

@@ -1,0 +1,35 @@
+"""Where MedOps keeps its files. One variable, MEDOPS_HOME, moves them all."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def warehouse(self) -> Path:
+        """The DuckDB file that ingest and dbt write."""
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        """The read-only copy of the marts that the cockpit reads, swapped in after each build."""
+        return self.home / "published.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        """Default folder of export files (the demo writes its generated drop here)."""
+        return self.home / "exports"
+
+
+def paths() -> Paths:
+    home = Path(os.environ.get("MEDOPS_HOME", ".medops")).resolve()
+    return Paths(home=home)
