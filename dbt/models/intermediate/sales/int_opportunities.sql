@@ -31,7 +31,7 @@ final as (
         opportunities.expected_close_on,
         opportunities.current_stage,
         opportunities.closed_on,
-        opportunities.lost_reason,
+        opportunities.lost_reason
     from opportunities
     left join employees on opportunities.owner_id = employees.employee_id
     left join org_units on employees.unit_id = org_units.unit_id

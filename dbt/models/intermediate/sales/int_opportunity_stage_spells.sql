@@ -17,7 +17,7 @@ spells as (
         ) as left_at,
         row_number() over (
             partition by stage_history.opportunity_id order by stage_history.entered_at
-        ) as spell_number,
+        ) as spell_number
     from stage_history
     left join stages on stage_history.stage = stages.stage_code
 ),
@@ -30,7 +30,7 @@ final as (
         spell_number,
         entered_at,
         left_at,
-        date_diff('second', entered_at, left_at) / 86400.0 as days_in_spell,
+        date_diff('second', entered_at, left_at) / 86400.0 as days_in_spell
     from spells
 )
 

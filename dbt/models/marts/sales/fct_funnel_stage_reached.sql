@@ -18,7 +18,7 @@ reached as (
         spells.opportunity_id,
         funnel_stages.stage_code,
         funnel_stages.stage_order,
-        min(spells.entered_at) as reached_at,
+        min(spells.entered_at) as reached_at
     from spells
     inner join funnel_stages on spells.stage_order >= funnel_stages.stage_order
     group by all
@@ -30,7 +30,7 @@ time_in_stage as (
         stage as stage_code,
         count(*) as spells_in_stage,
         bool_or(left_at is null) as is_current_stage,
-        sum(days_in_spell) as days_in_stage,
+        sum(days_in_spell) as days_in_stage
     from spells
     group by all
 ),
@@ -38,7 +38,7 @@ time_in_stage as (
 current_stage as (
     select
         opportunity_id,
-        stage,
+        stage
     from spells
     qualify row_number() over (partition by opportunity_id order by spell_number desc) = 1
 ),
@@ -71,7 +71,7 @@ final as (
         opportunities.product_line,
         opportunities.channel,
         opportunities.account_id,
-        opportunities.amount,
+        opportunities.amount
     from reached
     inner join funnel_stages on reached.stage_code = funnel_stages.stage_code
     left join reached as next_stage

@@ -29,7 +29,7 @@ final as (
         count(stage_reached.days_in_stage) as stays_completed,
         median(stage_reached.days_in_stage) as median_days_in_stage,
         quantile_cont(stage_reached.days_in_stage, 0.75) as p75_days_in_stage,
-        quantile_cont(stage_reached.days_in_stage, 0.9) as p90_days_in_stage,
+        quantile_cont(stage_reached.days_in_stage, 0.9) as p90_days_in_stage
     from stage_reached
     left join product_lines on stage_reached.product_line = product_lines.product_line
     group by all

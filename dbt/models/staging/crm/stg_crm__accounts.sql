@@ -18,7 +18,7 @@ final as (
         owner_id,
         created_on,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from accounts
 )
 

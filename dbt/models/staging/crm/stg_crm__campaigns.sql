@@ -12,7 +12,7 @@ final as (
         city,
         cast(budget as decimal(18, 2)) as budget,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from campaigns
 )
 

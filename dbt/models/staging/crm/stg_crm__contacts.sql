@@ -11,7 +11,7 @@ final as (
         title,
         mobile,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from contacts
 )
 

@@ -14,7 +14,7 @@ final as (
         hired_on,
         left_on,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from employees
 )
 

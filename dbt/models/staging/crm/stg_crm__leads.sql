@@ -15,7 +15,7 @@ final as (
         lead_status,
         campaign_id,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from leads
 )
 

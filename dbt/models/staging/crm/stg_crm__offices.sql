@@ -14,7 +14,7 @@ final as (
         longitude,
         latitude,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from offices
 )
 

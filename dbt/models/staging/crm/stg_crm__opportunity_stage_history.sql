@@ -9,7 +9,7 @@ final as (
         entered_at,
         changed_by,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from opportunity_stage_history
 )
 

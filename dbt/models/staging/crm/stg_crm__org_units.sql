@@ -9,7 +9,7 @@ final as (
         unit_level,
         parent_unit_id,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from org_units
 )
 

@@ -8,7 +8,7 @@ final as (
         quota_month,
         cast(quota_amount as decimal(18, 2)) as quota_amount,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from quotas
 )
 

@@ -12,7 +12,7 @@ final as (
         check_in_longitude,
         check_in_latitude,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from visits
 )
 

@@ -16,7 +16,7 @@ final as (
         approved_discount,
         payment_days,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from contracts
 )
 

@@ -11,7 +11,7 @@ final as (
         claimed_km,
         cast(claimed_amount as decimal(18, 2)) as claimed_amount,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from expense_claims
 )
 

@@ -9,7 +9,7 @@ final as (
         invoiced_on,
         cast(invoice_amount as decimal(18, 2)) as invoice_amount,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from invoices
 )
 

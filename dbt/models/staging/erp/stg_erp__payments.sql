@@ -11,7 +11,7 @@ final as (
         cast(payment_amount as decimal(18, 2)) as payment_amount,
         payment_method,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from payments
 )
 

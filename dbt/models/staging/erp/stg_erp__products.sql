@@ -11,7 +11,7 @@ final as (
         model,
         cast(list_price as decimal(18, 2)) as list_price,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from products
 )
 

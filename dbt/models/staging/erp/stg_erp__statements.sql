@@ -12,7 +12,7 @@ final as (
         cast(statement_amount as decimal(18, 2)) as statement_amount,
         owner_id,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from statements
 )
 

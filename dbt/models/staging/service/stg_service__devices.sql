@@ -12,7 +12,7 @@ final as (
         service_contract_ends_on,
         last_census_scan_at,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from devices
 )
 

@@ -9,7 +9,7 @@ final as (
         quantity,
         cast(unit_cost as decimal(18, 2)) as unit_cost,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from parts_used
 )
 

@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export MEDOPS_HOME ?= $(CURDIR)/.medops
+
+.PHONY: setup demo test test-fast lint format benchmark clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cd dbt && ../$(BIN)/dbt parse --quiet
+	touch $@
+
+demo: setup
+	$(BIN)/medops demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt && ../$(BIN)/sqlfluff lint models tests
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt && ../$(BIN)/sqlfluff fix models tests
+
+test: lint
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf .medops dbt/target dbt/logs .pytest_cache
