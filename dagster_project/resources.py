@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,9 @@ class WarehouseResource(dg.ConfigurableResource):
 # dbt runs as a subprocess; its profile reads MEDOPS_HOME, so pin the resolved home for it.
 os.environ.setdefault("MEDOPS_HOME", str(paths().home))
 
+# dbt is installed beside this interpreter; PATH need not include the virtualenv.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
@@ -47,5 +51,5 @@ if not dbt_project.manifest_path.exists():
 def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(home=str(paths().home)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }

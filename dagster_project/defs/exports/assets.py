@@ -1,7 +1,5 @@
 """Raw layer: one asset per export source, all filled by one ingest step over a drop folder."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """The dbt project as assets, and the published copy of its marts that the cockpit reads."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
