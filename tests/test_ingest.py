@@ -77,9 +77,7 @@ def test_bad_rows_are_quarantined_with_their_reason(tmp_path, con, contracts):
     )
     [report] = ingest_path(con, tmp_path, contracts)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 1, 4)
-    reasons = dict(
-        con.execute("select row_number, reason from raw._ingest_quarantine").fetchall()
-    )
+    reasons = dict(con.execute("select row_number, reason from raw._ingest_quarantine").fetchall())
     assert reasons == {
         2: "duplicate row: same as data row 1",
         3: "duplicate key: (S001) first seen at data row 1 with other values",
@@ -87,7 +85,9 @@ def test_bad_rows_are_quarantined_with_their_reason(tmp_path, con, contracts):
         5: "missing value in statement_amount",
     }
     raw = json.loads(
-        con.execute("select raw_values from raw._ingest_quarantine where row_number = 4").fetchone()[0]
+        con.execute(
+            "select raw_values from raw._ingest_quarantine where row_number = 4"
+        ).fetchone()[0]
     )
     assert raw["对账日期"] == "2024-13-45"
     assert report.reasons == {
@@ -108,7 +108,10 @@ def test_rerun_skips_and_changed_file_replaces(tmp_path, con, contracts):
 
     write_statements(
         tmp_path,
-        ["S001,0012,2024-03,2024-03-05,2024-04-05,150,E1", "S002,0012,2024-04,2024-04-05,2024-05-05,80,E1"],
+        [
+            "S001,0012,2024-03,2024-03-05,2024-04-05,150,E1",
+            "S002,0012,2024-04,2024-04-05,2024-05-05,80,E1",
+        ],
     )
     [replaced] = ingest_path(con, tmp_path, contracts)
     assert replaced.status == "loaded"
