@@ -1,0 +1,1 @@
+"""The MedOps cockpit (Streamlit): reads only the published marts."""

@@ -1,0 +1,53 @@
+"""Entry point of the MedOps cockpit: ``streamlit run dashboards/app.py`` (or ``medops serve``).
+
+Sets up the page, the language switch (中文 first) and the navigation; the pages live in
+``dashboards/pages/``. Until a build has published the marts, it shows how to produce them
+instead of any page.
+"""
+
+import streamlit as st
+
+from dashboards import data
+from dashboards.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_STATE_KEY,
+    LANGUAGES,
+    MISSING_PUBLISHED,
+    current_language,
+    t,
+)
+
+st.set_page_config(
+    page_title=t("app_title", current_language()),
+    page_icon=":material/monitoring:",
+    layout="wide",
+)
+
+pages = {
+    t("nav_sales"): [
+        st.Page(
+            "pages/sales_funnel.py",
+            title=t("page_sales_funnel"),
+            icon=":material/filter_alt:",
+            url_path="sales-funnel",
+            default=True,
+        ),
+    ],
+}
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.radio(
+        t("language"),
+        options=list(LANGUAGES),
+        index=list(LANGUAGES).index(DEFAULT_LANGUAGE),
+        format_func=LANGUAGES.__getitem__,
+        horizontal=True,
+        key=LANGUAGE_STATE_KEY,
+    )
+
+if data.current_published() is None:
+    st.title(t("app_title"))
+    st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
+else:
+    navigation.run()

@@ -1,0 +1,354 @@
+"""Queries of the cockpit against the published marts.
+
+The cockpit reads only the published copy of the marts (``medops.settings.paths().published``),
+never the warehouse. The nightly build swaps that file with ``os.replace``, so every query opens
+its own short-lived read-only connection and closes it; nothing holds the file open between
+reruns. Each cached query takes a ``Published`` (path and modification time) as its first
+argument, so a newly published file is never answered from the cache of the previous one.
+
+All user choices reach the SQL as bound parameters, never by string formatting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from medops.settings import paths
+
+CACHE_TTL_SECONDS = 300
+SALES_FUNNEL_MARTS = ("fct_funnel_stage_reached", "rpt_sales_funnel_monthly")
+
+
+class Published(NamedTuple):
+    """The published file as it is now: its path and a version that changes on each swap."""
+
+    path: str
+    version: int
+
+    @property
+    def published_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.version / 1e9)
+
+
+class FunnelFilters(NamedTuple):
+    """The funnel page's filters; empty team or product-line lists mean all of them."""
+
+    month_from: dt.date
+    month_to: dt.date
+    team_ids: tuple[str, ...] = ()
+    product_lines: tuple[str, ...] = ()
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "month_from": self.month_from,
+            "month_to": self.month_to,
+            "team_ids": list(self.team_ids) or None,
+            "product_lines": list(self.product_lines) or None,
+        }
+
+
+def published_path() -> Path:
+    """Where the cockpit expects the published marts (``$MEDOPS_HOME/published.duckdb``)."""
+    return paths().published
+
+
+def current_published() -> Published | None:
+    """The published file, or None when no build has published one yet."""
+    path = published_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return Published(str(path), stat.st_mtime_ns)
+
+
+def _fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    con = duckdb.connect(source.path, read_only=True)
+    try:
+        return con.execute(sql, params or {}).df()
+    finally:
+        con.close()
+
+
+def _fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    con = duckdb.connect(source.path, read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def missing_marts(source: Published, required: tuple[str, ...]) -> list[str]:
+    """The tables of ``required`` that the published file does not contain."""
+    rows = _fetch_rows(
+        source,
+        "select table_name from information_schema.tables where table_schema = 'main'",
+    )
+    present = {name for (name,) in rows}
+    return [name for name in required if name not in present]
+
+
+# The cohort: opportunities whose first funnel stage was reached in the chosen months, owned by
+# the chosen teams, for the chosen product lines. Team and product line are attributes of the
+# opportunity, the same on each of its rows, so filtering its first-stage row is enough.
+_COHORT_SQL = """
+    first_stage as (
+        select min(stage_order) as stage_order,
+        from fct_funnel_stage_reached
+    ),
+
+    cohort as (
+        select
+            fct.opportunity_id,
+            fct.reached_at as entered_at,
+            fct.is_won,
+            fct.amount,
+        from fct_funnel_stage_reached as fct
+        inner join first_stage on fct.stage_order = first_stage.stage_order
+        where
+            fct.reached_month between $month_from and $month_to
+            and ($team_ids::varchar[] is null or list_contains($team_ids, fct.team_id))
+            and (
+                $product_lines::varchar[] is null
+                or list_contains($product_lines, fct.product_line)
+            )
+    )
+"""
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def month_range(source: Published) -> list[dt.date]:
+    """Every month from the first to the last month in which deals entered the funnel."""
+    rows = _fetch_rows(
+        source,
+        """
+        with first_stage as (
+            select min(stage_order) as stage_order,
+            from fct_funnel_stage_reached
+        ),
+
+        bounds as (
+            select
+                min(fct.reached_month) as first_month,
+                max(fct.reached_month) as last_month,
+            from fct_funnel_stage_reached as fct
+            inner join first_stage on fct.stage_order = first_stage.stage_order
+        )
+
+        select cast(month as date) as month,
+        from bounds, generate_series(first_month, last_month, interval 1 month) as months(month)
+        order by month
+        """,
+    )
+    return [month for (month,) in rows]
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def teams(source: Published) -> pd.DataFrame:
+    """One row per team: team_id, team_name, region_name, province_unit_name."""
+    return _fetch_df(
+        source,
+        """
+        select distinct
+            team_id,
+            team_name,
+            region_name,
+            province_unit_name,
+        from rpt_sales_funnel_monthly
+        where team_id is not null
+        order by region_name, province_unit_name, team_name, team_id
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def product_lines(source: Published) -> pd.DataFrame:
+    """One row per product line: product_line, product_line_name_zh."""
+    return _fetch_df(
+        source,
+        """
+        select
+            product_line,
+            any_value(product_line_name_zh) as product_line_name_zh,
+        from rpt_sales_funnel_monthly
+        where product_line is not null
+        group by product_line
+        order by product_line
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def funnel_by_stage(source: Published, filters: FunnelFilters) -> pd.DataFrame:
+    """One row per funnel stage for the filtered cohort, in stage order.
+
+    Counted from ``fct_funnel_stage_reached`` (one row per opportunity and stage), so the
+    conversion and the day percentiles are exact for any filter; the pre-aggregated medians of
+    ``rpt_sales_funnel_monthly`` cannot be combined into a median. Stages no deal reached are
+    kept with zero counts.
+    """
+    return _fetch_df(
+        source,
+        f"""
+        with {_COHORT_SQL},
+
+        stages as (
+            select distinct
+                stage_order,
+                stage_code,
+                stage_name_zh,
+                stage_name_en,
+                is_final_stage,
+            from fct_funnel_stage_reached
+        ),
+
+        per_stage as (
+            select
+                fct.stage_code,
+                count(*) as opportunities_reached,
+                count(*) filter (where fct.advanced_to_next_stage) as opportunities_advanced,
+                cast(sum(fct.amount) as double) as amount_reached,
+                count(fct.days_in_stage) as stays_completed,
+                median(fct.days_in_stage) as median_days_in_stage,
+                quantile_cont(fct.days_in_stage, 0.75) as p75_days_in_stage,
+                quantile_cont(fct.days_in_stage, 0.9) as p90_days_in_stage,
+            from fct_funnel_stage_reached as fct
+            inner join cohort on fct.opportunity_id = cohort.opportunity_id
+            group by fct.stage_code
+        ),
+
+        final as (
+            select
+                stages.stage_order,
+                stages.stage_code,
+                stages.stage_name_zh,
+                stages.stage_name_en,
+                coalesce(per_stage.opportunities_reached, 0) as opportunities_reached,
+                coalesce(per_stage.opportunities_advanced, 0) as opportunities_advanced,
+                case
+                    when not stages.is_final_stage and per_stage.opportunities_reached > 0
+                        then per_stage.opportunities_advanced / per_stage.opportunities_reached
+                end as conversion_rate,
+                coalesce(per_stage.amount_reached, 0) as amount_reached,
+                coalesce(per_stage.stays_completed, 0) as stays_completed,
+                per_stage.median_days_in_stage,
+                per_stage.p75_days_in_stage,
+                per_stage.p90_days_in_stage,
+            from stages
+            left join per_stage on stages.stage_code = per_stage.stage_code
+        )
+
+        select * from final
+        order by stage_order
+        """,
+        filters.params(),
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
+    """Headline figures of the filtered cohort.
+
+    Keys: opportunities (reached the first stage), won (latest stage is won), win_rate
+    (won / opportunities, None without opportunities), won_amount (CNY) and
+    median_days_to_win (first stage to won, over the won deals).
+    """
+    df = _fetch_df(
+        source,
+        f"""
+        with {_COHORT_SQL},
+
+        won_stage as (
+            select
+                opportunity_id,
+                reached_at as won_at,
+            from fct_funnel_stage_reached
+            where is_final_stage
+        )
+
+        select
+            count(*) as opportunities,
+            count(*) filter (where cohort.is_won) as won,
+            cast(coalesce(sum(cohort.amount) filter (where cohort.is_won), 0) as double)
+                as won_amount,
+            median((epoch(won_stage.won_at) - epoch(cohort.entered_at)) / 86400.0)
+                filter (where cohort.is_won) as median_days_to_win,
+        from cohort
+        left join won_stage on cohort.opportunity_id = won_stage.opportunity_id
+        """,
+        filters.params(),
+    )
+    row = df.iloc[0]
+    opportunities = int(row["opportunities"])
+    won = int(row["won"])
+    median_days = row["median_days_to_win"]
+    return {
+        "opportunities": opportunities,
+        "won": won,
+        "win_rate": won / opportunities if opportunities else None,
+        "won_amount": float(row["won_amount"]),
+        "median_days_to_win": None if pd.isna(median_days) else float(median_days),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def monthly_trend(source: Published, filters: FunnelFilters) -> pd.DataFrame:
+    """One row per month in the range: opportunities_new (reached the first stage that month)
+    and opportunities_won (reached won that month), from ``rpt_sales_funnel_monthly``.
+
+    Only counts are summed here; months without deals show zeros.
+    """
+    return _fetch_df(
+        source,
+        """
+        with bounds as (
+            select
+                min(stage_order) as first_stage_order,
+                max(stage_order) as last_stage_order,
+            from rpt_sales_funnel_monthly
+        ),
+
+        months as (
+            select cast(month as date) as month_start,
+            from generate_series(
+                cast($month_from as date), cast($month_to as date), interval 1 month
+            ) as months(month)
+        ),
+
+        per_month as (
+            select
+                rpt.month_start,
+                sum(rpt.opportunities_reached) filter (
+                    where rpt.stage_order = bounds.first_stage_order
+                ) as opportunities_new,
+                sum(rpt.opportunities_reached) filter (
+                    where rpt.stage_order = bounds.last_stage_order
+                ) as opportunities_won,
+            from rpt_sales_funnel_monthly as rpt
+            cross join bounds
+            where
+                rpt.month_start between $month_from and $month_to
+                and ($team_ids::varchar[] is null or list_contains($team_ids, rpt.team_id))
+                and (
+                    $product_lines::varchar[] is null
+                    or list_contains($product_lines, rpt.product_line)
+                )
+            group by rpt.month_start
+        )
+
+        select
+            months.month_start,
+            cast(coalesce(per_month.opportunities_new, 0) as bigint) as opportunities_new,
+            cast(coalesce(per_month.opportunities_won, 0) as bigint) as opportunities_won,
+        from months
+        left join per_month on months.month_start = per_month.month_start
+        order by months.month_start
+        """,
+        filters.params(),
+    )
