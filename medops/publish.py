@@ -27,8 +27,8 @@ def publish_marts(warehouse: Path, published: Path) -> dict[str, int]:
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
         tables = con.execute(
-            "select table_schema, table_name from duckdb_tables() "
-            "where database_name = 'warehouse' and table_schema in "
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'warehouse' and schema_name in "
             f"({', '.join('?' for _ in PUBLISHED_SCHEMAS)}) order by table_name",
             list(PUBLISHED_SCHEMAS),
         ).fetchall()

@@ -1,0 +1,201 @@
+"""End to end: generated exports -> Dagster run (ingest, dbt build, publish) -> marts.
+
+Expected figures are computed here from the generator's clean truth tables, with code that
+shares nothing with the dbt models.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.exports.assets import raw_exports
+from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
+from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
+from medops.generator import generate_exports
+
+pytestmark = pytest.mark.slow
+
+# The CRM's stage names and their funnel order, written out here independently of the seed.
+FUNNEL_ORDER = {"初步接洽": 1, "需求确认": 2, "方案报价": 3, "商务谈判": 4, "赢单": 5}
+STAGE_CODES = {
+    "初步接洽": "qualification",
+    "需求确认": "needs_analysis",
+    "方案报价": "proposal",
+    "商务谈判": "negotiation",
+    "赢单": "won",
+    "输单": "lost",
+}
+
+
+@pytest.fixture(scope="module")
+def clean_build(tmp_path_factory):
+    home = tmp_path_factory.mktemp("medops_home")
+    exports = home / "exports"
+    generate_exports(exports, scale=0.01, seed=11, dirty_rate=0.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDOPS_HOME", str(home))  # the dbt subprocess reads it
+        result = dg.materialize(
+            [raw_exports, warehouse_dbt_assets, published_marts],
+            resources={
+                "warehouse": WarehouseResource(home=str(home)),
+                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            },
+            run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
+        )
+    return home, exports, result
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def truth(exports: Path, table: str) -> pl.DataFrame:
+    return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")
+
+
+def test_dagster_run_materializes_every_asset(clean_build):
+    _, _, result = clean_build
+    assert result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {
+        "crm/crm_opportunities",
+        "marts/rpt_sales_funnel_monthly",
+        "published_marts",
+    } <= materialized
+
+
+def test_every_exported_row_is_loaded_once(clean_build):
+    home, exports, _ = clean_build
+    manifest = json.loads((exports / "_answer_key" / "manifest.json").read_text(encoding="utf-8"))
+    expected = {Path(name).name: rows for name, rows in manifest["files"].items()}
+    ledger = {
+        name: (read, loaded, quarantined)
+        for name, read, loaded, quarantined in query(
+            home / "warehouse.duckdb",
+            "select file_name, rows_read, rows_loaded, rows_quarantined "
+            "from raw._ingest_ledger where superseded_by is null",
+        )
+    }
+    assert set(ledger) == set(expected)
+    for name, rows in expected.items():
+        assert ledger[name] == (rows, rows, 0), name
+
+
+def independent_funnel(exports: Path) -> dict[tuple, dict]:
+    """The funnel by (month, team, product line, stage), from the truth tables, in plain Python."""
+    history = truth(exports, "opportunity_stage_history").sort(["opportunity_id", "entered_at"])
+    opportunities = {r["opportunity_id"]: r for r in truth(exports, "opportunities").to_dicts()}
+    employees = {r["employee_id"]: r for r in truth(exports, "employees").to_dicts()}
+    units = {r["unit_id"]: r for r in truth(exports, "org_units").to_dicts()}
+
+    def team_of(unit_id):
+        while unit_id is not None and unit_id in units:
+            if units[unit_id]["unit_level"] in ("团队", "team"):
+                return unit_id
+            unit_id = units[unit_id]["parent_unit_id"]
+        return None
+
+    spells_by_opportunity = defaultdict(list)
+    for row in history.to_dicts():
+        spells_by_opportunity[row["opportunity_id"]].append((row["stage"], row["entered_at"]))
+
+    cells: dict[tuple, dict] = defaultdict(
+        lambda: {"reached": 0, "advanced": 0, "won": 0, "days": []}
+    )
+    for opportunity_id, spells in spells_by_opportunity.items():
+        opportunity = opportunities[opportunity_id]
+        owner = employees.get(opportunity["owner_id"])
+        team = team_of(owner["unit_id"]) if owner else None
+        is_won = spells[-1][0] == "赢单"
+        reached = {}
+        for order in range(1, 6):
+            times = [t for s, t in spells if FUNNEL_ORDER.get(s, 0) >= order]
+            if times:
+                reached[order] = min(times)
+        for order, reached_at in reached.items():
+            stage = next(s for s, o in FUNNEL_ORDER.items() if o == order)
+            key = (
+                date(reached_at.year, reached_at.month, 1),
+                team,
+                opportunity["product_line"],
+                STAGE_CODES[stage],
+            )
+            cell = cells[key]
+            cell["reached"] += 1
+            cell["advanced"] += (order + 1) in reached
+            cell["won"] += is_won
+            stays = [
+                (spells[i + 1][1] - t).total_seconds() / 86400
+                for i, (s, t) in enumerate(spells)
+                if s == stage and i + 1 < len(spells)
+            ]
+            still_there = spells[-1][0] == stage
+            if stays and not still_there:
+                cell["days"].append(sum(stays))
+    return cells
+
+
+PRODUCT_LINE_CODES = {
+    "影像设备": "imaging_equipment",
+    "检验设备": "lab_equipment",
+    "检验试剂": "lab_reagents",
+    "医用耗材": "medical_consumables",
+    "维修服务": "maintenance_service",
+}
+
+
+def test_funnel_matches_independent_computation(clean_build):
+    home, exports, _ = clean_build
+    expected = independent_funnel(exports)
+    rows = query(
+        home / "published.duckdb",
+        "select month_start, team_id, product_line, stage_code, opportunities_reached, "
+        "opportunities_advanced, opportunities_won, median_days_in_stage "
+        "from rpt_sales_funnel_monthly",
+    )
+    got = {
+        (month, team, line, stage): (reached, advanced, won, median)
+        for month, team, line, stage, reached, advanced, won, median in rows
+    }
+    want = {
+        (month, team, PRODUCT_LINE_CODES.get(line, line), stage): (
+            cell["reached"],
+            cell["advanced"],
+            cell["won"],
+            statistics.median(cell["days"]) if cell["days"] else None,
+        )
+        for (month, team, line, stage), cell in expected.items()
+    }
+    assert set(got) == set(want)
+    for key, (reached, advanced, won, median) in want.items():
+        assert got[key][:3] == (reached, advanced, won), key
+        if median is None:
+            assert got[key][3] is None, key
+        else:
+            assert got[key][3] == pytest.approx(median, abs=1e-6), key
+    assert sum(v[0] for v in want.values()) > 100, "the test set is too small to mean anything"
+
+
+def test_published_copy_holds_the_marts(clean_build):
+    home, _, _ = clean_build
+    published = {name for (name,) in query(home / "published.duckdb", "show tables")}
+    assert {"fct_funnel_stage_reached", "rpt_sales_funnel_monthly"} <= published
+    assert not any(name.startswith(("stg_", "int_")) for name in published)
+    for table in ("fct_funnel_stage_reached", "rpt_sales_funnel_monthly"):
+        [(in_warehouse,)] = query(home / "warehouse.duckdb", f"select count(*) from marts.{table}")
+        [(in_published,)] = query(home / "published.duckdb", f"select count(*) from {table}")
+        assert in_published == in_warehouse > 0
