@@ -35,6 +35,23 @@ def format_cny(value: float | None) -> str:
     return f"{sign}¥{abs(value):,.0f}"
 
 
+def format_cny_compact(value: float | None, lang: str) -> str:
+    """A large amount short enough for a KPI card: ``¥155.0万`` / ``¥1.13亿`` in Chinese,
+    ``¥1.55M`` in English; ``—`` when unknown."""
+    if _is_missing(value):
+        return "—"
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    if lang == "zh":
+        if amount >= 1e8:
+            return f"{sign}¥{amount / 1e8:,.2f}亿"
+        if amount >= 1e4:
+            return f"{sign}¥{amount / 1e4:,.1f}万"
+    elif amount >= 1e6:
+        return f"{sign}¥{amount / 1e6:,.2f}M"
+    return format_cny(value)
+
+
 def format_percent(value: float | None) -> str:
     """A ratio as a percentage with one decimal, e.g. ``40.0%``; ``—`` when unknown."""
     return "—" if _is_missing(value) else f"{value:.1%}"

@@ -61,7 +61,7 @@ def test_funnel_page_shows_the_default_window_kpis(app: AppTest) -> None:
         "新增商机": "5",
         "赢单数": "2",
         "赢单率": "40.0%",
-        "赢单金额": "¥1,550,000",
+        "赢单金额": "¥155.0万",
         "成交周期中位数（天）": "58.0",
     }
 
@@ -206,6 +206,10 @@ def test_filter_options(published: data.Published) -> None:
 def test_formats() -> None:
     assert charts.format_cny(1_234_567) == "¥1,234,567"
     assert charts.format_cny(None) == "—"
+    assert charts.format_cny_compact(1_550_000, "zh") == "¥155.0万"
+    assert charts.format_cny_compact(113_215_000, "zh") == "¥1.13亿"
+    assert charts.format_cny_compact(1_550_000, "en") == "¥1.55M"
+    assert charts.format_cny_compact(9_999, "zh") == "¥9,999"
     assert charts.format_percent(1 / 3) == "33.3%"
     assert charts.format_percent(math.nan) == "—"
 

@@ -1,7 +1,7 @@
 """The cockpit served by ``streamlit run`` and driven in headless Chromium.
 
 Uses the hand-written published file of tests/conftest.py; expected figures as worked out in
-tests/test_cockpit.py (default window: 5 opportunities, 2 won, win rate 40.0%, ¥1,550,000).
+tests/test_cockpit.py (default window: 5 opportunities, 2 won, win rate 40.0%, ¥155.0万).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def test_sales_funnel_in_chromium(cockpit_url: str, tmp_path: Path) -> None:
             expect(page.locator("h1", has_text="销售漏斗")).to_be_visible(timeout=60_000)
             metric_values = page.locator('[data-testid="stMetricValue"]')
             expect(metric_values.filter(has_text="40.0%")).to_be_visible(timeout=30_000)
-            expect(metric_values.filter(has_text="¥1,550,000")).to_be_visible()
+            expect(metric_values.filter(has_text="¥155.0万")).to_be_visible()
             expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
             expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()

@@ -209,7 +209,9 @@ def test_dirty_cells_are_in_the_files(drop) -> None:
     files: dict[str, list[list]] = {}
     checked = dict.fromkeys(expected, 0)
     for rec in dirty.iter_rows(named=True):
-        rows = files.setdefault(rec["file"], read_rows(root / rec["file"]))
+        if rec["file"] not in files:
+            files[rec["file"]] = read_rows(root / rec["file"])
+        rows = files[rec["file"]]
         line = rows[rec["row_number"]]
         if rec["kind"] == "duplicate_row":
             original = int(rec["written_value"].rsplit(" ", 1)[1])

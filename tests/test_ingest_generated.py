@@ -1,4 +1,4 @@
-"""Ingest of a generated drop with planted dirt: the answer key says what must happen to each row."""
+"""Ingest of a generated drop with planted dirt: the answer key says what happens to each row."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ kpi_cards = (
     ("kpi_opportunities", charts.format_count(kpis["opportunities"])),
     ("kpi_won", charts.format_count(kpis["won"])),
     ("kpi_win_rate", charts.format_percent(kpis["win_rate"])),
-    ("kpi_won_amount", charts.format_cny(kpis["won_amount"])),
+    ("kpi_won_amount", charts.format_cny_compact(kpis["won_amount"], lang)),
     ("kpi_days_to_win", charts.format_days(kpis["median_days_to_win"])),
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
