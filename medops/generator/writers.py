@@ -6,9 +6,11 @@ Each writer renders a typed clean chunk the way its source system would, damages
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 import xlsxwriter
@@ -31,6 +33,8 @@ ERP_DATE_FORMAT = {
     "erp_invoices": "%Y-%m-%d",
 }
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Gives the random stream for a key, e.g. "dirt:crm_leads:0".
+RngFor = Callable[[str], np.random.Generator]
 
 
 class DirtLog:
@@ -109,7 +113,9 @@ def render_csv(spec: FileSpec, df: pl.DataFrame) -> pl.DataFrame:
 
 
 class CsvWriter:
-    def __init__(self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for) -> None:
+    def __init__(
+        self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
+    ) -> None:
         self.spec = spec
         self.path = out_dir / spec.relative_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +187,9 @@ class CsvWriter:
 class XlsxWriter:
     """Sheet 1, header on row 1; dates as Excel serial numbers (formatted as dates, or bare)."""
 
-    def __init__(self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for) -> None:
+    def __init__(
+        self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
+    ) -> None:
         self.spec = spec
         self.path = out_dir / spec.relative_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,7 +287,9 @@ class XlsxWriter:
         return self.rows
 
 
-def open_writer(out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for):
+def open_writer(
+    out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
+) -> CsvWriter | XlsxWriter:
     cls = XlsxWriter if spec.fmt == "xlsx" else CsvWriter
     return cls(out_dir, spec, rate, log, rng_for)
 
