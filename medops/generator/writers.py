@@ -112,7 +112,10 @@ def render_csv(spec: FileSpec, df: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(pl.all().replace("", None))
 
 
-class CsvWriter:
+class ExportWriter:
+    """What both file writers keep: where the file goes, the dirt to plant, rows written so far
+    and the duplicate rows held back to append at the end."""
+
     def __init__(
         self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
     ) -> None:
@@ -124,7 +127,14 @@ class CsvWriter:
         self.rng_for = rng_for
         self.rows = 0
         self.chunks = 0
-        self.pending_duplicates: list[tuple[int, pl.DataFrame]] = []
+        self.pending_duplicates: list[tuple[int, object]] = []
+
+
+class CsvWriter(ExportWriter):
+    def __init__(
+        self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
+    ) -> None:
+        super().__init__(out_dir, spec, rate, log, rng_for)
         # ERP exports come from a Windows GBK-era system with CRLF line ends.
         self.newline = "\r\n" if spec.system == "erp" else "\n"
         self.handle = self.path.open("wb")
@@ -184,21 +194,13 @@ class CsvWriter:
         return self.rows
 
 
-class XlsxWriter:
+class XlsxWriter(ExportWriter):
     """Sheet 1, header on row 1; dates as Excel serial numbers (formatted as dates, or bare)."""
 
     def __init__(
         self, out_dir: Path, spec: FileSpec, rate: float, log: DirtLog, rng_for: RngFor
     ) -> None:
-        self.spec = spec
-        self.path = out_dir / spec.relative_path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.rate = rate
-        self.log = log
-        self.rng_for = rng_for
-        self.rows = 0
-        self.chunks = 0
-        self.pending_duplicates: list[tuple[int, list]] = []
+        super().__init__(out_dir, spec, rate, log, rng_for)
         self.book = xlsxwriter.Workbook(
             str(self.path), {"constant_memory": True, "strings_to_numbers": False}
         )
