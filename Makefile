@@ -21,11 +21,14 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# the dbt templater opens the warehouse file, and DuckDB will not create its folder
+	mkdir -p "$(MEDOPS_HOME)"
 	cd dbt && ../$(BIN)/sqlfluff lint models tests
 
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	mkdir -p "$(MEDOPS_HOME)"
 	cd dbt && ../$(BIN)/sqlfluff fix models tests
 
 test: lint
