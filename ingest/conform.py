@@ -78,8 +78,9 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
     if spec.type == "text":
         value = text
         if spec.values:
-            lookup = {clean_key: code for clean_key, code in _clean_mapping(spec.values).items()}
-            value = text.replace_strict(lookup, default=None, return_dtype=pl.String)
+            value = text.replace_strict(
+                _clean_mapping(spec.values), default=None, return_dtype=pl.String
+            )
             bad = text.is_not_null() & value.is_null()
             return value, pl.when(bad).then(pl.format(f"unknown code in {spec.name}: '{{}}'", text))
         return value, pl.lit(None, dtype=pl.String)

@@ -71,24 +71,23 @@ def test_every_row_read_is_loaded_or_quarantined(dirty_load):
     assert sum(r.rows_quarantined for r in reports) > 50
 
 
+def headers_where(contracts: dict, wanted) -> set[tuple[str, str]]:
+    """(source, header) of every column the predicate picks, under each of its headers."""
+    return {
+        (source, header)
+        for source, contract in contracts.items()
+        for col in contract.columns
+        if wanted(col)
+        for header in col.headers
+    }
+
+
 def test_quarantine_holds_exactly_the_planted_bad_rows(dirty_load):
     exports, con, _ = dirty_load
     _, dirty = answer_key(exports)
     contracts = {c.source: c for c in load_contracts()}
-    required_headers = {
-        (source, header)
-        for source, c in contracts.items()
-        for col in c.columns
-        if col.required
-        for header in col.headers
-    }
-    coded_headers = {
-        (source, header)
-        for source, c in contracts.items()
-        for col in c.columns
-        if col.values
-        for header in col.headers
-    }
+    required_headers = headers_where(contracts, lambda col: col.required)
+    coded_headers = headers_where(contracts, lambda col: bool(col.values))
     source_of = {
         f: next(s for s, c in contracts.items() if c.matches(f))
         for f in dirty["file_name"].unique()

@@ -43,6 +43,17 @@ product_line_labels = {
 }
 
 
+def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
+    """A multi-select whose empty choice means all (its placeholder says so)."""
+    return column.multiselect(
+        t(label_key),
+        options=list(labels),
+        format_func=labels.__getitem__,
+        placeholder=t("filter_all"),
+        key=key,
+    )
+
+
 def _month_label(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
@@ -56,19 +67,9 @@ with st.container(border=True):
         format_func=_month_label,
         key="sales_funnel_months",
     )
-    team_ids = team_col.multiselect(
-        t("filter_teams"),
-        options=list(team_labels),
-        format_func=team_labels.__getitem__,
-        placeholder=t("filter_all"),
-        key="sales_funnel_teams",
-    )
-    line_codes = line_col.multiselect(
-        t("filter_product_lines"),
-        options=list(product_line_labels),
-        format_func=product_line_labels.__getitem__,
-        placeholder=t("filter_all"),
-        key="sales_funnel_product_lines",
+    team_ids = _pick_any(team_col, "filter_teams", team_labels, "sales_funnel_teams")
+    line_codes = _pick_any(
+        line_col, "filter_product_lines", product_line_labels, "sales_funnel_product_lines"
     )
 
 filters = data.FunnelFilters(

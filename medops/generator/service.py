@@ -195,26 +195,20 @@ def _sla_answer(world: World, tickets: pl.DataFrame) -> None:
         pl.col("priority").replace_strict(RESOLVE_TARGET_H).alias("resolve_target_h"),
     )
     hours = 3600.0
-    acc_h = (pl.col("accepted_at") - pl.col("created_at")).dt.total_seconds() / hours
-    res_h = (pl.col("resolved_at") - pl.col("created_at")).dt.total_seconds() / hours
-    accept = t.filter(acc_h > pl.col("accept_target_h")).select(
-        "ticket_id",
-        "priority",
-        pl.lit("accept").alias("target"),
-        pl.col("accept_target_h").alias("target_hours"),
-        acc_h.round(2).alias("actual_hours"),
-    )
-    resolve = t.filter(res_h > pl.col("resolve_target_h")).select(
-        "ticket_id",
-        "priority",
-        pl.lit("resolve").alias("target"),
-        pl.col("resolve_target_h").alias("target_hours"),
-        res_h.round(2).alias("actual_hours"),
-    )
-    breaches = pl.concat([accept, resolve]).sort("ticket_id", "target")
+    per_target: dict[str, pl.DataFrame] = {}
+    for target, reached_at in (("accept", "accepted_at"), ("resolve", "resolved_at")):
+        actual_h = (pl.col(reached_at) - pl.col("created_at")).dt.total_seconds() / hours
+        per_target[target] = t.filter(actual_h > pl.col(f"{target}_target_h")).select(
+            "ticket_id",
+            "priority",
+            pl.lit(target).alias("target"),
+            pl.col(f"{target}_target_h").alias("target_hours"),
+            actual_h.round(2).alias("actual_hours"),
+        )
+    breaches = pl.concat(per_target.values()).sort("ticket_id", "target")
     world.answer_frames["sla_breaches"] = breaches
-    world.planted["sla_breaches_accept"] = accept.height
-    world.planted["sla_breaches_resolve"] = resolve.height
+    world.planted["sla_breaches_accept"] = per_target["accept"].height
+    world.planted["sla_breaches_resolve"] = per_target["resolve"].height
     world.planted["sla_basis"] = "calendar hours from created_at; targets per priority"
     world.planted["sla_accept_target_hours"] = ACCEPT_TARGET_H
     world.planted["sla_resolve_target_hours"] = RESOLVE_TARGET_H
