@@ -37,6 +37,8 @@ class ColumnSpec:
     required: bool = False
     values: dict[str, str] | None = None
     pii: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,15 @@ class SourceContract:
     sheet: int | str = 0
     header_row: int = 1
     delimiter: str = ","
+    # Several exports may feed one raw table (a second CRM's opportunities, say).
+    target_table: str | None = None
+    # Groups of timestamp columns that must not go backwards (created <= accepted <= ...).
+    ordered_columns: tuple[tuple[str, ...], ...] = ()
     path: Path | None = field(default=None, compare=False)
 
     @property
     def table(self) -> str:
-        return self.source
+        return self.target_table or self.source
 
     def matches(self, file_name: str) -> bool:
         return fnmatch.fnmatch(file_name.lower(), self.file_pattern.lower())
@@ -87,6 +93,8 @@ def _parse_column(source: str, name: str, raw: dict) -> ColumnSpec:
         required=bool(raw.get("required", False)),
         values=values,
         pii=pii,
+        min_value=raw.get("min"),
+        max_value=raw.get("max"),
     )
 
 
@@ -104,9 +112,14 @@ def load_contract(path: Path) -> SourceContract:
         )
     columns = tuple(_parse_column(source, n, spec or {}) for n, spec in raw["columns"].items())
     names = {c.name for c in columns}
-    unknown_keys = set(raw["primary_key"]) - names
-    if unknown_keys:
-        raise ContractError(f"{path}: primary key columns {sorted(unknown_keys)} are not declared")
+    ordered = tuple(tuple(group) for group in raw.get("ordered", []))
+    for declared, what in (
+        (set(raw["primary_key"]), "primary key"),
+        *((set(group), "ordered") for group in ordered),
+    ):
+        unknown_keys = declared - names
+        if unknown_keys:
+            raise ContractError(f"{path}: {what} columns {sorted(unknown_keys)} are not declared")
     return SourceContract(
         source=source,
         system=raw["system"],
@@ -119,6 +132,8 @@ def load_contract(path: Path) -> SourceContract:
         sheet=raw.get("sheet", 0),
         header_row=int(raw.get("header_row", 1)),
         delimiter=raw.get("delimiter", ","),
+        target_table=raw.get("table"),
+        ordered_columns=ordered,
         path=path,
     )
 

@@ -25,6 +25,7 @@ from ingest.readers import ROW_NUMBER, UnreadableFileError, read_export
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_ledger"
 QUARANTINE = f"{RAW_SCHEMA}._ingest_quarantine"
+VALIDATION_RESULTS = f"{RAW_SCHEMA}._validation_results"
 DUCKDB_TYPES = {
     "text": "varchar",
     "int": "bigint",
@@ -108,6 +109,24 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
             row_number bigint,
             reason varchar not null,
             raw_values varchar
+        )
+        """
+    )
+    # One row per expectation per validation run of a raw table (see ingest/validation.py);
+    # history is kept so the cockpit can show when a check started failing.
+    con.execute(
+        f"""
+        create table if not exists {VALIDATION_RESULTS} (
+            run_id varchar not null,
+            validated_at timestamp not null,
+            source varchar not null,
+            expectation varchar not null,
+            column_names varchar,
+            success boolean not null,
+            element_count bigint,
+            unexpected_count bigint,
+            unexpected_percent double,
+            partial_unexpected varchar
         )
         """
     )
