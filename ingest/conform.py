@@ -5,16 +5,19 @@ Rows that break the contract are split off with the reason instead of being drop
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from ingest.contracts import ColumnSpec, SourceContract, normalize_header
-from ingest.readers import ROW_NUMBER
+from ingest.readers import EXCEL_EPOCH_1900, ROW_NUMBER, ROW_PROBLEM
 
 # What people type into a cell to mean "nothing here".
 NULL_TOKENS = ["", "-", "--", "—", "N/A", "n/a", "NA", "#N/A", "NULL", "null", "None", "无"]
-EXCEL_EPOCH_1900 = pl.datetime(1899, 12, 30)
+# What text decoded with the wrong codec somewhere upstream looks like: the replacement
+# character, and GBK's rendering of UTF-8's replacement bytes.
+MOJIBAKE = "\ufffd|锟斤拷"
 DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S",
@@ -54,8 +57,9 @@ def parse_number(text: pl.Expr) -> pl.Expr:
     return pl.when(negative).then(-value).otherwise(value)
 
 
-def parse_datetime(text: pl.Expr) -> pl.Expr:
-    """Dates and times in every form the exports use, including Excel serial day numbers."""
+def parse_datetime(text: pl.Expr, excel_epoch: dt.date = EXCEL_EPOCH_1900) -> pl.Expr:
+    """Dates and times in every form the exports use, including Excel serial day numbers
+    (counted from the workbook's epoch: 1900 or, for old Mac workbooks, 1904)."""
     unified = (
         text.str.replace_all(r"[年月/.](\d)", "-$1")
         .str.replace_all("[日号]", "")
@@ -66,13 +70,13 @@ def parse_datetime(text: pl.Expr) -> pl.Expr:
         unified.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in DATETIME_FORMATS
     ]
     is_serial = text.str.contains(r"^\d{5}(\.\d+)?$")
-    serial = EXCEL_EPOCH_1900 + pl.duration(
+    serial = pl.lit(dt.datetime.combine(excel_epoch, dt.time())) + pl.duration(
         microseconds=(text.cast(pl.Float64, strict=False) * 86_400_000_000).round().cast(pl.Int64)
     )
     return pl.when(is_serial).then(serial).otherwise(pl.coalesce(candidates))
 
 
-def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
+def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
     """Return the typed value and an error message (null when fine) for one column."""
     text = pl.col(spec.name)
     if spec.type == "text":
@@ -92,9 +96,9 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
         else:
             value = number
     elif spec.type == "date":
-        value = parse_datetime(text).dt.date()
+        value = parse_datetime(text, excel_epoch).dt.date()
     else:
-        value = parse_datetime(text)
+        value = parse_datetime(text, excel_epoch)
     bad = text.is_not_null() & value.is_null()
     return value, pl.when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
 
@@ -109,7 +113,7 @@ def _map_headers(frame: pl.DataFrame, contract: SourceContract) -> tuple[dict[st
     renames: dict[str, str] = {}
     unmapped: list[str] = []
     for header in frame.columns:
-        if header == ROW_NUMBER:
+        if header in (ROW_NUMBER, ROW_PROBLEM):
             continue
         canonical = by_header.get(normalize_header(header))
         if canonical is None:
@@ -121,7 +125,9 @@ def _map_headers(frame: pl.DataFrame, contract: SourceContract) -> tuple[dict[st
     return renames, unmapped
 
 
-def conform(frame: pl.DataFrame, contract: SourceContract) -> Conformed:
+def conform(
+    frame: pl.DataFrame, contract: SourceContract, excel_epoch: dt.date = EXCEL_EPOCH_1900
+) -> Conformed:
     renames, unmapped = _map_headers(frame, contract)
     present = set(renames.values())
     missing = [c for c in contract.columns if c.name not in present]
@@ -129,24 +135,30 @@ def conform(frame: pl.DataFrame, contract: SourceContract) -> Conformed:
     if missing_required:
         raise SchemaError("required columns missing: " + ", ".join(missing_required))
 
-    original_columns = [c for c in frame.columns if c != ROW_NUMBER]
+    original_columns = [c for c in frame.columns if c not in (ROW_NUMBER, ROW_PROBLEM)]
     raw_values = (
         pl.struct(original_columns).struct.json_encode() if original_columns else pl.lit("{}")
     )
     extra = pl.struct(unmapped).struct.json_encode() if unmapped else pl.lit(None, dtype=pl.String)
     cleaned = frame.select(
         pl.col(ROW_NUMBER),
+        pl.col(ROW_PROBLEM),
         raw_values.alias(RAW_VALUES),
         extra.alias(EXTRA_COLUMNS),
         *[clean_text(pl.col(h).cast(pl.String)).alias(c) for h, c in renames.items()],
         *[pl.lit(None, dtype=pl.String).alias(c.name) for c in missing],
     )
 
-    typed_columns, errors = [], []
+    typed_columns, errors = [], [pl.col(ROW_PROBLEM)]
     for spec in contract.columns:
-        value, error = _typed(spec)
+        value, error = _typed(spec, excel_epoch)
         typed_columns.append(value.alias(spec.name))
         errors.append(error)
+        errors.append(
+            pl.when(pl.col(spec.name).str.contains(MOJIBAKE)).then(
+                pl.lit(f"mojibake in {spec.name}: the text was decoded wrongly before export")
+            )
+        )
         if spec.required:
             errors.append(
                 pl.when(pl.col(spec.name).is_null()).then(pl.lit(f"missing value in {spec.name}"))

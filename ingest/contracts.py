@@ -16,7 +16,7 @@ import yaml
 
 BUNDLED_CONTRACTS_DIR = Path(__file__).resolve().parent / "sources"
 COLUMN_TYPES = {"text", "int", "decimal", "date", "timestamp"}
-FILE_FORMATS = {"csv", "xlsx", "jsonl"}
+FILE_FORMATS = {"csv", "xlsx", "xls", "jsonl"}
 PII_KINDS = {"name", "phone", "id_number", "email"}
 
 
@@ -52,7 +52,8 @@ class SourceContract:
     columns: tuple[ColumnSpec, ...]
     encoding: str = "auto"
     sheet: int | str = 0
-    header_row: int = 1
+    header_row: int = 1  # 1-based row of the (first) header row; rows above are titles
+    header_rows: int = 1  # header rows to combine, for group cells merged above column cells
     delimiter: str = ","
     # Several exports may feed one raw table (a second CRM's opportunities, say).
     target_table: str | None = None
@@ -131,6 +132,7 @@ def load_contract(path: Path) -> SourceContract:
         encoding=raw.get("encoding", "auto"),
         sheet=raw.get("sheet", 0),
         header_row=int(raw.get("header_row", 1)),
+        header_rows=int(raw.get("header_rows", 1)),
         delimiter=raw.get("delimiter", ","),
         target_table=raw.get("table"),
         ordered_columns=ordered,

@@ -269,9 +269,10 @@ def ingest_file(
 
     report = FileReport(file=path.name, source=contract.source, status="loaded")
     try:
-        frame, report.encoding = read_export(path, contract)
-        report.rows_read = frame.height
-        conformed = conform(frame, contract)
+        rows = read_export(path, contract)
+        report.encoding = rows.encoding
+        report.rows_read = rows.frame.height
+        conformed = conform(rows.frame, contract, rows.excel_epoch)
     except (UnreadableFileError, SchemaError) as exc:
         report.status = "rejected"
         report.message = str(exc)

@@ -1,13 +1,22 @@
 """Read an export file into a frame of strings, exactly as written, with data row numbers.
 
-Typing happens later (``typing.py``) so that a bad value can be quarantined with what the file
-really said.
+Typing happens later (``conform.py``) so that a bad value can be quarantined with what the file
+really said. Every format goes through the same header handling: title rows above the header
+are skipped, a header of several rows (merged group cells above column cells) is combined into
+one name per column, and a row whose field count differs from the header's is kept and marked
+instead of failing the whole file.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
+import datetime as dt
 import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
@@ -16,23 +25,40 @@ import polars as pl
 from ingest.contracts import SourceContract
 
 ROW_NUMBER = "_row_number"
+ROW_PROBLEM = "_row_problem"
+EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
+EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
+HEADER_LEVEL_SEPARATOR = "/"
 
 
 class UnreadableFileError(Exception):
     """The file as a whole cannot be read; it is quarantined with this message."""
 
 
+@dataclass
+class ExportRows:
+    frame: pl.DataFrame  # one string column per header, plus _row_number and _row_problem
+    encoding: str
+    excel_epoch: dt.date = EXCEL_EPOCH_1900
+
+
 def detect_encoding(data: bytes) -> str:
     """Name the encoding of a text export.
 
-    A byte-order mark decides; otherwise strict UTF-8, then strict GB18030 (a superset of GBK,
-    so it also covers rare characters in personal names). Strict decoding means a wrong guess
-    fails loudly instead of producing mojibake.
+    A byte-order mark decides; UTF-16 without one shows as NUL bytes in every other position.
+    Otherwise strict UTF-8, then strict GB18030 (a superset of GBK, so it also covers rare
+    characters in personal names). Strict decoding means a wrong guess fails loudly instead of
+    producing mojibake.
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    sample = data[:4096]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
+        return "utf-16-be"
     for encoding in ("utf-8", "gb18030"):
         try:
             data.decode(encoding)
@@ -50,58 +76,158 @@ def _decode(data: bytes, contract: SourceContract) -> tuple[str, str]:
         raise UnreadableFileError(f"cannot decode as {encoding}: {exc}") from exc
 
 
-def _read_csv(path: Path, contract: SourceContract) -> tuple[pl.DataFrame, str]:
+def combine_header_levels(levels: list[list[str | None]]) -> list[str]:
+    """One name per column from one or more header rows.
+
+    A merged group cell is stored in its first column only, so upper levels are carried to
+    the right until the next group starts; a column's name joins its non-empty levels
+    (金额/含税). Blank names become column_N and repeated names get #2, #3 so no column is lost.
+    """
+    width = max(len(level) for level in levels)
+    carried: list[list[str | None]] = []
+    for depth, level in enumerate(levels):
+        cells = [(level[i] if i < len(level) else None) for i in range(width)]
+        cells = [c.strip() if isinstance(c, str) and c.strip() else None for c in cells]
+        if depth < len(levels) - 1:
+            for i in range(1, width):
+                cells[i] = cells[i] or cells[i - 1]
+        carried.append(cells)
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i in range(width):
+        parts: list[str] = []
+        for cells in carried:
+            if cells[i] and (not parts or parts[-1] != cells[i]):
+                parts.append(cells[i])
+        name = HEADER_LEVEL_SEPARATOR.join(parts) or f"column_{i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return names
+
+
+def _split_header(records: list[list[str | None]], contract: SourceContract):
+    start = contract.header_row - 1
+    header_end = start + contract.header_rows
+    if len(records) < header_end:
+        raise UnreadableFileError(
+            f"no header: expected it on row {contract.header_row}, the file has {len(records)} rows"
+        )
+    return combine_header_levels(records[start:header_end]), header_end
+
+
+def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
     text, encoding = _decode(path.read_bytes(), contract)
-    lines_to_skip = contract.header_row - 1
     if not text.strip():
         raise UnreadableFileError("file is empty")
     try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            separator=contract.delimiter,
-            skip_rows=lines_to_skip,
-            infer_schema=False,
-            truncate_ragged_lines=False,
-        )
-    except pl.exceptions.PolarsError as exc:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter))
+    except csv.Error as exc:
         raise UnreadableFileError(f"CSV cannot be parsed: {exc}") from exc
-    return frame, encoding
+    headers, body_start = _split_header(records, contract)
+    body = records[body_start:]
+    width = len(headers)
+    problems: list[str | None] = [None] * len(body)
+    for i, record in enumerate(body):
+        if record and len(record) != width:
+            problems[i] = f"row has {len(record)} fields, the header has {width}"
+            if len(record) > width:
+                problems[i] += ": extra values " + json.dumps(record[width:], ensure_ascii=False)
+            body[i] = (record + [None] * width)[:width]
+        elif not record:
+            body[i] = [None] * width
+    columns = list(zip(*body, strict=True)) if body else [()] * width
+    frame = pl.DataFrame(
+        {h: pl.Series(h, col, dtype=pl.String) for h, col in zip(headers, columns, strict=True)}
+    ).with_columns(pl.Series(ROW_PROBLEM, problems, dtype=pl.String))
+    return ExportRows(frame, encoding)
 
 
-def _read_xlsx(path: Path, contract: SourceContract) -> tuple[pl.DataFrame, str]:
+def workbook_epoch(path: Path) -> dt.date:
+    """Day zero of a workbook's serial dates: Excel for Mac used 1904, everything else 1900."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError):
+        return EXCEL_EPOCH_1900  # legacy .xls: calamine applies its own flag to date cells
+    is_1904 = re.search(r'date1904="(1|true)"', workbook_xml) is not None
+    return EXCEL_EPOCH_1904 if is_1904 else EXCEL_EPOCH_1900
+
+
+def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
     try:
         workbook = fastexcel.read_excel(str(path))
-        sheet = workbook.load_sheet(
-            contract.sheet, header_row=contract.header_row - 1, dtypes="string"
-        )
-        return sheet.to_polars(), "xlsx"
     except Exception as exc:  # fastexcel raises its own hierarchy for corrupt or wrong files
         raise UnreadableFileError(f"workbook cannot be read: {exc}") from exc
-
-
-def _read_jsonl(path: Path, contract: SourceContract) -> tuple[pl.DataFrame, str]:
-    text, encoding = _decode(path.read_bytes(), contract)
+    sheet_names = workbook.sheet_names
+    wanted = contract.sheet
+    if isinstance(wanted, str) and wanted not in sheet_names:
+        raise UnreadableFileError(f"sheet {wanted!r} not found; the workbook has {sheet_names}")
+    if isinstance(wanted, int) and wanted >= len(sheet_names):
+        raise UnreadableFileError(f"sheet {wanted + 1} not found; the workbook has {sheet_names}")
     try:
-        frame = pl.read_ndjson(io.BytesIO(text.encode("utf-8")), infer_schema_length=None)
-    except pl.exceptions.PolarsError as exc:
-        raise UnreadableFileError(f"JSON lines cannot be parsed: {exc}") from exc
-    return frame.select(pl.all().cast(pl.String)), encoding
+        raw = workbook.load_sheet(wanted, header_row=None, dtypes="string").to_polars()
+    except Exception as exc:
+        raise UnreadableFileError(f"sheet {wanted!r} cannot be read: {exc}") from exc
+    if raw.width == 0 or raw.height == 0:
+        raise UnreadableFileError(f"sheet {wanted!r} is empty")
+    head = [list(row) for row in raw.head(contract.header_row + contract.header_rows).rows()]
+    headers, body_start = _split_header(head, contract)
+    frame = (
+        raw.slice(body_start)
+        .rename(dict(zip(raw.columns, headers, strict=True)))
+        .with_columns(pl.lit(None, dtype=pl.String).alias(ROW_PROBLEM))
+    )
+    return ExportRows(
+        frame, "xlsx" if path.suffix.lower() != ".xls" else "xls", workbook_epoch(path)
+    )
 
 
-READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl}
+def _read_jsonl(path: Path, contract: SourceContract) -> ExportRows:
+    text, encoding = _decode(path.read_bytes(), contract)
+    problems: list[str | None] = []
+    records: list[dict] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            problem = None if isinstance(record, dict) else "line is not a JSON object"
+        except json.JSONDecodeError as exc:
+            record, problem = None, f"line is not valid JSON ({exc.msg})"
+        if problem:
+            # the reason carries the line itself: it has no columns to keep it in
+            record, problem = {}, f"{problem}: {line[:500]}"
+        records.append(record)
+        problems.append(problem)
+    names = list(dict.fromkeys(k for r in records for k in r))
+    if not names:
+        raise UnreadableFileError("no JSON object with any field in the file")
+    frame = pl.DataFrame(
+        {n: [None if r.get(n) is None else str(r[n]) for r in records] for n in names},
+        schema={n: pl.String for n in names},
+    ).with_columns(pl.Series(ROW_PROBLEM, problems, dtype=pl.String))
+    return ExportRows(frame, encoding)
 
 
-def read_export(path: Path, contract: SourceContract) -> tuple[pl.DataFrame, str]:
-    """Return every data row as strings, numbered from 1 after the header, and the encoding.
+READERS = {"csv": _read_csv, "xlsx": _read_excel, "xls": _read_excel, "jsonl": _read_jsonl}
 
-    Wholly blank rows (spreadsheets keep trailing empty rows) are not data and are not counted.
+
+def read_export(path: Path, contract: SourceContract) -> ExportRows:
+    """Return every data row as strings, numbered from 1 after the header.
+
+    Wholly blank rows (spreadsheets keep trailing empty rows) are not data and are not counted,
+    but they keep their place in the numbering, so a row number points at the row in the file.
     """
-    frame, encoding = READERS[contract.format](path, contract)
-    frame = frame.with_row_index(ROW_NUMBER, offset=1)
-    value_columns = [c for c in frame.columns if c != ROW_NUMBER]
+    rows = READERS[contract.format](path, contract)
+    frame = rows.frame.with_row_index(ROW_NUMBER, offset=1)
+    value_columns = [c for c in frame.columns if c not in (ROW_NUMBER, ROW_PROBLEM)]
     if value_columns:
-        blank = pl.all_horizontal(
-            pl.col(value_columns).is_null() | (pl.col(value_columns).str.strip_chars() == "")
+        blank = (
+            pl.all_horizontal(
+                pl.col(value_columns).is_null() | (pl.col(value_columns).str.strip_chars() == "")
+            )
+            & pl.col(ROW_PROBLEM).is_null()
         )
         frame = frame.filter(~blank)
-    return frame, encoding
+    rows.frame = frame
+    return rows
