@@ -257,3 +257,10 @@ def validate_source(
     outcomes = run_suite(frame, contract, suite)
     record_outcomes(con, run_id, validated_at, outcomes)
     return outcomes
+
+
+def validate_sources(
+    con: duckdb.DuckDBPyConnection, contracts: list[SourceContract], run_id: str
+) -> dict[str, list[ExpectationOutcome]]:
+    """Validate the raw table of every source; outcomes by source, in contract order."""
+    return {contract.source: validate_source(con, contract, run_id) for contract in contracts}
