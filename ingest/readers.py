@@ -105,12 +105,13 @@ def combine_header_levels(levels: list[list[str | None]]) -> list[str]:
     return names
 
 
-def _split_header(records: list[list[str | None]], contract: SourceContract):
-    start = contract.header_row - 1
-    header_end = start + contract.header_rows
+def _split_header(records: list[list[str | None]], header_row: int, header_rows: int):
+    """Header names and the index of the first data record; ``header_row`` is 1-based."""
+    start = header_row - 1
+    header_end = start + header_rows
     if len(records) < header_end:
         raise UnreadableFileError(
-            f"no header: expected it on row {contract.header_row}, the file has {len(records)} rows"
+            f"no header: expected it on row {header_row}, the file has {len(records)} rows"
         )
     return combine_header_levels(records[start:header_end]), header_end
 
@@ -119,11 +120,53 @@ def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
     text, encoding = _decode(path.read_bytes(), contract)
     if not text.strip():
         raise UnreadableFileError("file is empty")
+    # title lines above the header are skipped as lines, before any CSV parsing
+    titles = contract.header_row - 1
+    text = text.split("\n", titles)[titles] if titles and text.count("\n") >= titles else text
+    try:
+        frame = _csv_frame_fast(text, contract)
+    except pl.exceptions.ComputeError:
+        # a row with more fields than the header: parse record by record to keep them
+        frame = _csv_frame_exact(text, contract)
+    return ExportRows(frame, encoding)
+
+
+def _csv_frame_fast(text: str, contract: SourceContract) -> pl.DataFrame:
+    """Polars parses the values; Python's csv module only counts each record's fields, which
+    is what tells a truncated row from one whose last fields are merely empty."""
+    field_counts = [
+        len(record)
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter)
+    ]
+    raw = pl.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        has_header=False,
+        separator=contract.delimiter,
+        infer_schema=False,
+        raise_if_empty=False,
+    )
+    if raw.height != len(field_counts):
+        # the two parsers disagree on where records end: trust the record-by-record one
+        raise pl.exceptions.ComputeError("record counts differ")
+    head = [list(row) for row in raw.head(contract.header_rows).rows()]
+    headers, body_start = _split_header(head, 1, contract.header_rows)
+    width = len(headers)
+    problems = [
+        f"row has {count} fields, the header has {width}" if count not in (0, width) else None
+        for count in field_counts[body_start:]
+    ]
+    body = raw.slice(body_start)
+    return body.rename(dict(zip(body.columns, headers, strict=True))).with_columns(
+        pl.Series(ROW_PROBLEM, problems, dtype=pl.String)
+    )
+
+
+def _csv_frame_exact(text: str, contract: SourceContract) -> pl.DataFrame:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter))
     except csv.Error as exc:
         raise UnreadableFileError(f"CSV cannot be parsed: {exc}") from exc
-    headers, body_start = _split_header(records, contract)
+    headers, body_start = _split_header(records, 1, contract.header_rows)
     body = records[body_start:]
     width = len(headers)
     problems: list[str | None] = [None] * len(body)
@@ -136,10 +179,9 @@ def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
         elif not record:
             body[i] = [None] * width
     columns = list(zip(*body, strict=True)) if body else [()] * width
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {h: pl.Series(h, col, dtype=pl.String) for h, col in zip(headers, columns, strict=True)}
     ).with_columns(pl.Series(ROW_PROBLEM, problems, dtype=pl.String))
-    return ExportRows(frame, encoding)
 
 
 def workbook_epoch(path: Path) -> dt.date:
@@ -171,7 +213,7 @@ def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
     if raw.width == 0 or raw.height == 0:
         raise UnreadableFileError(f"sheet {wanted!r} is empty")
     head = [list(row) for row in raw.head(contract.header_row + contract.header_rows).rows()]
-    headers, body_start = _split_header(head, contract)
+    headers, body_start = _split_header(head, contract.header_row, contract.header_rows)
     frame = (
         raw.slice(body_start)
         .rename(dict(zip(raw.columns, headers, strict=True)))
