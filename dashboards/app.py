@@ -33,6 +33,14 @@ pages = {
             default=True,
         ),
     ],
+    t("nav_data"): [
+        st.Page(
+            "pages/data_quality.py",
+            title=t("page_data_quality"),
+            icon=":material/fact_check:",
+            url_path="data-quality",
+        ),
+    ],
 }
 navigation = st.navigation(pages)
 

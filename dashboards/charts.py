@@ -176,8 +176,22 @@ def conversion_column_config(lang: str) -> dict[str, Any]:
     }
 
 
-def table_to_excel(table: pd.DataFrame, sheet_name: str, lang: str) -> bytes:
-    """The conversion table as an .xlsx file (xlsxwriter), with percent and CNY formats."""
+def table_to_excel(
+    table: pd.DataFrame,
+    sheet_name: str,
+    lang: str,
+    number_formats: dict[str, str] | None = None,
+) -> bytes:
+    """A labelled table as an .xlsx file (xlsxwriter). ``number_formats`` maps column labels
+    to Excel number formats; by default those of the conversion table (percent, CNY, days)."""
+    if number_formats is None:
+        number_formats = {
+            t("col_conversion", lang): "0.0%",
+            t("col_amount", lang): "¥#,##0",
+            t("col_median_days", lang): "0.0",
+            t("col_p75_days", lang): "0.0",
+            t("col_p90_days", lang): "0.0",
+        }
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
         table.to_excel(writer, sheet_name=sheet_name, index=False)
@@ -185,14 +199,222 @@ def table_to_excel(table: pd.DataFrame, sheet_name: str, lang: str) -> bytes:
         sheet = writer.sheets[sheet_name]
         header = workbook.add_format({"bold": True, "bg_color": "#dde6f0", "border": 1})
         formats = {
-            t("col_conversion", lang): workbook.add_format({"num_format": "0.0%"}),
-            t("col_amount", lang): workbook.add_format({"num_format": "¥#,##0"}),
-            t("col_median_days", lang): workbook.add_format({"num_format": "0.0"}),
-            t("col_p75_days", lang): workbook.add_format({"num_format": "0.0"}),
-            t("col_p90_days", lang): workbook.add_format({"num_format": "0.0"}),
+            column: workbook.add_format({"num_format": number_format})
+            for column, number_format in number_formats.items()
         }
         for index, column in enumerate(table.columns):
             sheet.write(0, index, column, header)
             sheet.set_column(index, index, max(12, len(str(column)) * 2), formats.get(column))
         sheet.freeze_panes(1, 0)
     return buffer.getvalue()
+
+
+# --- data quality -------------------------------------------------------------------------------
+
+FRESHNESS_STATUSES = ("fresh", "warn", "error", "unknown")
+FRESHNESS_COLOURS = {
+    "fresh": "background-color: #dff3e6; color: #1e6b3a",
+    "warn": "background-color: #fff1c7; color: #7a5a00",
+    "error": "background-color: #f9d9d9; color: #9b1c1c",
+    "unknown": "background-color: #eceff3; color: #4a5563",
+}
+STATUS_COLOURS = {
+    "loaded": "",
+    "rejected": "background-color: #f9d9d9; color: #9b1c1c",
+}
+REASONS_CHART_TOP = 15
+
+
+def _labelled(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+    """``frame``'s ``columns`` in that order, renamed to their labels in ``lang``."""
+    return frame[list(columns)].rename(columns={col: t(key, lang) for col, key in columns.items()})
+
+
+def source_label(source: str | None, lang: str) -> str:
+    """A source name; files no contract matched (empty or null source) get a label."""
+    return source if source else t("no_source", lang)
+
+
+def freshness_label(status: str, lang: str) -> str:
+    return t(f"freshness_{status}", lang) if status in FRESHNESS_STATUSES else status
+
+
+def file_status_label(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang) if status in STATUS_COLOURS else status
+
+
+SOURCE_COLUMNS = {
+    "source": "col_source",
+    "freshness_status": "col_freshness",
+    "age_hours": "col_age_hours",
+    "last_loaded_at": "col_last_loaded_at",
+    "last_file_name": "col_last_file",
+    "files_in_force": "col_files",
+    "files_rejected": "col_files_rejected",
+    "rows_read": "col_rows_read",
+    "rows_loaded": "col_rows_loaded",
+    "rows_quarantined": "col_rows_quarantined",
+}
+
+
+def source_table(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per source with labelled columns and the freshness status in words. The last
+    file is marked when it was rejected: the age then still counts from the last loaded file."""
+    rejected = sources["last_file_status"] == "rejected"
+    marker = f" ({file_status_label('rejected', lang)})"
+    table = sources.assign(
+        freshness_status=sources["freshness_status"].map(lambda s: freshness_label(s, lang)),
+        last_file_name=sources["last_file_name"].where(
+            ~rejected, sources["last_file_name"] + marker
+        ),
+    )
+    return _labelled(table, SOURCE_COLUMNS, lang)
+
+
+def style_source_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Counts with separators, ages with one decimal, the freshness status coloured."""
+    colours = {freshness_label(s, lang): FRESHNESS_COLOURS[s] for s in FRESHNESS_STATUSES}
+    counts = ("col_files", "col_files_rejected", "col_rows_read", "col_rows_loaded")
+    formats: dict[str, Any] = {t(key, lang): "{:,.0f}" for key in counts}
+    formats[t("col_rows_quarantined", lang)] = "{:,.0f}"
+    formats[t("col_age_hours", lang)] = "{:,.1f}"
+    formats[t("col_last_loaded_at", lang)] = "{:%Y-%m-%d %H:%M}"
+    return (
+        table.style.format(na_rep="—")
+        .format(formats, na_rep="—")
+        .map(lambda value: colours.get(value, ""), subset=[t("col_freshness", lang)])
+    )
+
+
+def reasons_chart(reasons: pd.DataFrame, lang: str, top: int = REASONS_CHART_TOP) -> go.Figure:
+    """The ``top`` reason kinds by rows quarantined, biggest first, labelled with their source."""
+    shown = reasons.nlargest(top, "rows_quarantined", keep="first")
+    labels = [
+        f"{kind} · {source_label(source, lang)}"
+        for kind, source in zip(shown["reason_kind"], shown["source"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=shown["rows_quarantined"].tolist(),
+            y=labels,
+            orientation="h",
+            marker={"color": PRIMARY},
+            text=shown["rows_quarantined"].tolist(),
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None, automargin=True)
+    fig.update_xaxes(
+        title=t("col_rows_quarantined", lang),
+        rangemode="tozero",
+        gridcolor="#e5e9ef",
+        tickformat=",d",
+    )
+    return _layout(fig, height=max(220, 28 * len(shown) + 80))
+
+
+REASON_COLUMNS = {
+    "source": "col_source",
+    "reason_kind": "col_reason_kind",
+    "rows_quarantined": "col_rows_quarantined",
+    "files": "col_files",
+    "example_file_name": "col_example_file",
+    "example_row_number": "col_example_row",
+    "example_reason": "col_example",
+}
+
+
+def reasons_table(reasons: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per source and reason kind with labelled columns."""
+    table = reasons.assign(source=reasons["source"].map(lambda s: source_label(s, lang)))
+    return _labelled(table, REASON_COLUMNS, lang)
+
+
+def style_reasons_table(table: pd.DataFrame, lang: str) -> Styler:
+    formats = {
+        t("col_rows_quarantined", lang): "{:,.0f}",
+        t("col_files", lang): "{:,.0f}",
+        t("col_example_row", lang): "{:.0f}",
+    }
+    return table.style.format(na_rep="—").format(formats, na_rep="—")
+
+
+VALIDATION_COLUMNS = {
+    "source": "col_source",
+    "expectation": "col_expectation",
+    "column_names": "col_columns",
+    "element_count": "col_element_count",
+    "unexpected_count": "col_unexpected_count",
+    "unexpected_percent": "col_unexpected_percent",
+    "partial_unexpected": "col_partial_unexpected",
+    "validated_at": "col_validated_at",
+}
+
+
+def validation_table(results: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The failed expectations with labelled columns."""
+    return _labelled(results[~results["success"].astype(bool)], VALIDATION_COLUMNS, lang)
+
+
+def style_validation_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Counts with separators; unexpected_percent is already in percent (0-100)."""
+    formats = {
+        t("col_element_count", lang): "{:,.0f}",
+        t("col_unexpected_count", lang): "{:,.0f}",
+        t("col_unexpected_percent", lang): "{:.2f}%",
+        t("col_validated_at", lang): "{:%Y-%m-%d %H:%M}",
+    }
+    return table.style.format(na_rep="—").format(formats, na_rep="—")
+
+
+FILE_COLUMNS = {
+    "system": "col_system",
+    "source": "col_source",
+    "file_name": "col_file_name",
+    "status": "col_status",
+    "rows_read": "col_rows_read",
+    "rows_loaded": "col_rows_loaded",
+    "rows_quarantined": "col_rows_quarantined",
+    "quarantine_share": "col_quarantine_share",
+    "encoding": "col_encoding",
+    "unmapped_columns": "col_unmapped_columns",
+    "missing_columns": "col_missing_columns",
+    "loaded_at": "col_loaded_at",
+    "message": "col_message",
+}
+
+
+def files_table(files: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per file in force with labelled columns and the status in words."""
+    table = files.assign(
+        source=files["source"].map(lambda s: source_label(s, lang)),
+        status=files["status"].map(lambda s: file_status_label(s, lang)),
+    )
+    return _labelled(table, FILE_COLUMNS, lang)
+
+
+def style_files_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Counts with separators, the share as ``0.8%``, rejected files in red."""
+    colours = {file_status_label(s, lang): colour for s, colour in STATUS_COLOURS.items()}
+    formats = {
+        t("col_rows_read", lang): "{:,.0f}",
+        t("col_rows_loaded", lang): "{:,.0f}",
+        t("col_rows_quarantined", lang): "{:,.0f}",
+        t("col_quarantine_share", lang): "{:.1%}",
+        t("col_loaded_at", lang): "{:%Y-%m-%d %H:%M}",
+    }
+    return (
+        table.style.format(na_rep="—")
+        .format(formats, na_rep="—")
+        .map(lambda value: colours.get(value, ""), subset=[t("col_status", lang)])
+    )
+
+
+def files_excel_formats(lang: str) -> dict[str, str]:
+    """Excel number formats of :func:`files_table` for :func:`table_to_excel`."""
+    return {
+        t("col_quarantine_share", lang): "0.0%",
+        t("col_loaded_at", lang): "yyyy-mm-dd hh:mm",
+    }

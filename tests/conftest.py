@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 # --- cockpit: a tiny published file with the two sales-funnel marts --------------------------
 # Six hand-written opportunities; the expected figures in tests/test_cockpit*.py are worked out
@@ -204,4 +205,247 @@ def cockpit_home(tmp_path: Path) -> Path:
     """A MEDOPS_HOME whose published.duckdb holds the hand-written sales-funnel marts."""
     home = tmp_path / "medops_home"
     build_cockpit_published(home / "published.duckdb")
+    return home
+
+
+# --- cockpit: a published file with the four data-quality marts ------------------------------
+# Hand-written rows; the expected figures in tests/test_data_quality_page.py are worked out by
+# hand from these rows (see the comments there). The tables take their columns and types from
+# the marts' enforced contracts (dbt/models/marts/data_quality/_data_quality__models.yml), so a
+# contract change that the page does not follow shows up here.
+
+DATA_QUALITY_MODELS_YML = (
+    Path(__file__).resolve().parent.parent
+    / "dbt"
+    / "models"
+    / "marts"
+    / "data_quality"
+    / "_data_quality__models.yml"
+)
+
+
+def _ts(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+DQ_INGEST_FILES = [
+    {
+        "load_id": "L1",
+        "source": "crm_accounts",
+        "system": "crm",
+        "file_name": "crm_accounts_20261120.xlsx",
+        "status": "loaded",
+        "rows_read": 100,
+        "rows_loaded": 95,
+        "rows_quarantined": 5,
+        "rows_rejected": 0,
+        "quarantine_share": 0.05,
+        "encoding": "xlsx",
+        "loaded_at": _ts("2026-11-21 02:05:00"),
+        "earlier_versions": 1,
+    },
+    {
+        "load_id": "L2",
+        "source": "crm_visits",
+        "system": "crm",
+        "file_name": "crm_visits_20261121.csv",
+        "status": "loaded",
+        "rows_read": 200,
+        "rows_loaded": 190,
+        "rows_quarantined": 10,
+        "rows_rejected": 0,
+        "quarantine_share": 0.05,
+        "encoding": "gb18030",
+        "unmapped_columns": "备注, 来源",
+        "message": "schema drift: unmapped columns ['备注', '来源'] kept in _extra",
+        "loaded_at": _ts("2026-11-21 02:06:00"),
+    },
+    {
+        "load_id": "L3",
+        "source": "erp_orders",
+        "system": "erp",
+        "file_name": "erp_orders_20261121.csv",
+        "status": "rejected",
+        "rows_read": 50,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "rows_rejected": 50,
+        "encoding": "utf-8-sig",
+        "message": "required columns missing: sku (物料编码/sku)",
+        "loaded_at": _ts("2026-11-21 02:07:00"),
+    },
+    {
+        "load_id": "L4",
+        "source": None,
+        "system": None,
+        "file_name": "notes_20261121.txt",
+        "status": "rejected",
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "rows_rejected": 0,
+        "message": "no source contract matches this file name",
+        "loaded_at": _ts("2026-11-21 02:08:00"),
+    },
+    {
+        "load_id": "L5",
+        "source": "svc_tickets",
+        "system": "service",
+        "file_name": "svc_tickets_20261118.xlsx",
+        "status": "loaded",
+        "rows_read": 40,
+        "rows_loaded": 40,
+        "rows_quarantined": 0,
+        "rows_rejected": 0,
+        "quarantine_share": 0.0,
+        "encoding": "xlsx",
+        "loaded_at": _ts("2026-11-18 02:00:00"),
+    },
+]
+
+# (load_id, reason kind, rows, example row number or None for a whole file)
+DQ_QUARANTINE_REASONS = [
+    ("L1", "missing value in account_id", 3, 7),
+    ("L1", "duplicate row", 2, 40),
+    ("L2", "unknown code in activity_type", 6, 3),
+    ("L2", "invalid timestamp in checked_in_at", 4, 12),
+    ("L3", "required columns missing", 1, None),
+    ("L4", "no source contract matches this file name", 1, None),
+]
+
+# (source, expectation, columns, success, checked, unexpected, percent)
+DQ_VALIDATION = [
+    ("crm_accounts", "expect_column_values_to_not_be_null", "account_name", True, 95, 0, 0.0),
+    ("crm_visits", "expect_column_values_to_be_between", "longitude", False, 190, 7, 3.684),
+    (
+        "svc_tickets",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "resolved_at,created_at",
+        False,
+        40,
+        2,
+        5.0,
+    ),
+]
+
+DQ_MEASURED_AT = _ts("2026-11-21 10:00:00")
+# (source, system, last loaded at or None, age in hours, status): ages from DQ_MEASURED_AT
+DQ_FRESHNESS = [
+    ("crm_accounts", "crm", _ts("2026-11-21 02:05:00"), 7.9166667, "fresh"),
+    ("crm_visits", "crm", _ts("2026-11-21 02:06:00"), 7.9, "fresh"),
+    ("erp_orders", "erp", None, None, "error"),  # its only file was rejected
+    ("svc_tickets", "service", _ts("2026-11-18 02:00:00"), 80.0, "warn"),
+]
+
+
+def data_quality_contracts() -> dict[str, dict[str, str]]:
+    """Column name -> data type of each data-quality mart, from its enforced contract."""
+    models = yaml.safe_load(DATA_QUALITY_MODELS_YML.read_text(encoding="utf-8"))["models"]
+    return {m["name"]: {c["name"]: c["data_type"] for c in m["columns"]} for m in models}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], row: dict) -> None:
+    con.execute(
+        f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+        [row.get(column) for column in columns],
+    )
+
+
+def _data_quality_rows() -> dict[str, list[dict]]:
+    files = {row["load_id"]: row for row in DQ_INGEST_FILES}
+    reasons = []
+    for load_id, kind, count, example in DQ_QUARANTINE_REASONS:
+        file = files[load_id]
+        whole = example is None
+        reasons.append(
+            {
+                "source": file["source"],
+                "system": file["system"],
+                "file_name": file["file_name"],
+                "load_id": load_id,
+                "reason_kind": kind,
+                "is_whole_file": whole,
+                "rows_quarantined": count,
+                "share_of_rows_read": None if whole else count / file["rows_read"],
+                "example_row_number": example,
+                "example_reason": kind if whole else f"{kind}: 'x'",
+                "example_raw_values": None if whole else '{"a": "x"}',
+                "loaded_at": file["loaded_at"],
+            }
+        )
+    validation = [
+        {
+            "source": source,
+            "system": {"crm": "crm", "svc": "service"}[source.split("_")[0]],
+            "expectation": expectation,
+            "column_names": columns,
+            "success": success,
+            "element_count": checked,
+            "unexpected_count": unexpected,
+            "unexpected_percent": percent,
+            "partial_unexpected": None if success else '["a", "b"]',
+            "run_id": "R9",
+            "validated_at": _ts("2026-11-21 02:30:00"),
+        }
+        for source, expectation, columns, success, checked, unexpected, percent in DQ_VALIDATION
+    ]
+    freshness = []
+    for source, system, last_loaded_at, age, status in DQ_FRESHNESS:
+        own = [f for f in DQ_INGEST_FILES if f["source"] == source]
+        last = max(own, key=lambda f: f["loaded_at"])
+        freshness.append(
+            {
+                "source": source,
+                "system": system,
+                "last_file_name": last["file_name"],
+                "last_file_status": last["status"],
+                "last_file_at": last["loaded_at"],
+                "last_loaded_at": last_loaded_at,
+                "files_in_force": len(own),
+                "files_loaded": sum(f["status"] == "loaded" for f in own),
+                "files_rejected": sum(f["status"] == "rejected" for f in own),
+                "rows_read": sum(f["rows_read"] for f in own),
+                "rows_loaded": sum(f["rows_loaded"] for f in own),
+                "rows_quarantined": sum(f["rows_quarantined"] for f in own),
+                "age_hours": age,
+                "warn_after_hours": 48,
+                "error_after_hours": 168,
+                "freshness_status": status,
+                "measured_at": DQ_MEASURED_AT,
+            }
+        )
+    return {
+        "rpt_ingest_files": DQ_INGEST_FILES,
+        "rpt_quarantine_reasons": reasons,
+        "rpt_validation_latest": validation,
+        "rpt_source_freshness": freshness,
+    }
+
+
+def build_data_quality_published(
+    path: Path, marts: tuple[str, ...] | None = None, empty: bool = False
+) -> Path:
+    """Write a published DuckDB file with the data-quality marts (all of them, or ``marts``)
+    filled from the rows above, or left empty."""
+    contracts = data_quality_contracts()
+    rows = _data_quality_rows()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        for mart in marts or tuple(contracts):
+            columns = contracts[mart]
+            ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns.items())
+            con.execute(f"create table {mart} ({ddl})")
+            for row in [] if empty else rows[mart]:
+                _insert(con, mart, list(columns), row)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def data_quality_home(tmp_path: Path) -> Path:
+    """A MEDOPS_HOME whose published.duckdb holds the hand-written data-quality marts."""
+    home = tmp_path / "dq_home"
+    build_data_quality_published(home / "published.duckdb")
     return home

@@ -1,0 +1,67 @@
+with quarantine as (
+    select * from {{ ref('stg_ingest_meta__quarantine') }}
+),
+
+files as (
+    select * from {{ ref('rpt_ingest_files') }}
+),
+
+-- one row per problem of a quarantined row: reasons are '; '-separated "kind: detail" parts
+reason_parts as (
+    select
+        load_id,
+        data_row_number,
+        is_whole_file,
+        reason,
+        raw_values,
+        unnest(string_split(reason, '; ')) as reason_part
+    from quarantine
+),
+
+-- the kind is the text before the first ':', the same rule as the ingest command's summary
+row_reason_kinds as (
+    select distinct
+        load_id,
+        data_row_number,
+        is_whole_file,
+        reason,
+        raw_values,
+        trim(split_part(reason_part, ':', 1)) as reason_kind
+    from reason_parts
+),
+
+per_kind as (
+    select
+        load_id,
+        reason_kind,
+        bool_or(is_whole_file) as is_whole_file,
+        count(*) as rows_quarantined,
+        min(data_row_number) as example_row_number,
+        arg_min(reason, coalesce(data_row_number, 0)) as example_reason,
+        arg_min(raw_values, coalesce(data_row_number, 0)) as example_raw_values
+    from row_reason_kinds
+    group by load_id, reason_kind
+),
+
+final as (
+    select
+        files.source,
+        files.system,
+        files.file_name,
+        files.load_id,
+        per_kind.reason_kind,
+        per_kind.is_whole_file,
+        per_kind.rows_quarantined,
+        case
+            when not per_kind.is_whole_file and files.rows_read > 0
+                then cast(per_kind.rows_quarantined as double) / files.rows_read
+        end as share_of_rows_read,
+        per_kind.example_row_number,
+        per_kind.example_reason,
+        per_kind.example_raw_values,
+        files.loaded_at
+    from per_kind
+    inner join files on per_kind.load_id = files.load_id
+)
+
+select * from final

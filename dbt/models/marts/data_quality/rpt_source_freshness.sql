@@ -1,0 +1,84 @@
+with files as (
+    select * from {{ ref('rpt_ingest_files') }}
+),
+
+thresholds as (
+    select * from {{ ref('source_freshness_thresholds') }}
+),
+
+-- the build's own clock: local time, like the ledger's loaded_at (see DECISIONLOG.md)
+build_clock as (
+    select localtimestamp as measured_at
+),
+
+source_files as (
+    select * from files
+    where source is not null
+),
+
+per_source as (
+    select
+        source,
+        system,
+        count(*) as files_in_force,
+        count(*) filter (where status = 'loaded') as files_loaded,
+        count(*) filter (where status = 'rejected') as files_rejected,
+        sum(rows_read) as rows_read,
+        sum(rows_loaded) as rows_loaded,
+        sum(rows_quarantined) as rows_quarantined,
+        max(loaded_at) filter (where status = 'loaded') as last_loaded_at
+    from source_files
+    group by source, system
+),
+
+last_file as (
+    select
+        source,
+        file_name as last_file_name,
+        status as last_file_status,
+        loaded_at as last_file_at
+    from source_files
+    qualify row_number() over (partition by source order by loaded_at desc, file_name desc) = 1
+),
+
+ages as (
+    select
+        per_source.*,
+        build_clock.measured_at,
+        date_diff('second', per_source.last_loaded_at, build_clock.measured_at) / 3600.0
+            as age_hours
+    from per_source
+    cross join build_clock
+),
+
+final as (
+    select
+        ages.source,
+        ages.system,
+        last_file.last_file_name,
+        last_file.last_file_status,
+        last_file.last_file_at,
+        ages.last_loaded_at,
+        ages.files_in_force,
+        ages.files_loaded,
+        ages.files_rejected,
+        cast(ages.rows_read as bigint) as rows_read,
+        cast(ages.rows_loaded as bigint) as rows_loaded,
+        cast(ages.rows_quarantined as bigint) as rows_quarantined,
+        cast(ages.age_hours as double) as age_hours,
+        thresholds.warn_after_hours,
+        thresholds.error_after_hours,
+        case
+            when thresholds.system is null then 'unknown'
+            when ages.last_loaded_at is null then 'error'
+            when ages.age_hours >= thresholds.error_after_hours then 'error'
+            when ages.age_hours >= thresholds.warn_after_hours then 'warn'
+            else 'fresh'
+        end as freshness_status,
+        ages.measured_at
+    from ages
+    inner join last_file on ages.source = last_file.source
+    left join thresholds on ages.system = thresholds.system
+)
+
+select * from final
