@@ -96,7 +96,8 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
             missing_columns varchar[],
             message varchar,
             loaded_at timestamp not null,
-            superseded_by varchar
+            superseded_by varchar,
+            system varchar
         )
         """
     )
@@ -126,10 +127,14 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
             element_count bigint,
             unexpected_count bigint,
             unexpected_percent double,
-            partial_unexpected varchar
+            partial_unexpected varchar,
+            system varchar
         )
         """
     )
+    # warehouses created before these tables recorded the contract's system
+    for table in (LEDGER, VALIDATION_RESULTS):
+        con.execute(f"alter table {table} add column if not exists system varchar")
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> None:
@@ -208,7 +213,10 @@ def _commit_file(
             con.execute(f"insert into {QUARANTINE} select * from incoming_quarantine")
             con.unregister("incoming_quarantine")
         con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+            f"insert into {LEDGER} (load_id, source, file_name, file_path, file_hash, "
+            "file_bytes, encoding, status, rows_read, rows_loaded, rows_quarantined, "
+            "unmapped_columns, missing_columns, message, loaded_at, system) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id,
                 report.source,
@@ -225,6 +233,7 @@ def _commit_file(
                 report.missing_columns,
                 report.message,
                 now,
+                contract.system if contract is not None else None,
             ],
         )
         con.commit()

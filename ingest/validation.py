@@ -51,6 +51,7 @@ class ExpectationOutcome:
     """How one expectation fared on one raw table."""
 
     source: str
+    system: str  # crm, erp or service: the contract's system
     expectation: str  # e.g. expect_column_values_to_be_between
     column_names: tuple[str, ...]
     success: bool
@@ -204,6 +205,7 @@ def run_suite(
         outcomes.append(
             ExpectationOutcome(
                 source=contract.source,
+                system=contract.system,
                 expectation=config.type,
                 column_names=columns,
                 success=bool(result.success),
@@ -228,7 +230,9 @@ def record_outcomes(
     """Append outcomes to raw._validation_results (history is kept)."""
     ensure_ledger(con)
     con.executemany(
-        f"insert into {VALIDATION_RESULTS} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {VALIDATION_RESULTS} (run_id, validated_at, source, expectation, "
+        "column_names, success, element_count, unexpected_count, unexpected_percent, "
+        "partial_unexpected, system) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 run_id,
@@ -241,6 +245,7 @@ def record_outcomes(
                 o.unexpected_count,
                 o.unexpected_percent,
                 json.dumps(list(o.partial_unexpected), ensure_ascii=False),
+                o.system,
             ]
             for o in outcomes
         ],

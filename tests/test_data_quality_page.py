@@ -273,7 +273,7 @@ def _build_tiny_warehouse(home: Path) -> None:
         ingest_path(con, drop)
         for run_id, validated_at, success, checked, unexpected, percent, sample in VALIDATION_ROWS:
             con.execute(
-                f"insert into {VALIDATION_RESULTS} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {VALIDATION_RESULTS} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     validated_at,
@@ -285,6 +285,7 @@ def _build_tiny_warehouse(home: Path) -> None:
                     unexpected,
                     percent,
                     sample,
+                    "crm",
                 ],
             )
     finally:

@@ -24,6 +24,9 @@ def test_definitions_load_and_graph_connects():
     # the dbt source of every raw table is the ingest asset itself, so lineage is unbroken
     staging = graph.get(dg.AssetKey(["staging", "stg_crm__opportunity_stage_history"]))
     assert dg.AssetKey(["crm", "crm_opportunity_stage_history"]) in staging.parent_keys
+    ledger_view = graph.get(dg.AssetKey(["staging", "stg_ingest_meta__ledger"]))
+    assert ledger_view.parent_keys == {dg.AssetKey(["ingest_meta", "_ingest_ledger"])}
+    assert graph.get(dg.AssetKey(["ingest_meta", "_ingest_ledger"])).is_materializable
     published = graph.get(dg.AssetKey("published_marts"))
     assert dg.AssetKey(["marts", "rpt_sales_funnel_monthly"]) in published.parent_keys
 

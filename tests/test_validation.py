@@ -220,7 +220,7 @@ def test_raw_exports_reports_a_check_per_raw_asset(tmp_path):
     )
     assert result.success
     evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
-    assert set(evaluations) == {raw_asset_key(c.system, c.source) for c in CONTRACTS}
+    assert set(evaluations) == {raw_asset_key(c) for c in CONTRACTS}
     assert {e.check_name for e in evaluations.values()} == {"raw_expectations"}
     assert all(e.severity == dg.AssetCheckSeverity.WARN for e in evaluations.values())
     # clean generated exports break nothing the contracts declare

@@ -18,11 +18,22 @@ from medops.settings import paths
 
 CONTRACTS = load_contracts()
 RAW_EXPECTATIONS = "raw_expectations"
+# The ingest step's own tables, which dbt reads as the source `ingest_meta`.
+INGEST_META_KEYS = [
+    dg.AssetKey(["ingest_meta", table])
+    for table in ("_ingest_ledger", "_ingest_quarantine", "_validation_results")
+]
 
 
-def raw_asset_key(system: str, source: str) -> dg.AssetKey:
-    """The key dagster-dbt gives the dbt source of the same table, so lineage connects."""
-    return dg.AssetKey([system, source])
+def raw_asset_key(contract) -> dg.AssetKey:
+    """The key dagster-dbt gives the dbt source of the same raw table, so lineage connects.
+    Several contracts may feed one table (a second CRM's export): they share the key."""
+    return dg.AssetKey([contract.system, contract.table])
+
+
+CONTRACTS_BY_KEY: dict[dg.AssetKey, list] = {}
+for _contract in CONTRACTS:
+    CONTRACTS_BY_KEY.setdefault(raw_asset_key(_contract), []).append(_contract)
 
 
 def raw_expectations_result(
@@ -49,25 +60,36 @@ class ExportsConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            raw_asset_key(c.system, c.source),
-            description=c.description,
-            group_name="raw",
-            kinds={"duckdb", "polars"},
-        )
-        for c in CONTRACTS
+        *[
+            dg.AssetSpec(
+                key,
+                description=" / ".join(c.description for c in contracts),
+                group_name="raw",
+                kinds={"duckdb", "polars"},
+            )
+            for key, contracts in CONTRACTS_BY_KEY.items()
+        ],
+        *[
+            dg.AssetSpec(
+                key,
+                description="Ingest ledger, quarantine and validation results.",
+                group_name="raw",
+                kinds={"duckdb"},
+            )
+            for key in INGEST_META_KEYS
+        ],
     ],
     check_specs=[
         dg.AssetCheckSpec(
             RAW_EXPECTATIONS,
-            asset=raw_asset_key(c.system, c.source),
+            asset=key,
             description=(
                 "Great Expectations suite derived from the contract: key unique per file, "
                 "required columns not null, known codes, min/max bounds, ordered timestamps. "
                 "Every run is kept in raw._validation_results."
             ),
         )
-        for c in CONTRACTS
+        for key in CONTRACTS_BY_KEY
     ],
     name="raw_exports",
 )
@@ -86,33 +108,33 @@ def raw_exports(
             f"{report.rows_loaded}, quarantined {report.rows_quarantined} {report.reasons or ''}"
             + (f" ({report.message})" if report.message else "")
         )
-    by_source: dict[str, list] = {}
+    by_source: dict[str | None, list] = {}
     for report in reports:
         by_source.setdefault(report.source, []).append(report)
-    for contract in CONTRACTS:
-        source_reports = by_source.get(contract.source, [])
+    for key, contracts in CONTRACTS_BY_KEY.items():
+        table_reports = [r for c in contracts for r in by_source.get(c.source, [])]
         yield dg.MaterializeResult(
-            asset_key=raw_asset_key(contract.system, contract.source),
+            asset_key=key,
             metadata={
-                "files": [r.file for r in source_reports],
-                "rows_read": sum(r.rows_read for r in source_reports),
-                "rows_loaded": sum(r.rows_loaded for r in source_reports),
-                "rows_quarantined": sum(r.rows_quarantined for r in source_reports),
+                "files": [r.file for r in table_reports],
+                "rows_read": sum(r.rows_read for r in table_reports),
+                "rows_loaded": sum(r.rows_loaded for r in table_reports),
+                "rows_quarantined": sum(r.rows_quarantined for r in table_reports),
             },
         )
+    for key in INGEST_META_KEYS:
+        yield dg.MaterializeResult(asset_key=key)
     unmatched = [r.file for r in by_source.get(None, []) if r.status == "rejected"]
     if unmatched:
         context.log.warning(f"files quarantined whole (no contract or unreadable): {unmatched}")
-    for contract in CONTRACTS:
-        source_outcomes = outcomes[contract.source]
+    for key, contracts in CONTRACTS_BY_KEY.items():
+        table_outcomes = [o for c in contracts for o in outcomes[c.source]]
         failed = [
-            f"{o.expectation}({','.join(o.column_names)})" for o in source_outcomes if not o.success
+            f"{o.expectation}({','.join(o.column_names)})" for o in table_outcomes if not o.success
         ]
         if failed:
             context.log.warning(
-                f"{contract.source}: {len(failed)} of {len(source_outcomes)} expectations "
+                f"{key.to_user_string()}: {len(failed)} of {len(table_outcomes)} expectations "
                 f"failed: {'; '.join(failed)}"
             )
-        yield raw_expectations_result(
-            raw_asset_key(contract.system, contract.source), source_outcomes
-        )
+        yield raw_expectations_result(key, table_outcomes)

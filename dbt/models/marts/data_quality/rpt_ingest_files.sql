@@ -2,10 +2,6 @@ with ledger as (
     select * from {{ ref('stg_ingest_meta__ledger') }}
 ),
 
-systems as (
-    select * from {{ ref('source_freshness_thresholds') }}
-),
-
 earlier_versions as (
     select
         file_name,
@@ -24,7 +20,7 @@ final as (
     select
         files_in_force.load_id,
         files_in_force.source,
-        systems.system,
+        files_in_force.system,
         files_in_force.file_name,
         files_in_force.status,
         files_in_force.rows_read,
@@ -45,7 +41,6 @@ final as (
         files_in_force.file_bytes,
         coalesce(earlier_versions.earlier_versions, 0) as earlier_versions
     from files_in_force
-    left join systems on starts_with(files_in_force.source, systems.source_prefix)
     left join earlier_versions on files_in_force.file_name = earlier_versions.file_name
 )
 

@@ -2,10 +2,6 @@ with validation_results as (
     select * from {{ ref('stg_ingest_meta__validation_results') }}
 ),
 
-systems as (
-    select * from {{ ref('source_freshness_thresholds') }}
-),
-
 latest_runs as (
     select
         source,
@@ -17,7 +13,7 @@ latest_runs as (
 final as (
     select
         validation_results.source,
-        systems.system,
+        validation_results.system,
         validation_results.expectation,
         validation_results.column_names,
         validation_results.success,
@@ -32,7 +28,6 @@ final as (
         on
             validation_results.source = latest_runs.source
             and validation_results.run_id = latest_runs.run_id
-    left join systems on starts_with(validation_results.source, systems.source_prefix)
 )
 
 select * from final

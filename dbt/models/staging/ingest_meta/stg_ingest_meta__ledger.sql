@@ -6,6 +6,7 @@ final as (
     select
         load_id,
         source,
+        system,
         file_name,
         file_path,
         file_hash,

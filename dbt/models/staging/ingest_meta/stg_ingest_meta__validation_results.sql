@@ -7,6 +7,7 @@ final as (
         run_id,
         validated_at,
         source,
+        system,
         expectation,
         nullif(column_names, '') as column_names,
         success,
