@@ -155,17 +155,23 @@ def conversion_table(stages: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table.rename(columns={col: t(key, lang) for col, key in CONVERSION_COLUMNS.items()})
 
 
+def _formatted(table: pd.DataFrame, lang: str, formats: dict[str, Any]) -> Styler:
+    """The table styled with a display format per column (keyed by label key), ``—`` for
+    every missing figure."""
+    by_label = {t(key, lang): fmt for key, fmt in formats.items()}
+    return table.style.format(na_rep="—").format(by_label, na_rep="—")
+
+
 def style_conversion_table(table: pd.DataFrame, lang: str) -> Styler:
     """Display formats of :func:`conversion_table` for ``st.dataframe``: counts with
     separators, conversion as ``80.0%``, amounts as ``¥1,234,567``, days with one decimal and
     ``—`` where there is no figure (the final stage has no conversion, open stays no days)."""
     counts = ("col_reached", "col_advanced", "col_stays")
     days = ("col_median_days", "col_p75_days", "col_p90_days")
-    formats = {t(key, lang): "{:,.0f}" for key in counts}
-    formats |= {t(key, lang): "{:,.1f}" for key in days}
-    formats[t("col_conversion", lang)] = "{:.1%}"
-    formats[t("col_amount", lang)] = format_cny
-    return table.style.format(formats, na_rep="—")
+    formats: dict[str, Any] = {key: "{:,.0f}" for key in counts}
+    formats |= {key: "{:,.1f}" for key in days}
+    formats |= {"col_conversion": "{:.1%}", "col_amount": format_cny}
+    return _formatted(table, lang, formats)
 
 
 def conversion_column_config(lang: str) -> dict[str, Any]:
@@ -275,14 +281,10 @@ def style_source_table(table: pd.DataFrame, lang: str) -> Styler:
     """Counts with separators, ages with one decimal, the freshness status coloured."""
     colours = {freshness_label(s, lang): FRESHNESS_COLOURS[s] for s in FRESHNESS_STATUSES}
     counts = ("col_files", "col_files_rejected", "col_rows_read", "col_rows_loaded")
-    formats: dict[str, Any] = {t(key, lang): "{:,.0f}" for key in counts}
-    formats[t("col_rows_quarantined", lang)] = "{:,.0f}"
-    formats[t("col_age_hours", lang)] = "{:,.1f}"
-    formats[t("col_last_loaded_at", lang)] = "{:%Y-%m-%d %H:%M}"
-    return (
-        table.style.format(na_rep="—")
-        .format(formats, na_rep="—")
-        .map(lambda value: colours.get(value, ""), subset=[t("col_freshness", lang)])
+    formats: dict[str, Any] = {key: "{:,.0f}" for key in (*counts, "col_rows_quarantined")}
+    formats |= {"col_age_hours": "{:,.1f}", "col_last_loaded_at": "{:%Y-%m-%d %H:%M}"}
+    return _formatted(table, lang, formats).map(
+        lambda value: colours.get(value, ""), subset=[t("col_freshness", lang)]
     )
 
 
@@ -334,11 +336,11 @@ def reasons_table(reasons: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def style_reasons_table(table: pd.DataFrame, lang: str) -> Styler:
     formats = {
-        t("col_rows_quarantined", lang): "{:,.0f}",
-        t("col_files", lang): "{:,.0f}",
-        t("col_example_row", lang): "{:.0f}",
+        "col_rows_quarantined": "{:,.0f}",
+        "col_files": "{:,.0f}",
+        "col_example_row": "{:.0f}",
     }
-    return table.style.format(na_rep="—").format(formats, na_rep="—")
+    return _formatted(table, lang, formats)
 
 
 VALIDATION_COLUMNS = {
@@ -361,12 +363,12 @@ def validation_table(results: pd.DataFrame, lang: str) -> pd.DataFrame:
 def style_validation_table(table: pd.DataFrame, lang: str) -> Styler:
     """Counts with separators; unexpected_percent is already in percent (0-100)."""
     formats = {
-        t("col_element_count", lang): "{:,.0f}",
-        t("col_unexpected_count", lang): "{:,.0f}",
-        t("col_unexpected_percent", lang): "{:.2f}%",
-        t("col_validated_at", lang): "{:%Y-%m-%d %H:%M}",
+        "col_element_count": "{:,.0f}",
+        "col_unexpected_count": "{:,.0f}",
+        "col_unexpected_percent": "{:.2f}%",
+        "col_validated_at": "{:%Y-%m-%d %H:%M}",
     }
-    return table.style.format(na_rep="—").format(formats, na_rep="—")
+    return _formatted(table, lang, formats)
 
 
 FILE_COLUMNS = {
@@ -399,16 +401,14 @@ def style_files_table(table: pd.DataFrame, lang: str) -> Styler:
     """Counts with separators, the share as ``0.8%``, rejected files in red."""
     colours = {file_status_label(s, lang): colour for s, colour in STATUS_COLOURS.items()}
     formats = {
-        t("col_rows_read", lang): "{:,.0f}",
-        t("col_rows_loaded", lang): "{:,.0f}",
-        t("col_rows_quarantined", lang): "{:,.0f}",
-        t("col_quarantine_share", lang): "{:.1%}",
-        t("col_loaded_at", lang): "{:%Y-%m-%d %H:%M}",
+        "col_rows_read": "{:,.0f}",
+        "col_rows_loaded": "{:,.0f}",
+        "col_rows_quarantined": "{:,.0f}",
+        "col_quarantine_share": "{:.1%}",
+        "col_loaded_at": "{:%Y-%m-%d %H:%M}",
     }
-    return (
-        table.style.format(na_rep="—")
-        .format(formats, na_rep="—")
-        .map(lambda value: colours.get(value, ""), subset=[t("col_status", lang)])
+    return _formatted(table, lang, formats).map(
+        lambda value: colours.get(value, ""), subset=[t("col_status", lang)]
     )
 
 
