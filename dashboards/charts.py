@@ -35,21 +35,32 @@ def format_cny(value: float | None) -> str:
     return f"{sign}¥{abs(value):,.0f}"
 
 
+def _compact(value: float, lang: str) -> str | None:
+    """A large magnitude in the reader's units (万/亿 in Chinese, M in English), or None when
+    it is small enough to show whole."""
+    if lang == "zh":
+        if value >= 1e8:
+            return f"{value / 1e8:,.2f}亿"
+        if value >= 1e4:
+            return f"{value / 1e4:,.1f}万"
+    elif value >= 1e6:
+        return f"{value / 1e6:,.2f}M"
+    return None
+
+
 def format_cny_compact(value: float | None, lang: str) -> str:
     """A large amount short enough for a KPI card: ``¥155.0万`` / ``¥1.13亿`` in Chinese,
     ``¥1.55M`` in English; ``—`` when unknown."""
     if _is_missing(value):
         return "—"
+    compact = _compact(abs(value), lang)
     sign = "-" if value < 0 else ""
-    amount = abs(value)
-    if lang == "zh":
-        if amount >= 1e8:
-            return f"{sign}¥{amount / 1e8:,.2f}亿"
-        if amount >= 1e4:
-            return f"{sign}¥{amount / 1e4:,.1f}万"
-    elif amount >= 1e6:
-        return f"{sign}¥{amount / 1e6:,.2f}M"
-    return format_cny(value)
+    return f"{sign}¥{compact}" if compact else format_cny(value)
+
+
+def format_count_compact(value: int, lang: str) -> str:
+    """A large count short enough for a KPI card: ``330.2万`` or ``3.30M``."""
+    return _compact(value, lang) or format_count(value)
 
 
 def format_percent(value: float | None) -> str:

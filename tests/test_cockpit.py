@@ -210,6 +210,9 @@ def test_formats() -> None:
     assert charts.format_cny_compact(113_215_000, "zh") == "¥1.13亿"
     assert charts.format_cny_compact(1_550_000, "en") == "¥1.55M"
     assert charts.format_cny_compact(9_999, "zh") == "¥9,999"
+    assert charts.format_count_compact(3_301_779, "zh") == "330.2万"
+    assert charts.format_count_compact(3_301_779, "en") == "3.30M"
+    assert charts.format_count_compact(4_999, "zh") == "4,999"
     assert charts.format_percent(1 / 3) == "33.3%"
     assert charts.format_percent(math.nan) == "—"
 

@@ -38,7 +38,7 @@ failed_expectations = (
 
 
 def _count(key: str) -> str:
-    return "—" if kpis is None else charts.format_count(kpis[key])
+    return "—" if kpis is None else charts.format_count_compact(kpis[key], lang)
 
 
 kpi_cards = (
