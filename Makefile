@@ -31,10 +31,13 @@ format: setup
 	mkdir -p "$(MEDOPS_HOME)"
 	cd dbt && ../$(BIN)/sqlfluff fix models tests
 
+# the Dagster assets are defined from dbt's manifest: parse first so it matches the models
 test: lint
+	cd dbt && ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m pytest
 
 test-fast: setup
+	cd dbt && ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m pytest -m "not slow"
 
 clean:

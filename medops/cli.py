@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from medops.settings import REPO_ROOT, paths
+from medops.settings import DBT_PROJECT_DIR, REPO_ROOT, paths
 
 COCKPIT_ENTRY = REPO_ROOT / "dashboards" / "app.py"
 
@@ -100,6 +100,12 @@ def run(exports: Path | None) -> None:
     """Run the whole pipeline in-process: ingest, dbt build, publish."""
     import dagster as dg
 
+    # the dbt assets are defined from dbt's manifest: parse first so it matches the models
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
+        cwd=DBT_PROJECT_DIR,
+        check=True,
+    )
     from dagster_project.definitions import defs
 
     exports = (exports or paths().exports).resolve()

@@ -2,12 +2,8 @@ with opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_crm__employees') }}
-),
-
-org_units as (
-    select * from {{ ref('int_org_unit_hierarchy') }}
+owners as (
+    select * from {{ ref('int_employee_teams') }}
 ),
 
 final as (
@@ -15,14 +11,14 @@ final as (
         opportunities.opportunity_id,
         opportunities.account_id,
         opportunities.owner_id,
-        employees.employee_name as owner_name,
-        employees.unit_id as owner_unit_id,
-        org_units.team_id,
-        org_units.team_name,
-        org_units.province_unit_id,
-        org_units.province_unit_name,
-        org_units.region_id,
-        org_units.region_name,
+        owners.employee_name as owner_name,
+        owners.unit_id as owner_unit_id,
+        owners.team_id,
+        owners.team_name,
+        owners.province_unit_id,
+        owners.province_unit_name,
+        owners.region_id,
+        owners.region_name,
         opportunities.product_line,
         opportunities.channel,
         opportunities.lead_id,
@@ -33,8 +29,7 @@ final as (
         opportunities.closed_on,
         opportunities.lost_reason
     from opportunities
-    left join employees on opportunities.owner_id = employees.employee_id
-    left join org_units on employees.unit_id = org_units.unit_id
+    left join owners on opportunities.owner_id = owners.employee_id
 )
 
 select * from final

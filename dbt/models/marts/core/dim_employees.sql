@@ -1,32 +1,27 @@
-with employees as (
-    select * from {{ ref('stg_crm__employees') }}
-),
-
-org_units as (
-    select * from {{ ref('int_org_unit_hierarchy') }}
+with employee_teams as (
+    select * from {{ ref('int_employee_teams') }}
 ),
 
 final as (
     select
-        employees.employee_id,
-        employees.employee_name,
-        employees.job_role,
-        employees.unit_id,
-        org_units.unit_name,
-        org_units.team_id,
-        org_units.team_name,
-        org_units.province_unit_id,
-        org_units.province_unit_name,
-        org_units.region_id,
-        org_units.region_name,
-        employees.office_id,
-        employees.manager_id,
-        {{ mask_personal_data('employees.mobile', 'phone') }} as mobile,
-        employees.hired_on,
-        employees.left_on,
-        employees.left_on is null as is_active
-    from employees
-    left join org_units on employees.unit_id = org_units.unit_id
+        employee_id,
+        employee_name,
+        job_role,
+        unit_id,
+        unit_name,
+        team_id,
+        team_name,
+        province_unit_id,
+        province_unit_name,
+        region_id,
+        region_name,
+        office_id,
+        manager_id,
+        {{ mask_personal_data('mobile', 'phone') }} as mobile,
+        hired_on,
+        left_on,
+        left_on is null as is_active
+    from employee_teams
 )
 
 select * from final
