@@ -32,6 +32,18 @@ pages = {
             url_path="sales-funnel",
             default=True,
         ),
+        st.Page(
+            "pages/sales_overview.py",
+            title=t("page_sales_overview"),
+            icon=":material/leaderboard:",
+            url_path="sales-overview",
+        ),
+        st.Page(
+            "pages/sales_alerts.py",
+            title=t("page_sales_alerts"),
+            icon=":material/notifications_active:",
+            url_path="sales-alerts",
+        ),
     ],
     t("nav_data"): [
         st.Page(

@@ -429,3 +429,143 @@ def files_excel_formats(lang: str) -> dict[str, str]:
         t("col_quarantine_share", lang): "0.0%",
         t("col_loaded_at", lang): "yyyy-mm-dd hh:mm",
     }
+
+
+# --- sales overview -----------------------------------------------------------------------------
+
+QUOTA_COLOUR = "#c0504d"
+
+
+def bookings_chart(monthly: pd.DataFrame, lang: str) -> go.Figure:
+    """Bookings (bars) against quota (line) per month, in 万元 (Chinese) or CNY M (English)."""
+    scale, axis_key = (1e4, "axis_amount_zh") if lang == "zh" else (1e6, "axis_amount_en")
+    months = pd.to_datetime(monthly["month_start"])
+    bookings_label, quota_label = t("series_bookings", lang), t("series_quota", lang)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=monthly["bookings"] / scale,
+            name=bookings_label,
+            marker={"color": PRIMARY},
+            customdata=[format_cny(v) for v in monthly["bookings"]],
+            hovertemplate="%{x|%Y-%m}: %{customdata}<extra>" + bookings_label + "</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=months,
+            y=monthly["quota"] / scale,
+            name=quota_label,
+            mode="lines+markers",
+            line={"color": QUOTA_COLOUR, "width": 2.5},
+            customdata=[format_cny(v) for v in monthly["quota"]],
+            hovertemplate="%{x|%Y-%m}: %{customdata}<extra>" + quota_label + "</extra>",
+        )
+    )
+    fig.update_xaxes(tickformat="%Y-%m", dtick="M1", title=None, showgrid=False)
+    fig.update_yaxes(
+        title=t(axis_key, lang), rangemode="tozero", gridcolor="#e5e9ef", tickformat=",~f"
+    )
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        hovermode="x unified",
+    )
+    return _layout(fig, height=360)
+
+
+LEAGUE_COLUMNS = {
+    "region_name": "col_region",
+    "team_name": "col_team",
+    "bookings": "col_bookings",
+    "quota": "col_quota",
+    "attainment": "col_attainment",
+    "deals_won": "col_deals_won",
+    "revenue": "col_revenue",
+}
+
+
+def league_table(league: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per team with labelled columns; rows without a team are labelled so."""
+    team_names = league["team_name"].where(league["team_id"] != "", t("no_team", lang))
+    return _labelled(league.assign(team_name=team_names), LEAGUE_COLUMNS, lang)
+
+
+def style_league_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Amounts as ``¥1,234,567``, attainment as ``75.0%``, ``—`` where there is no quota."""
+    formats: dict[str, Any] = {key: format_cny for key in ("col_bookings", "col_quota")}
+    formats |= {"col_revenue": format_cny, "col_attainment": "{:.1%}", "col_deals_won": "{:,.0f}"}
+    return _formatted(table, lang, formats)
+
+
+def league_excel_formats(lang: str) -> dict[str, str]:
+    """Excel number formats of :func:`league_table` for :func:`table_to_excel`."""
+    amounts = ("col_bookings", "col_quota", "col_revenue")
+    return {t(key, lang): "¥#,##0" for key in amounts} | {t("col_attainment", lang): "0.0%"}
+
+
+# --- sales alerts -------------------------------------------------------------------------------
+
+
+def alert_rule_names(rules: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Rule code -> rule name in ``lang`` (the code when the mart has no name)."""
+    column = "alert_name_zh" if lang == "zh" else "alert_name_en"
+    return {
+        row["alert_rule"]: row[column] or row["alert_rule"]
+        for row in rules.to_dict(orient="records")
+    }
+
+
+def format_threshold(value: float | None, unit: str | None, lang: str) -> str:
+    """A threshold with its unit, e.g. ``15 天`` / ``15 days``, ``23.5 天``; ``—`` unknown."""
+    if _is_missing(value):
+        return "—"
+    number = f"{value:,.1f}".removesuffix(".0")
+    unit_label = t(f"unit_{unit}", lang) if unit in ("days", "hours") else (unit or "")
+    return f"{number} {unit_label}".strip()
+
+
+ALERT_COLUMNS = {
+    "alert_name": "col_alert_rule",
+    "subject_id": "col_subject",
+    "owner_name": "col_owner",
+    "manager_name": "col_manager",
+    "team_name": "col_team",
+    "days_since": "col_days_since",
+    "threshold_label": "col_threshold",
+    "amount": "col_amount",
+    "last_touch_at": "col_last_touch",
+}
+
+
+def alerts_table(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per alert with labelled columns, the rule name in ``lang`` and the threshold
+    with its unit, in the order of ``alerts`` (longest untouched first)."""
+    names = alerts["alert_name_zh" if lang == "zh" else "alert_name_en"]
+    table = alerts.assign(
+        alert_name=names.fillna(alerts["alert_rule"]),
+        threshold_label=[
+            format_threshold(value, unit, lang)
+            for value, unit in zip(alerts["threshold"], alerts["threshold_unit"], strict=True)
+        ],
+    )
+    return _labelled(table, ALERT_COLUMNS, lang)
+
+
+def style_alerts_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Days with one decimal, amounts as ``¥1,234,567``, ``—`` for leads (no amount)."""
+    formats = {
+        "col_days_since": "{:,.1f}",
+        "col_amount": format_cny,
+        "col_last_touch": "{:%Y-%m-%d %H:%M}",
+    }
+    return _formatted(table, lang, formats)
+
+
+def alerts_excel_formats(lang: str) -> dict[str, str]:
+    """Excel number formats of :func:`alerts_table` for :func:`table_to_excel`."""
+    return {
+        t("col_days_since", lang): "0.0",
+        t("col_amount", lang): "¥#,##0",
+        t("col_last_touch", lang): "yyyy-mm-dd hh:mm",
+    }

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 import yaml
 
@@ -449,3 +450,244 @@ def data_quality_home(tmp_path: Path) -> Path:
     home = tmp_path / "dq_home"
     build_data_quality_published(home / "published.duckdb")
     return home
+
+
+# --- cockpit: a published file with the sales KPI and alert marts ------------------------------
+# Hand-written rows; the expected figures in tests/test_sales_pages.py are worked out by hand
+# from these rows (see the comments there). Columns and types come from the marts' enforced
+# contracts (dbt/models/marts/sales/_sales_kpis__models.yml and _sales_alerts__models.yml).
+
+SALES_MODELS_DIR = Path(__file__).resolve().parent.parent / "dbt" / "models" / "marts" / "sales"
+SALES_MARTS = (
+    "rpt_quota_attainment_monthly",
+    "rpt_revenue_monthly",
+    "rpt_lead_response_monthly",
+    "rpt_sales_alerts",
+)
+_SALES_TEAMS = {
+    "T_EAST_1": ("华东一组", "P_JS", "江苏省区", "R_EAST", "华东大区"),
+    "T_SOUTH_1": ("华南一组", "P_GD", "广东省区", "R_SOUTH", "华南大区"),
+    None: (None, None, None, None, None),
+}
+_SALES_PEOPLE = {
+    "E1": ("王芳", "T_EAST_1", "M1", "李强"),
+    "E2": ("陈静", "T_SOUTH_1", "M2", "赵敏"),
+    "E3": ("刘洋", "T_EAST_1", "M1", "李强"),
+    "E9": ("周杰", None, None, None),  # not in a team
+}
+
+# (month, employee, quota or None, deals won, bookings)
+SALES_QUOTA_ROWS = [
+    ("2024-01", "E1", "100000.00", 1, "100000.00"),
+    ("2025-01", "E1", "100000.00", 1, "80000.00"),
+    ("2025-02", "E1", "100000.00", 2, "70000.00"),
+    ("2025-01", "E2", "50000.00", 1, "60000.00"),
+    ("2025-02", "E2", "50000.00", 0, "0.00"),
+    ("2025-02", "E9", None, 1, "30000.00"),
+]
+# (month, team, product line, revenue)
+SALES_REVENUE_ROWS = [
+    ("2025-01", "T_EAST_1", "imaging_equipment", "120000.00"),
+    ("2025-02", "T_EAST_1", "lab_reagents", "30000.00"),
+    ("2025-03", "T_SOUTH_1", "lab_reagents", "45000.00"),
+    ("2025-02", None, "lab_reagents", "5000.00"),
+]
+# (month, team, lead source, leads, contacted, contacted within 24 h)
+SALES_LEAD_ROWS = [
+    ("2025-01", "T_EAST_1", "web", 10, 8, 6),
+    ("2025-02", "T_EAST_1", "event", 10, 9, 6),
+    ("2025-01", "T_SOUTH_1", "web", 5, 4, 1),
+    ("2025-02", None, "web", 5, 0, 0),
+]
+SALES_ALERTS_AS_OF = _ts("2026-11-20 18:00:00")
+_ALERT_NAMES = {
+    "no_follow_up": ("商机超期未跟进", "Opportunity without follow-up"),
+    "lead_not_contacted": ("线索超时未联系", "Lead not contacted"),
+    "stuck_in_stage": ("商机阶段停滞", "Deal stuck in stage"),
+}
+# (rule, subject, stage, owner or None, days since, threshold, unit, amount or None)
+SALES_ALERT_ROWS = [
+    ("no_follow_up", "O101", "proposal", "E1", 50.0, 15.0, "days", "800000.00"),
+    ("lead_not_contacted", "L201", None, "E2", 3.0, 24.0, "hours", None),
+    ("stuck_in_stage", "O102", "negotiation", "E1", 80.0, 23.5, "days", "1200000.00"),
+    ("no_follow_up", "O103", "needs_analysis", "E3", 30.0, 15.0, "days", "60000.00"),
+    ("lead_not_contacted", "L202", None, None, 1.5, 24.0, "hours", None),
+]
+
+
+def sales_contracts() -> dict[str, dict[str, str]]:
+    """Column name -> data type of each sales mart, from the enforced contracts."""
+    contracts = {}
+    for yml in ("_sales_kpis__models.yml", "_sales_alerts__models.yml"):
+        models = yaml.safe_load((SALES_MODELS_DIR / yml).read_text(encoding="utf-8"))["models"]
+        contracts |= {m["name"]: {c["name"]: c["data_type"] for c in m["columns"]} for m in models}
+    return contracts
+
+
+def _team_columns(team_id: str | None) -> dict:
+    team_name, province_id, province, region_id, region = _SALES_TEAMS[team_id]
+    return {
+        "team_id": team_id,
+        "team_name": team_name,
+        "province_unit_id": province_id,
+        "province_unit_name": province,
+        "region_id": region_id,
+        "region_name": region,
+    }
+
+
+def _month(text: str) -> dt.date:
+    return dt.date.fromisoformat(f"{text}-01")
+
+
+def _sales_rows() -> dict[str, list[dict]]:
+    quota = []
+    for month, employee, quota_amount, won, bookings in SALES_QUOTA_ROWS:
+        name, team_id, _, _ = _SALES_PEOPLE[employee]
+        start = _month(month)
+        quarter = (start.month - 1) // 3
+        quota.append(
+            {
+                "month_start": start,
+                "quota_month": month,
+                "quarter_start": start.replace(month=quarter * 3 + 1),
+                "quarter_label": f"{start.year}-Q{quarter + 1}",
+                "employee_id": employee,
+                "employee_name": name,
+                **_team_columns(team_id),
+                "quota_amount": quota_amount,
+                "deals_won": won,
+                "bookings_amount": bookings,
+                "attainment": float(bookings) / float(quota_amount) if quota_amount else None,
+            }
+        )
+    revenue = [
+        {
+            "month_start": _month(month),
+            **_team_columns(team_id),
+            "product_line": line,
+            "product_line_name_zh": _PRODUCT_LINES[line],
+            "orders": 1,
+            "order_lines": 1,
+            "quantity": 1,
+            "revenue": amount,
+        }
+        for month, team_id, line, amount in SALES_REVENUE_ROWS
+    ]
+    leads = [
+        {
+            "month_start": _month(month),
+            **_team_columns(team_id),
+            "lead_source": lead_source,
+            "leads": count,
+            "leads_contacted": contacted,
+            "leads_contacted_within_24h": within,
+            "share_contacted_within_24h": within / count,
+            "leads_converted": 0,
+            "conversion_rate": 0.0,
+        }
+        for month, team_id, lead_source, count, contacted, within in SALES_LEAD_ROWS
+    ]
+    alerts = []
+    for rule, subject, stage, owner, days, threshold, unit, amount in SALES_ALERT_ROWS:
+        name, team_id, manager_id, manager_name = _SALES_PEOPLE.get(owner, (None,) * 4)
+        alerts.append(
+            {
+                "alert_rule": rule,
+                "alert_name_zh": _ALERT_NAMES[rule][0],
+                "alert_name_en": _ALERT_NAMES[rule][1],
+                "subject_id": subject,
+                "stage_code": stage,
+                "owner_id": owner,
+                "owner_name": name,
+                "manager_id": manager_id,
+                "manager_name": manager_name,
+                **_team_columns(team_id),
+                "last_touch_at": SALES_ALERTS_AS_OF - dt.timedelta(days=days),
+                "as_of_at": SALES_ALERTS_AS_OF,
+                "days_since": days,
+                "threshold": threshold,
+                "threshold_unit": unit,
+                "amount": amount,
+            }
+        )
+    return {
+        "rpt_quota_attainment_monthly": quota,
+        "rpt_revenue_monthly": revenue,
+        "rpt_lead_response_monthly": leads,
+        "rpt_sales_alerts": alerts,
+    }
+
+
+def build_sales_published(
+    path: Path, marts: tuple[str, ...] = SALES_MARTS, empty: bool = False
+) -> Path:
+    """Write a published DuckDB file with the sales KPI and alert marts (or ``marts``) filled
+    from the rows above, or left empty."""
+    contracts = sales_contracts()
+    rows = _sales_rows()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        for mart in marts:
+            columns = contracts[mart]
+            ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns.items())
+            con.execute(f"create table {mart} ({ddl})")
+            for row in [] if empty else rows[mart]:
+                _insert(con, mart, list(columns), row)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def sales_home(tmp_path: Path) -> Path:
+    """A MEDOPS_HOME whose published.duckdb holds the hand-written sales KPI and alert marts."""
+    home = tmp_path / "sales_home"
+    build_sales_published(home / "published.duckdb")
+    return home
+
+
+# --- one warehouse built end to end from clean generated exports, shared by the slow suites ---
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory):
+    """Generated exports (scale 0.01, seed 11, no dirt) through the real Dagster job: ingest,
+    dbt build, publish. Returns (home, exports, Dagster result)."""
+    import dagster as dg
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.defs.exports.assets import raw_exports
+    from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
+    from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
+    from medops.generator import generate_exports
+
+    home = tmp_path_factory.mktemp("medops_home")
+    exports = home / "exports"
+    generate_exports(exports, scale=0.01, seed=11, dirty_rate=0.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDOPS_HOME", str(home))  # the dbt subprocess reads it
+        result = dg.materialize(
+            [raw_exports, warehouse_dbt_assets, published_marts],
+            resources={
+                "warehouse": WarehouseResource(home=str(home)),
+                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            },
+            run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
+        )
+    return home, exports, result
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """Rows of a query on a DuckDB file opened read-only for just this query."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def truth(exports: Path, table: str) -> pl.DataFrame:
+    """A clean table of the generator's answer key (canonical names, the exports' values)."""
+    return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")

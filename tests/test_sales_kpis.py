@@ -1,28 +1,21 @@
 """Sales KPI marts against figures computed here from the generator's truth tables.
 
-One warehouse is built from clean generated exports: Dagster ingests them, then dbt builds
-only the sales KPI marts and what they read. The expected figures use plain Python and Polars
+The warehouse is the shared end-to-end build of tests/conftest.py (clean generated exports
+through the Dagster job). The expected figures use plain Python and Polars
 on the truth parquet files (Chinese values, mapped to codes here) and share nothing with the
 models under test. Definitions: DECISIONLOG.md, "Sales KPIs".
 """
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import polars as pl
 import pytest
-
-from dagster_project.defs.exports.assets import raw_exports
-from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
-from medops.generator import generate_exports
+from conftest import query, truth
 
 pytestmark = pytest.mark.slow
 
@@ -45,40 +38,11 @@ ACTIVITY_CODES = {"拜访": "visit", "电话": "call", "学术会议": "academic
 
 
 @pytest.fixture(scope="module")
-def kpi_build(tmp_path_factory) -> tuple[Path, Path]:
-    """Generate clean exports, ingest them with Dagster, dbt-build the KPI marts and upstream."""
-    home = tmp_path_factory.mktemp("medops_home")
-    exports = home / "exports"
-    generate_exports(exports, scale=0.01, seed=11, dirty_rate=0.0)
-    result = dg.materialize(
-        [raw_exports],
-        resources={"warehouse": WarehouseResource(home=str(home))},
-        run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
-    )
+def kpi_build(clean_build) -> tuple[Path, Path]:
+    """The shared end-to-end build: its warehouse file and its exports."""
+    home, exports, result = clean_build
     assert result.success
-    selection = [f"+{mart}" for mart in KPI_MARTS]
-    build = subprocess.run(
-        [DBT_EXECUTABLE, "build", "--indirect-selection", "cautious", "--select", *selection]
-        + ["--target-path", str(home / "target")],
-        cwd=dbt_project.project_dir,
-        env={**os.environ, "MEDOPS_HOME": str(home)},
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stdout[-3000:]
     return home / "warehouse.duckdb", exports
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def truth(exports: Path, table: str) -> pl.DataFrame:
-    return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")
 
 
 def month_of(value: date | datetime) -> date:

@@ -13,18 +13,12 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
-import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from dagster_dbt import DbtCliResource
+from conftest import query, truth
 
-from dagster_project.defs.exports.assets import raw_exports
-from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
-from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
 from ingest.contracts import load_contracts
-from medops.generator import generate_exports
 
 pytestmark = pytest.mark.slow
 
@@ -38,36 +32,6 @@ STAGE_CODES = {
     "赢单": "won",
     "输单": "lost",
 }
-
-
-@pytest.fixture(scope="module")
-def clean_build(tmp_path_factory):
-    home = tmp_path_factory.mktemp("medops_home")
-    exports = home / "exports"
-    generate_exports(exports, scale=0.01, seed=11, dirty_rate=0.0)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MEDOPS_HOME", str(home))  # the dbt subprocess reads it
-        result = dg.materialize(
-            [raw_exports, warehouse_dbt_assets, published_marts],
-            resources={
-                "warehouse": WarehouseResource(home=str(home)),
-                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-            },
-            run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
-        )
-    return home, exports, result
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def truth(exports: Path, table: str) -> pl.DataFrame:
-    return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")
 
 
 def test_dagster_run_materializes_every_asset(clean_build):

@@ -1,0 +1,115 @@
+"""Sales overview: bookings against quota, order revenue and lead follow-up in the chosen
+months, by region and team, with a team league table."""
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboards import charts, data
+from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+
+DEFAULT_MONTHS = 12
+
+lang = current_language()
+source = data.current_published()
+if source is None:
+    st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
+    st.stop()
+
+st.title(t("page_sales_overview"))
+st.caption(
+    f"{t('sales_overview_caption')}  ·  {t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
+)
+
+missing = data.missing_marts(source, data.SALES_OVERVIEW_MARTS)
+if missing:
+    st.error(t("sales_missing_tables").format(tables=", ".join(missing)), icon=":material/error:")
+    st.stop()
+
+months = data.sales_month_range(source)
+if not months:
+    st.info(t("sales_no_data"), icon=":material/info:")
+    st.stop()
+teams = data.sales_teams(source)
+
+team_labels = {
+    row.team_id: f"{row.team_name} · {row.region_name} / {row.province_unit_name}"
+    for row in teams.itertuples()
+}
+regions = [name for name in dict.fromkeys(teams["region_name"]) if isinstance(name, str)]
+
+
+def _month_label(month: dt.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+with st.container(border=True):
+    month_col, region_col, team_col = st.columns([3, 2, 3], gap="medium")
+    month_from, month_to = month_col.select_slider(
+        t("filter_sales_months"),
+        options=months,
+        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
+        format_func=_month_label,
+        key="sales_overview_months",
+    )
+    region_names = region_col.multiselect(
+        t("filter_regions"),
+        options=regions,
+        placeholder=t("filter_all"),
+        key="sales_overview_regions",
+    )
+    team_ids = team_col.multiselect(
+        t("filter_teams"),
+        options=list(team_labels),
+        format_func=team_labels.__getitem__,
+        placeholder=t("filter_all"),
+        key="sales_overview_teams",
+    )
+
+filters = data.SalesFilters(
+    month_from=month_from,
+    month_to=month_to,
+    region_names=tuple(region_names),
+    team_ids=tuple(team_ids),
+)
+kpis = data.sales_kpis(source, filters)
+
+kpi_cards = (
+    ("kpi_bookings", charts.format_cny_compact(kpis["bookings"], lang)),
+    ("kpi_quota", charts.format_cny_compact(kpis["quota"], lang)),
+    ("kpi_attainment", charts.format_percent(kpis["attainment"])),
+    ("kpi_deals_won", charts.format_count(kpis["deals_won"])),
+    ("kpi_revenue", charts.format_cny_compact(kpis["revenue"], lang)),
+    ("kpi_contacted_24h", charts.format_percent(kpis["share_contacted_within_24h"])),
+)
+for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
+    column.metric(t(key), value, help=t(f"{key}_help"), border=True)
+
+plotly_config = {"displaylogo": False, "responsive": True}
+
+with st.container(border=True):
+    st.subheader(t("chart_bookings"), help=t("chart_bookings_help"))
+    monthly = data.bookings_by_month(source, filters)
+    st.plotly_chart(charts.bookings_chart(monthly, lang), config=plotly_config)
+
+league = data.team_league(source, filters)
+with st.container(border=True):
+    title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+    title_col.subheader(t("table_team_league"))
+    table = charts.league_table(league, lang)
+    button_col.download_button(
+        t("download_excel"),
+        data=charts.table_to_excel(
+            table,
+            sheet_name=t("page_sales_overview"),
+            lang=lang,
+            number_formats=charts.league_excel_formats(lang),
+        ),
+        file_name=f"sales_teams_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+    st.dataframe(charts.style_league_table(table, lang), hide_index=True, placeholder="—")
+    st.caption(t("table_team_league_caption"))
