@@ -68,7 +68,8 @@ def current_published() -> Published | None:
     return Published(str(path), stat.st_mtime_ns)
 
 
-def _fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+def fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Rows of ``sql`` on the published file, over a connection opened for this query only."""
     con = duckdb.connect(source.path, read_only=True)
     try:
         return con.execute(sql, params or {}).df()
@@ -76,7 +77,8 @@ def _fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None)
         con.close()
 
 
-def _fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+def fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    """Like ``fetch_df``, as a list of tuples."""
     con = duckdb.connect(source.path, read_only=True)
     try:
         return con.execute(sql, params or {}).fetchall()
@@ -86,7 +88,7 @@ def _fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = Non
 
 def missing_marts(source: Published, required: tuple[str, ...]) -> list[str]:
     """The tables of ``required`` that the published file does not contain."""
-    rows = _fetch_rows(
+    rows = fetch_rows(
         source,
         "select table_name from information_schema.tables where table_schema = 'main'",
     )
@@ -125,7 +127,7 @@ _COHORT_SQL = """
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def month_range(source: Published) -> list[dt.date]:
     """Every month from the first to the last month in which deals entered the funnel."""
-    rows = _fetch_rows(
+    rows = fetch_rows(
         source,
         """
         with first_stage as (
@@ -152,7 +154,7 @@ def month_range(source: Published) -> list[dt.date]:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def teams(source: Published) -> pd.DataFrame:
     """One row per team: team_id, team_name, region_name, province_unit_name."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select distinct
@@ -170,7 +172,7 @@ def teams(source: Published) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def product_lines(source: Published) -> pd.DataFrame:
     """One row per product line: product_line, product_line_name_zh."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -193,7 +195,7 @@ def funnel_by_stage(source: Published, filters: FunnelFilters) -> pd.DataFrame:
     ``rpt_sales_funnel_monthly`` cannot be combined into a median. Stages no deal reached are
     kept with zero counts.
     """
-    return _fetch_df(
+    return fetch_df(
         source,
         f"""
         with {_COHORT_SQL},
@@ -259,7 +261,7 @@ def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
     (won / opportunities, None without opportunities), won_amount (CNY) and
     median_days_to_win (first stage to won, over the won deals).
     """
-    df = _fetch_df(
+    df = fetch_df(
         source,
         f"""
         with {_COHORT_SQL},
@@ -304,7 +306,7 @@ def monthly_trend(source: Published, filters: FunnelFilters) -> pd.DataFrame:
 
     Only counts are summed here; months without deals show zeros.
     """
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         with bounds as (
@@ -373,7 +375,7 @@ def ingest_kpis(source: Published) -> dict[str, Any]:
     quarantine_share (rows quarantined / rows read from the files that loaded; None when no
     row was read from a loaded file). Rows of files rejected whole count in rows_read only.
     """
-    row = _fetch_rows(
+    row = fetch_rows(
         source,
         """
         select
@@ -403,7 +405,7 @@ def ingest_kpis(source: Published) -> dict[str, Any]:
 def source_freshness(source: Published) -> pd.DataFrame:
     """One row per source that delivered a file, from ``rpt_source_freshness``, by system and
     source: files, rows read / loaded / quarantined, last file, age and freshness status."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -432,7 +434,7 @@ def source_freshness(source: Published) -> pd.DataFrame:
 def quarantine_sources(source: Published) -> list[str]:
     """The sources with quarantined rows or rejected files (``NO_SOURCE`` for files no
     contract matched), most quarantined first."""
-    rows = _fetch_rows(
+    rows = fetch_rows(
         source,
         """
         select coalesce(source, '') as source_key,
@@ -449,7 +451,7 @@ def quarantine_reasons(source: Published, sources: tuple[str, ...] = ()) -> pd.D
     """One row per source and reason kind over the files in force, most rows first: rows
     quarantined, files, and an example from the newest of those files (file, data row, full
     reason). An empty ``sources`` means all of them."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         with reasons as (
@@ -480,7 +482,7 @@ def quarantine_reasons(source: Published, sources: tuple[str, ...] = ()) -> pd.D
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def validation_results(source: Published) -> pd.DataFrame:
     """One row per expectation of each source's latest validation run, failed ones first."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -503,7 +505,7 @@ def validation_results(source: Published) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def ingest_files(source: Published) -> pd.DataFrame:
     """One row per file in force, newest first, from ``rpt_ingest_files``."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -566,7 +568,7 @@ _SALES_WHERE = """
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def sales_month_range(source: Published) -> list[dt.date]:
     """Every month from the first to the last month with quota, bookings, revenue or leads."""
-    rows = _fetch_rows(
+    rows = fetch_rows(
         source,
         """
         with months as (
@@ -596,7 +598,7 @@ def sales_month_range(source: Published) -> list[dt.date]:
 def sales_teams(source: Published) -> pd.DataFrame:
     """One row per team in any of the sales overview's marts: team_id, team_name,
     region_name, province_unit_name."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         with teams as (
@@ -632,7 +634,7 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
     CNY), leads, leads_contacted_within_24h and share_contacted_within_24h (÷ all leads;
     None without leads).
     """
-    row = _fetch_rows(
+    row = fetch_rows(
         source,
         f"""
         with quota as (
@@ -686,7 +688,7 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
 def bookings_by_month(source: Published, filters: SalesFilters) -> pd.DataFrame:
     """One row per month in the range: bookings and quota (CNY, 0 when none) and attainment
     (bookings ÷ quota of the month, null without quota)."""
-    return _fetch_df(
+    return fetch_df(
         source,
         f"""
         with months as (
@@ -723,7 +725,7 @@ def bookings_by_month(source: Published, filters: SalesFilters) -> pd.DataFrame:
 def team_league(source: Published, filters: SalesFilters) -> pd.DataFrame:
     """One row per team (``NO_TEAM`` for rows without one), most bookings first: region,
     team, bookings, quota, attainment (sum ÷ sum), deals won and order revenue."""
-    return _fetch_df(
+    return fetch_df(
         source,
         f"""
         with quota as (
@@ -804,7 +806,7 @@ _ALERTS_WHERE = """
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def alert_rules(source: Published) -> pd.DataFrame:
     """One row per rule with open alerts: alert_rule, alert_name_zh, alert_name_en."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -822,7 +824,7 @@ def alert_rules(source: Published) -> pd.DataFrame:
 def alert_owners(source: Published) -> pd.DataFrame:
     """One row per owner with open alerts: owner_id, owner_name, team_name, region_name,
     team_id."""
-    return _fetch_df(
+    return fetch_df(
         source,
         """
         select
@@ -842,14 +844,14 @@ def alert_owners(source: Published) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def alerts_as_of(source: Published) -> dt.datetime | None:
     """The moment the alerts describe (the CRM's latest exported event), None without any."""
-    return _fetch_rows(source, "select max(as_of_at) from rpt_sales_alerts")[0][0]
+    return fetch_rows(source, "select max(as_of_at) from rpt_sales_alerts")[0][0]
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def alert_counts(source: Published, filters: AlertFilters) -> dict[str, int]:
     """Open alerts per rule under the region, team and owner filters (the rule filter is
     ignored, so every rule keeps its count)."""
-    rows = _fetch_rows(
+    rows = fetch_rows(
         source,
         f"""
         select alert_rule, count(*) as alerts,
@@ -865,7 +867,7 @@ def alert_counts(source: Published, filters: AlertFilters) -> dict[str, int]:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def sales_alerts(source: Published, filters: AlertFilters) -> pd.DataFrame:
     """The open alerts under the filters, the longest untouched first."""
-    return _fetch_df(
+    return fetch_df(
         source,
         f"""
         select

@@ -6,7 +6,12 @@ chosen by the sidebar switch in ``dashboards/app.py`` and kept in ``st.session_s
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import streamlit as st
+
+from dashboards import labels
 
 LANGUAGES: dict[str, str] = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
@@ -333,6 +338,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "unit_days": {"zh": "天", "en": "days"},
     "unit_hours": {"zh": "小时", "en": "hours"},
 }
+
+
+def _merge_area_labels() -> None:
+    """Add the labels of every module in ``dashboards/labels/`` (one per cockpit area, each with
+    its own ``TEXTS``), refusing a key that two modules define."""
+    for module_info in pkgutil.iter_modules(labels.__path__):
+        area = importlib.import_module(f"{labels.__name__}.{module_info.name}")
+        clashes = TEXTS.keys() & area.TEXTS.keys()
+        if clashes:
+            raise ValueError(f"labels defined twice ({module_info.name}): {sorted(clashes)}")
+        TEXTS.update(area.TEXTS)
+
+
+_merge_area_labels()
 
 # Shown before any data can be read, so in both languages at once.
 MISSING_PUBLISHED = (
