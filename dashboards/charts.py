@@ -226,6 +226,121 @@ def table_to_excel(
     return buffer.getvalue()
 
 
+# --- funnel breakdown and lost reasons ------------------------------------------------------------
+
+BREAKDOWN_COLUMNS = {
+    "group_name": "col_group",
+    "opportunities": "col_entered",
+    "won": "col_won",
+    "win_rate": "col_win_rate",
+    "won_amount": "col_won_amount",
+    "average_deal_size": "col_average_deal_size",
+    "median_days_to_win": "col_median_days_to_win",
+}
+
+
+def _conversion_labels(stages: pd.DataFrame, lang: str) -> dict[str, str]:
+    """``conversion_<stage_code>`` column -> its label (``需求确认转化率``), in stage order."""
+    ordered = stages.sort_values("stage_order")
+    names = stage_names(ordered, lang)
+    return {
+        f"conversion_{code}": t("col_conversion_of", lang).format(stage=name)
+        for code, name in zip(ordered["stage_code"], names, strict=True)
+    }
+
+
+def breakdown_table(
+    breakdown: pd.DataFrame,
+    stages: pd.DataFrame,
+    lang: str,
+    code_labels: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per group with labelled columns: the group's name (``code_labels`` names the
+    codes of a code level; a group without a key is labelled as unassigned), deals entered,
+    won, win rate, won amount, average deal size, median days to win, then one conversion
+    column per funnel stage before won."""
+    if code_labels is not None:
+        names = breakdown["group_key"].map(lambda key: code_labels.get(key, key))
+    else:
+        names = breakdown["group_name"]
+    names = names.where(breakdown["group_key"].notna(), t("group_unassigned", lang))
+    conversions = {
+        column: label
+        for column, label in _conversion_labels(stages, lang).items()
+        if column in breakdown.columns
+    }
+    table = breakdown.assign(group_name=names)[[*BREAKDOWN_COLUMNS, *conversions]]
+    labels = {column: t(key, lang) for column, key in BREAKDOWN_COLUMNS.items()}
+    return table.rename(columns=labels | conversions)
+
+
+def _breakdown_rate_labels(table: pd.DataFrame, lang: str) -> list[str]:
+    suffix = t("col_conversion_of", lang).format(stage="")
+    return [t("col_win_rate", lang)] + [c for c in table.columns if c.endswith(suffix)]
+
+
+def style_breakdown_table(table: pd.DataFrame, lang: str) -> Styler:
+    """Counts with separators, rates as ``40.0%``, amounts as ``¥1,234,567``, days ``58.0``."""
+    formats: dict[str, Any] = {key: "{:,.0f}" for key in ("col_entered", "col_won")}
+    formats |= {"col_won_amount": format_cny, "col_average_deal_size": format_cny}
+    formats |= {"col_median_days_to_win": "{:,.1f}"}
+    rates = dict.fromkeys(_breakdown_rate_labels(table, lang), "{:.1%}")
+    return _formatted(table, lang, formats).format(rates, na_rep="—")
+
+
+def breakdown_excel_formats(table: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Excel number formats of :func:`breakdown_table` for :func:`table_to_excel`."""
+    amounts = {t(key, lang): "¥#,##0" for key in ("col_won_amount", "col_average_deal_size")}
+    rates = dict.fromkeys(_breakdown_rate_labels(table, lang), "0.0%")
+    return amounts | rates | {t("col_median_days_to_win", lang): "0.0"}
+
+
+LOST_COLOUR = "#c0504d"
+LOST_REASON_COLUMNS = {
+    "reason_name": "col_lost_reason",
+    "opportunities_lost": "col_opportunities_lost",
+    "amount_lost": "col_amount_lost",
+    "share": "col_share_lost",
+}
+
+
+def lost_reasons_table(reasons: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per lost reason with labelled columns; a missing reason is labelled so."""
+    names = reasons["reason_name"].where(
+        reasons["lost_reason"].notna(), t("reason_not_given", lang)
+    )
+    return _labelled(reasons.assign(reason_name=names), LOST_REASON_COLUMNS, lang)
+
+
+def style_lost_reasons_table(table: pd.DataFrame, lang: str) -> Styler:
+    formats: dict[str, Any] = {"col_opportunities_lost": "{:,.0f}", "col_amount_lost": format_cny}
+    return _formatted(table, lang, formats | {"col_share_lost": "{:.1%}"})
+
+
+def lost_reasons_excel_formats(lang: str) -> dict[str, str]:
+    return {t("col_amount_lost", lang): "¥#,##0", t("col_share_lost", lang): "0.0%"}
+
+
+def lost_reasons_chart(table: pd.DataFrame, lang: str) -> go.Figure:
+    """Deals lost per reason (the labelled table of :func:`lost_reasons_table`), most first."""
+    reasons, counts = t("col_lost_reason", lang), t("col_opportunities_lost", lang)
+    fig = go.Figure(
+        go.Bar(
+            x=table[counts].tolist(),
+            y=table[reasons].tolist(),
+            orientation="h",
+            marker={"color": LOST_COLOUR},
+            text=table[counts].tolist(),
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None, automargin=True)
+    fig.update_xaxes(title=counts, rangemode="tozero", gridcolor="#e5e9ef", tickformat=",d")
+    return _layout(fig, height=max(220, 32 * len(table) + 80))
+
+
 # --- data quality -------------------------------------------------------------------------------
 
 FRESHNESS_STATUSES = ("fresh", "warn", "error", "unknown")

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
-# --- cockpit: a tiny published file with the two sales-funnel marts --------------------------
+# --- cockpit: a tiny published file with the sales-funnel marts -----------------------------
 # Six hand-written opportunities; the expected figures in tests/test_cockpit*.py are worked out
 # by hand from these rows (see the comments there), not by the cockpit's own queries.
 
@@ -21,21 +21,23 @@ _STAGES = {
     "negotiation": (4, "商务谈判", "Negotiation"),
     "won": (5, "赢单", "Won"),
 }
+# team: (name, province unit id and name, region id and name)
 _TEAMS = {
-    "T_EAST_1": ("华东一组", "江苏省区", "华东大区"),
-    "T_SOUTH_1": ("华南一组", "广东省区", "华南大区"),
+    "T_EAST_1": ("华东一组", "P_JS", "江苏省区", "R_EAST", "华东大区"),
+    "T_SOUTH_1": ("华南一组", "P_GD", "广东省区", "R_SOUTH", "华南大区"),
 }
-_PRODUCT_LINES = {"imaging_equipment": "影像设备", "lab_reagents": "检验试剂"}
+_REPS = {"U1": ("张伟", "T_EAST_1"), "U2": ("李娜", "T_EAST_1"), "U3": ("王芳", "T_SOUTH_1")}
 
-# opportunity: (team, product line, amount, latest stage)
+# opportunity: (owner, product line, channel, lead source, amount, latest stage, lost reason)
 COCKPIT_OPPORTUNITIES = {
-    "O1": ("T_EAST_1", "imaging_equipment", "1200000.00", "won"),
-    "O2": ("T_EAST_1", "imaging_equipment", "800000.00", "lost"),
-    "O3": ("T_SOUTH_1", "lab_reagents", "350000.00", "won"),
-    "O4": ("T_SOUTH_1", "lab_reagents", "90000.00", "needs_analysis"),
-    "O5": ("T_EAST_1", "lab_reagents", "60000.00", "lost"),
-    "O6": ("T_EAST_1", "imaging_equipment", "500000.00", "won"),
+    "O1": ("U1", "imaging_equipment", "direct", "trade_show", "1200000.00", "won", None),
+    "O2": ("U1", "imaging_equipment", "direct", "website", "800000.00", "lost", "价格因素"),
+    "O3": ("U3", "lab_reagents", "distributor", "referral", "350000.00", "won", None),
+    "O4": ("U3", "lab_reagents", "direct", None, "90000.00", "needs_analysis", None),
+    "O5": ("U2", "lab_reagents", "direct", "website", "60000.00", "lost", None),
+    "O6": ("U2", "imaging_equipment", "direct", "trade_show", "500000.00", "won", None),
 }
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
 # (opportunity, stage, reached on, advanced to next stage, skipped, days in stage or None)
 COCKPIT_STAGE_ROWS = [
@@ -82,77 +84,38 @@ create table fct_funnel_stage_reached (
     owner_name varchar,
     team_id varchar,
     team_name varchar,
+    province_unit_id varchar,
     province_unit_name varchar,
+    region_id varchar,
     region_name varchar,
     product_line varchar,
     channel varchar,
+    lead_source varchar,
+    lost_reason varchar,
     account_id varchar,
     amount decimal(18, 2)
 )
 """
 
-_RPT_DDL = """
-create table rpt_sales_funnel_monthly (
-    month_start date,
-    region_name varchar,
-    province_unit_name varchar,
-    team_id varchar,
-    team_name varchar,
-    product_line varchar,
-    product_line_name_zh varchar,
-    stage_code varchar,
-    stage_order integer,
-    stage_name_zh varchar,
-    stage_name_en varchar,
-    opportunities_reached bigint,
-    opportunities_advanced bigint,
-    conversion_rate double,
-    opportunities_won bigint,
-    stays_completed bigint,
-    median_days_in_stage double,
-    p75_days_in_stage double,
-    p90_days_in_stage double
-)
-"""
-
-# The report is an input of the cockpit here, filled from the fact rows the way the mart is.
-_RPT_FILL = """
-insert into rpt_sales_funnel_monthly
-select
-    fct.reached_month,
-    fct.region_name,
-    fct.province_unit_name,
-    fct.team_id,
-    fct.team_name,
-    fct.product_line,
-    lines.product_line_name_zh,
-    fct.stage_code,
-    fct.stage_order,
-    fct.stage_name_zh,
-    fct.stage_name_en,
-    count(*),
-    count(*) filter (where fct.advanced_to_next_stage),
-    case
-        when not any_value(fct.is_final_stage)
-            then count(*) filter (where fct.advanced_to_next_stage) / count(*)
-    end,
-    count(*) filter (where fct.is_won),
-    count(fct.days_in_stage),
-    median(fct.days_in_stage),
-    quantile_cont(fct.days_in_stage, 0.75),
-    quantile_cont(fct.days_in_stage, 0.9),
-from fct_funnel_stage_reached as fct
-left join product_lines as lines on fct.product_line = lines.product_line
-group by all
-"""
+# The code tables the cockpit labels codes with: published mart -> the seed it copies.
+_CODE_TABLES = {
+    "dim_product_lines": "product_lines",
+    "dim_sales_channels": "sales_channels",
+    "dim_lead_sources": "lead_sources",
+    "dim_lost_reasons": "lost_reasons",
+}
 
 
 def build_cockpit_published(path: Path) -> Path:
-    """Write a published DuckDB file with the two sales-funnel marts filled from the rows above."""
+    """Write a published DuckDB file with the funnel fact (from the rows above) and the code
+    tables (copies of the seeds, as the dim_ marts are)."""
     rows = []
     for opp, stage, reached_on, advanced, skipped, days in COCKPIT_STAGE_ROWS:
-        team_id, product_line, amount, latest = COCKPIT_OPPORTUNITIES[opp]
-        team_name, province, region = _TEAMS[team_id]
+        owner, product_line, channel, lead_source, amount, latest, reason = COCKPIT_OPPORTUNITIES[
+            opp
+        ]
+        owner_name, team_id = _REPS[owner]
+        team_name, province_id, province, region_id, region = _TEAMS[team_id]
         order, name_zh, name_en = _STAGES[stage]
         reached_at = dt.datetime.fromisoformat(reached_on).replace(hour=9)
         rows.append(
@@ -171,14 +134,18 @@ def build_cockpit_published(path: Path) -> Path:
                 days,
                 latest == "won",
                 latest == "lost",
-                f"U_{team_id}",
-                "张伟",
+                owner,
+                owner_name,
                 team_id,
                 team_name,
+                province_id,
                 province,
+                region_id,
                 region,
                 product_line,
-                "direct",
+                channel,
+                lead_source,
+                reason,
                 f"A_{opp}",
                 amount,
             )
@@ -188,14 +155,14 @@ def build_cockpit_published(path: Path) -> Path:
     try:
         con.execute(_FCT_DDL)
         con.executemany(
-            f"insert into fct_funnel_stage_reached values ({', '.join(['?'] * 24)})", rows
+            f"insert into fct_funnel_stage_reached values ({', '.join(['?'] * len(rows[0]))})",
+            rows,
         )
-        con.execute(
-            "create temp table product_lines (product_line varchar, product_line_name_zh varchar)"
-        )
-        con.executemany("insert into product_lines values (?, ?)", list(_PRODUCT_LINES.items()))
-        con.execute(_RPT_DDL)
-        con.execute(_RPT_FILL)
+        for table, seed in _CODE_TABLES.items():
+            con.execute(
+                f"create table {table} as select * from read_csv(?, all_varchar = true)",
+                [str(SEEDS_DIR / f"{seed}.csv")],
+            )
     finally:
         con.close()
     return path
@@ -524,6 +491,9 @@ def sales_contracts() -> dict[str, dict[str, str]]:
     return contracts
 
 
+_PRODUCT_LINE_NAMES_ZH = {"imaging_equipment": "影像设备", "lab_reagents": "检验试剂"}
+
+
 def _team_columns(team_id: str | None) -> dict:
     team_name, province_id, province, region_id, region = _SALES_TEAMS[team_id]
     return {
@@ -566,7 +536,7 @@ def _sales_rows() -> dict[str, list[dict]]:
             "month_start": _month(month),
             **_team_columns(team_id),
             "product_line": line,
-            "product_line_name_zh": _PRODUCT_LINES[line],
+            "product_line_name_zh": _PRODUCT_LINE_NAMES_ZH[line],
             "orders": 1,
             "order_lines": 1,
             "quantity": 1,

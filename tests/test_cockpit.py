@@ -8,8 +8,10 @@ hand-written opportunities. Expected figures are worked out by hand from those r
 - O1..O5: 5 opportunities, O1 and O3 won -> win rate 2 / 5 = 40.0%; won amount
   1,200,000 + 350,000 = ¥1,550,000; days qualification -> won: O1 2025-01-10 -> 2025-03-01 =
   50, O3 2025-03-15 -> 2025-05-20 = 66, median 58.0;
-- team T_EAST_1 (O1, O2, O5): 3 opportunities, 1 won -> 33.3%;
-- the whole range (O1..O6): 6 opportunities, 3 won -> 50.0%; days to win 50, 66, 61 -> 61.0.
+- team T_EAST_1 (O1, O2, O5; region R_EAST, province P_JS): 3 opportunities, 1 won -> 33.3%;
+  its reps: U1 (O1, O2) and U2 (O5; O6 is outside the window);
+- the whole range (O1..O6): 6 opportunities, 3 won -> 50.0%; days to win 50, 66, 61 -> 61.0;
+- lost in the window: O2 (价格因素, ¥800,000) and O5 (no reason given, ¥60,000).
 """
 
 from __future__ import annotations
@@ -73,12 +75,31 @@ def test_conversion_table_on_the_page(app: AppTest) -> None:
     assert table["推进到下一阶段"].tolist() == [4, 3, 2, 2, 0]
 
 
-def test_team_filter_recomputes_the_kpis(app: AppTest) -> None:
-    app.multiselect(key="sales_funnel_teams").select("T_EAST_1").run()
+def test_drill_down_from_region_to_rep(app: AppTest) -> None:
+    # at company level the breakdown is by region
+    assert app.dataframe[1].value["分组"].tolist() == ["华东大区", "华南大区"]
+    app.selectbox(key="sales_funnel_region").select("R_EAST").run()
     assert not app.exception
     shown = metrics(app)
     assert (shown["新增商机"], shown["赢单数"], shown["赢单率"]) == ("3", "1", "33.3%")
     assert shown["成交周期中位数（天）"] == "50.0"
+    assert app.dataframe[1].value["分组"].tolist() == ["江苏省区"]
+    # the province picker offers only the region's province units
+    assert app.selectbox(key="sales_funnel_province").options == ["江苏省区"]
+    app.selectbox(key="sales_funnel_province").select("P_JS").run()
+    app.selectbox(key="sales_funnel_team").select("T_EAST_1").run()
+    reps = app.dataframe[1].value.set_index("分组")
+    assert reps["进入漏斗"].to_dict() == {"张伟": 2, "李娜": 1}
+    assert reps["赢单数"].to_dict() == {"张伟": 1, "李娜": 0}
+    app.selectbox(key="sales_funnel_owner").select("U2").run()
+    assert metrics(app)["新增商机"] == "1"
+
+
+def test_lost_reasons_on_the_page(app: AppTest) -> None:
+    table = app.dataframe[2].value
+    assert table["输单原因"].tolist() == ["价格因素", "（未填写）"]
+    assert table["输单数"].tolist() == [1, 1]
+    assert table["输单金额"].tolist() == [800_000, 60_000]
 
 
 def test_month_range_covers_all_data(app: AppTest) -> None:
@@ -192,12 +213,63 @@ def test_monthly_trend(published: data.Published) -> None:
 def test_filter_options(published: data.Published) -> None:
     months = data.month_range(published)
     assert (months[0], months[-1], len(months)) == (dt.date(2024, 3, 1), dt.date(2025, 6, 1), 16)
-    assert data.teams(published)["team_name"].tolist() == ["华东一组", "华南一组"]
-    assert dict(data.product_lines(published).itertuples(index=False)) == {
+    org = data.funnel_org(published)
+    assert org["owner_name"].tolist() == ["张伟", "李娜", "王芳"]
+    assert org["region_id"].tolist() == ["R_EAST", "R_EAST", "R_SOUTH"]
+    assert data.code_names(published, "product_line", "zh") == {
         "imaging_equipment": "影像设备",
         "lab_reagents": "检验试剂",
     }
+    assert data.code_names(published, "channel", "en") == {
+        "direct": "Direct",
+        "distributor": "Distributor",
+    }
     assert data.missing_marts(published, data.SALES_FUNNEL_MARTS) == []
+
+
+def test_channel_and_lead_source_filters(published: data.Published) -> None:
+    distributor = data.funnel_kpis(published, DEFAULT_WINDOW._replace(channels=("distributor",)))
+    assert (distributor["opportunities"], distributor["won"]) == (1, 1)  # O3
+    website = data.funnel_kpis(published, DEFAULT_WINDOW._replace(lead_sources=("website",)))
+    assert (website["opportunities"], website["won"]) == (2, 0)  # O2, O5
+
+
+def test_breakdown_by_region(published: data.Published) -> None:
+    regions = data.funnel_breakdown(published, DEFAULT_WINDOW, "region").set_index("group_key")
+    assert regions["opportunities"].to_dict() == {"R_EAST": 3, "R_SOUTH": 2}
+    assert regions["won"].to_dict() == {"R_EAST": 1, "R_SOUTH": 1}
+    assert regions.loc["R_EAST", "win_rate"] == pytest.approx(1 / 3)
+    assert regions.loc["R_EAST", "average_deal_size"] == pytest.approx(1_200_000)
+    assert regions.loc["R_SOUTH", "median_days_to_win"] == pytest.approx(66)
+    # R_EAST: qualification O1, O2 advanced of O1, O2, O5; needs analysis O1, O2 of O1, O2;
+    # proposal O1 of O1, O2; negotiation O1 of O1
+    east = regions.loc["R_EAST"]
+    assert [
+        east["conversion_qualification"],
+        east["conversion_needs_analysis"],
+        east["conversion_proposal"],
+        east["conversion_negotiation"],
+    ] == pytest.approx([2 / 3, 1.0, 0.5, 1.0])
+    assert "conversion_won" not in regions.columns
+
+
+def test_breakdown_by_lead_source_keeps_deals_without_one(published: data.Published) -> None:
+    sources = data.funnel_breakdown(published, DEFAULT_WINDOW, "lead_source")
+    by_key = dict(zip(sources["group_key"], sources["opportunities"], strict=True))
+    assert by_key == {"website": 2, "trade_show": 1, "referral": 1, None: 1}
+    table = charts.breakdown_table(
+        sources, data.funnel_by_stage(published, DEFAULT_WINDOW), "en", {"website": "Website"}
+    )
+    assert "(none)" in table["Group"].tolist() and "Website" in table["Group"].tolist()
+    assert "Needs analysis conversion" in table.columns
+
+
+def test_lost_reasons_in_english(published: data.Published) -> None:
+    reasons = data.funnel_lost_reasons(published, DEFAULT_WINDOW, "en")
+    assert reasons["reason_name"].tolist() == ["Price", None]
+    assert reasons["share"].tolist() == pytest.approx([0.5, 0.5])
+    table = charts.lost_reasons_table(reasons, "en")
+    assert table["Lost reason"].tolist() == ["Price", "(not given)"]
 
 
 # --- formatting and export ----------------------------------------------------------------------
@@ -252,4 +324,4 @@ def test_published_file_without_sales_marts(
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert "fct_funnel_stage_reached" in at.error[0].value
-    assert "rpt_sales_funnel_monthly" in at.error[0].value
+    assert "dim_lost_reasons" in at.error[0].value

@@ -97,16 +97,17 @@ def test_sales_funnel_in_chromium(cockpit_url: str, tmp_path: Path) -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1500}, locale="zh-CN")
+            # tall enough for the whole page: Streamlit draws a chart only once it is in view
+            page = browser.new_page(viewport={"width": 1600, "height": 3200}, locale="zh-CN")
             page.goto(cockpit_url, wait_until="domcontentloaded")
 
             expect(page.locator("h1", has_text="销售漏斗")).to_be_visible(timeout=60_000)
             metric_values = page.locator('[data-testid="stMetricValue"]')
             expect(metric_values.filter(has_text="40.0%")).to_be_visible(timeout=30_000)
             expect(metric_values.filter(has_text="¥155.0万")).to_be_visible()
-            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=30_000)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
-            expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
+            expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(3, timeout=30_000)
             page.wait_for_timeout(1_500)  # let the charts finish drawing before the shot
             page.screenshot(path=str(tmp_path / "sales_funnel_zh.png"), full_page=True)
             expect(page.locator('[data-testid="stException"]')).to_have_count(0)

@@ -1,14 +1,26 @@
 """Sales funnel: how the opportunities that entered the funnel in the chosen months moved on
-through the stages to won, by team and product line."""
+through the stages to won; drill-down from company to rep, breakdowns by product line,
+channel and lead source, and why deals were lost."""
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 DEFAULT_MONTHS = 12
+# The drill path: picker level, the column its choice filters, and the level broken down next.
+DRILL_PATH = (
+    ("region", "region_id", "region_name", "province"),
+    ("province", "province_unit_id", "province_unit_name", "team"),
+    ("team", "team_id", "team_name", "owner"),
+    ("owner", "owner_id", "owner_name", "owner"),
+)
+CODE_LEVELS = ("product_line", "channel", "lead_source")
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 lang = current_language()
 source = data.current_published()
@@ -30,17 +42,8 @@ months = data.month_range(source)
 if not months:
     st.info(t("no_rows"), icon=":material/info:")
     st.stop()
-teams = data.teams(source)
-product_lines = data.product_lines(source)
-
-team_labels = {
-    row.team_id: f"{row.team_name} · {row.region_name} / {row.province_unit_name}"
-    for row in teams.itertuples()
-}
-product_line_labels = {
-    row.product_line: row.product_line_name_zh or row.product_line
-    for row in product_lines.itertuples()
-}
+org = data.funnel_org(source)
+code_labels = {code: data.code_names(source, code, lang) for code in CODE_LEVELS}
 
 
 def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
@@ -58,8 +61,21 @@ def _month_label(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
+def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | None) -> None:
+    column.download_button(
+        t("download_excel"),
+        data=charts.table_to_excel(table, sheet_name=name[:31], lang=lang, number_formats=formats),
+        file_name=f"{name}_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+        mime=EXCEL_MIME,
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+        key=f"download_{name}",
+    )
+
+
 with st.container(border=True):
-    month_col, team_col, line_col = st.columns([3, 3, 2], gap="medium")
+    month_col, line_col, channel_col, source_col = st.columns([3, 2, 2, 2], gap="medium")
     month_from, month_to = month_col.select_slider(
         t("filter_months"),
         options=months,
@@ -67,16 +83,52 @@ with st.container(border=True):
         format_func=_month_label,
         key="sales_funnel_months",
     )
-    team_ids = _pick_any(team_col, "filter_teams", team_labels, "sales_funnel_teams")
     line_codes = _pick_any(
-        line_col, "filter_product_lines", product_line_labels, "sales_funnel_product_lines"
+        line_col, "filter_product_lines", code_labels["product_line"], "sales_funnel_product_lines"
     )
+    channels = _pick_any(
+        channel_col, "filter_channels", code_labels["channel"], "sales_funnel_channels"
+    )
+    lead_sources = _pick_any(
+        source_col, "filter_lead_sources", code_labels["lead_source"], "sales_funnel_lead_sources"
+    )
+
+    # Drill-down: each picker offers only the units under the choice above it.
+    chosen: dict[str, str] = {}
+    scope = org
+    breakdown_level = "region"
+    for column, (level, id_column, name_column, next_level) in zip(
+        st.columns(len(DRILL_PATH), gap="medium"), DRILL_PATH, strict=True
+    ):
+        units = scope.dropna(subset=[id_column]).drop_duplicates(id_column)
+        names = dict(
+            zip(units[id_column], units[name_column].fillna(units[id_column]), strict=True)
+        )
+        picked = column.selectbox(
+            t(f"filter_{'rep' if level == 'owner' else level}"),
+            options=list(names),
+            index=None,
+            format_func=names.__getitem__,
+            placeholder=t("filter_all"),
+            key=f"sales_funnel_{level}",
+        )
+        if picked is None:
+            break
+        chosen[id_column] = picked
+        scope = scope[scope[id_column] == picked]
+        breakdown_level = next_level
+    st.caption(t("drill_caption"))
 
 filters = data.FunnelFilters(
     month_from=month_from,
     month_to=month_to,
-    team_ids=tuple(team_ids),
+    region_ids=tuple(filter(None, [chosen.get("region_id")])),
+    province_unit_ids=tuple(filter(None, [chosen.get("province_unit_id")])),
+    team_ids=tuple(filter(None, [chosen.get("team_id")])),
+    owner_ids=tuple(filter(None, [chosen.get("owner_id")])),
     product_lines=tuple(line_codes),
+    channels=tuple(channels),
+    lead_sources=tuple(lead_sources),
 )
 kpis = data.funnel_kpis(source, filters)
 
@@ -96,32 +148,58 @@ if kpis["opportunities"] == 0:
 
 stages = data.funnel_by_stage(source, filters)
 trend = data.monthly_trend(source, filters)
-plotly_config = {"displaylogo": False, "responsive": True}
 
 funnel_col, trend_col = st.columns(2, gap="medium")
 with funnel_col.container(border=True):
     st.subheader(t("chart_funnel"), help=t("chart_funnel_help"))
-    st.plotly_chart(charts.funnel_chart(stages, lang), config=plotly_config)
+    st.plotly_chart(charts.funnel_chart(stages, lang), config=PLOTLY_CONFIG)
 with trend_col.container(border=True):
     st.subheader(t("chart_trend"), help=t("chart_trend_help"))
-    st.plotly_chart(charts.trend_chart(trend, lang), config=plotly_config)
+    st.plotly_chart(charts.trend_chart(trend, lang), config=PLOTLY_CONFIG)
 
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_conversion"))
     table = charts.conversion_table(stages, lang)
-    button_col.download_button(
-        t("download_excel"),
-        data=charts.table_to_excel(table, sheet_name=t("page_sales_funnel"), lang=lang),
-        file_name=f"sales_funnel_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    _download(button_col, table, "sales_funnel", None)
     st.dataframe(
         charts.style_conversion_table(table, lang),
         column_config=charts.conversion_column_config(lang),
         hide_index=True,
+        placeholder="—",
     )
     st.caption(t("table_conversion_caption"))
+
+with st.container(border=True):
+    title_col, level_col, button_col = st.columns([3, 3, 1], vertical_alignment="bottom")
+    title_col.subheader(t("breakdown_title"), help=t("breakdown_help"))
+    levels = list(dict.fromkeys([breakdown_level, *CODE_LEVELS]))
+    level = level_col.segmented_control(
+        t("breakdown_by"),
+        options=levels,
+        default=breakdown_level,
+        format_func=lambda option: t(f"level_{option}"),
+        key=f"sales_funnel_breakdown_{breakdown_level}",
+    )
+    level = level or breakdown_level
+    breakdown = data.funnel_breakdown(source, filters, level)
+    table = charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
+    _download(
+        button_col, table, f"sales_funnel_by_{level}", charts.breakdown_excel_formats(table, lang)
+    )
+    st.dataframe(charts.style_breakdown_table(table, lang), hide_index=True, placeholder="—")
+
+with st.container(border=True):
+    st.subheader(t("lost_title"), help=t("lost_help"))
+    reasons = data.funnel_lost_reasons(source, filters, lang)
+    if reasons.empty:
+        st.info(t("lost_none"), icon=":material/info:")
+    else:
+        table = charts.lost_reasons_table(reasons, lang)
+        chart_col, table_col = st.columns([2, 3], gap="medium")
+        chart_col.plotly_chart(charts.lost_reasons_chart(table, lang), config=PLOTLY_CONFIG)
+        with table_col:
+            _download(st, table, "sales_lost_reasons", charts.lost_reasons_excel_formats(lang))
+            st.dataframe(
+                charts.style_lost_reasons_table(table, lang), hide_index=True, placeholder="—"
+            )

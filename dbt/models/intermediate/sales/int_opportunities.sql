@@ -6,6 +6,10 @@ owners as (
     select * from {{ ref('int_employee_teams') }}
 ),
 
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
 final as (
     select
         opportunities.opportunity_id,
@@ -22,6 +26,7 @@ final as (
         opportunities.product_line,
         opportunities.channel,
         opportunities.lead_id,
+        leads.lead_source,
         opportunities.amount,
         opportunities.created_on,
         opportunities.expected_close_on,
@@ -30,6 +35,7 @@ final as (
         opportunities.lost_reason
     from opportunities
     left join owners on opportunities.owner_id = owners.employee_id
+    left join leads on opportunities.lead_id = leads.lead_id
 )
 
 select * from final

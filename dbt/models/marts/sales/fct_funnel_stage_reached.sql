@@ -66,10 +66,14 @@ final as (
         opportunities.owner_name,
         opportunities.team_id,
         opportunities.team_name,
+        opportunities.province_unit_id,
         opportunities.province_unit_name,
+        opportunities.region_id,
         opportunities.region_name,
         opportunities.product_line,
         opportunities.channel,
+        opportunities.lead_source,
+        opportunities.lost_reason,
         opportunities.account_id,
         opportunities.amount
     from reached
