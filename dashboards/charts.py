@@ -619,6 +619,76 @@ def league_excel_formats(lang: str) -> dict[str, str]:
     return {t(key, lang): "¥#,##0" for key in amounts} | {t("col_attainment", lang): "0.0%"}
 
 
+RETENTION_SERIES = {
+    "repeat_purchase_rate": ("series_repeat_purchase", PRIMARY),
+    "retention_rate": ("series_retention", ACCENT),
+    "cross_sell_rate": ("series_cross_sell", QUOTA_COLOUR),
+}
+RETENTION_COLUMNS = {
+    "quarter": "col_quarter",
+    "customers_active": "col_customers_active",
+    "customers_new": "col_customers_new",
+    "customers_returning": "col_customers_returning",
+    "customers_previous_quarter": "col_customers_previous_quarter",
+    "customers_retained": "col_customers_retained",
+    "customers_churned": "col_customers_churned",
+    "customers_cross_sold": "col_customers_cross_sold",
+    "repeat_purchase_rate": "col_repeat_purchase_rate",
+    "retention_rate": "col_retention_rate",
+    "cross_sell_rate": "col_cross_sell_rate",
+}
+_RETENTION_RATES = ("col_repeat_purchase_rate", "col_retention_rate", "col_cross_sell_rate")
+
+
+def quarter_labels(quarters: pd.DataFrame, lang: str) -> pd.Series:
+    """``2025-Q1``, with a running mark on the quarter that is not over yet."""
+    starts = pd.to_datetime(quarters["quarter_start"])
+    labels = starts.dt.year.astype(str) + "-Q" + starts.dt.quarter.astype(str)
+    running = ~quarters["is_complete_quarter"].astype(bool)
+    return labels.where(~running, labels + t("quarter_running", lang))
+
+
+def retention_chart(quarters: pd.DataFrame, lang: str) -> go.Figure:
+    """Repeat-purchase, retention and cross-sell rates per quarter."""
+    labels = quarter_labels(quarters, lang).tolist()
+    fig = go.Figure()
+    for column, (key, colour) in RETENTION_SERIES.items():
+        fig.add_trace(
+            go.Scatter(
+                x=labels,
+                y=quarters[column],
+                name=t(key, lang),
+                mode="lines+markers",
+                line={"color": colour, "width": 2.5},
+                hovertemplate="%{x}: %{y:.1%}<extra>" + t(key, lang) + "</extra>",
+            )
+        )
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", gridcolor="#e5e9ef")
+    fig.update_xaxes(title=None, showgrid=False, type="category")
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        hovermode="x unified",
+    )
+    return _layout(fig, height=320)
+
+
+def retention_table(quarters: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per quarter with labelled columns: customer counts, then the three rates."""
+    return _labelled(
+        quarters.assign(quarter=quarter_labels(quarters, lang)), RETENTION_COLUMNS, lang
+    )
+
+
+def style_retention_table(table: pd.DataFrame, lang: str) -> Styler:
+    counts = [key for key in RETENTION_COLUMNS.values() if key.startswith("col_customers")]
+    formats: dict[str, Any] = dict.fromkeys(counts, "{:,.0f}")
+    return _formatted(table, lang, formats | dict.fromkeys(_RETENTION_RATES, "{:.1%}"))
+
+
+def retention_excel_formats(lang: str) -> dict[str, str]:
+    return {t(key, lang): "0.0%" for key in _RETENTION_RATES}
+
+
 # --- sales alerts -------------------------------------------------------------------------------
 
 

@@ -691,7 +691,15 @@ def ingest_files(source: Published) -> pd.DataFrame:
 QUOTA_MART = "rpt_quota_attainment_monthly"
 REVENUE_MART = "rpt_revenue_monthly"
 LEAD_RESPONSE_MART = "rpt_lead_response_monthly"
-SALES_OVERVIEW_MARTS = (QUOTA_MART, REVENUE_MART, LEAD_RESPONSE_MART)
+DEAL_SIZE_MART = "rpt_deal_size_monthly"
+RETENTION_MART = "rpt_customer_retention_quarterly"
+SALES_OVERVIEW_MARTS = (
+    QUOTA_MART,
+    REVENUE_MART,
+    LEAD_RESPONSE_MART,
+    DEAL_SIZE_MART,
+    RETENTION_MART,
+)
 # Rows of people with no team (not in the employee export, or above team level) are grouped
 # under this key in the team league table.
 NO_TEAM = ""
@@ -789,8 +797,9 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
 
     Keys: bookings and quota (CNY), attainment (sum of bookings ÷ sum of quota, never an
     average of the monthly rates; None without quota), deals_won, revenue (order revenue,
-    CNY), leads, leads_contacted_within_24h and share_contacted_within_24h (÷ all leads;
-    None without leads).
+    CNY), leads, leads_contacted_within_24h, share_contacted_within_24h (÷ all leads;
+    None without leads) and average_deal_size (won amount ÷ deals won of the opportunities
+    closed as won in the months, CNY; None without any).
     """
     row = fetch_rows(
         source,
@@ -816,6 +825,12 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
                 coalesce(sum(leads_contacted_within_24h), 0) as leads_contacted_within_24h,
             from rpt_lead_response_monthly
             where {_SALES_WHERE}
+        ),
+
+        deal_size as (
+            select cast(sum(won_amount) as double) / sum(deals_won) as average_deal_size,
+            from rpt_deal_size_monthly
+            where {_SALES_WHERE}
         )
 
         select
@@ -825,11 +840,12 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
             revenue.revenue,
             leads.leads,
             leads.leads_contacted_within_24h,
-        from quota, revenue, leads
+            deal_size.average_deal_size,
+        from quota, revenue, leads, deal_size
         """,
         filters.params(),
     )[0]
-    bookings, quota, deals_won, revenue, leads, within_24h = row
+    bookings, quota, deals_won, revenue, leads, within_24h, average_deal_size = row
     return {
         "bookings": float(bookings),
         "quota": None if quota is None else float(quota),
@@ -839,6 +855,7 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
         "leads": int(leads),
         "leads_contacted_within_24h": int(within_24h),
         "share_contacted_within_24h": within_24h / leads if leads else None,
+        "average_deal_size": average_deal_size,
     }
 
 
@@ -926,6 +943,50 @@ def team_league(source: Published, filters: SalesFilters) -> pd.DataFrame:
 
         select * from final
         order by bookings desc, revenue desc, region_name nulls last, team_name, team_id
+        """,
+        filters.params(),
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def retention_by_quarter(source: Published, filters: SalesFilters) -> pd.DataFrame:
+    """One row per quarter that overlaps the chosen months (the first quarter of the exports
+    left out: it has nothing earlier to compare with): customers active, new, returning,
+    previous quarter, retained, churned and cross-sold, and the rates recomputed from the
+    summed counts (repeat purchase = returning ÷ active, retention = retained ÷ previous
+    quarter, cross-sell = cross-sold ÷ returning); is_complete_quarter is false for the
+    running quarter."""
+    return fetch_df(
+        source,
+        """
+        with quarters as (
+            select
+                quarter_start,
+                bool_and(is_complete_quarter) as is_complete_quarter,
+                sum(customers_active) as customers_active,
+                sum(customers_new) as customers_new,
+                sum(customers_returning) as customers_returning,
+                sum(customers_previous_quarter) as customers_previous_quarter,
+                sum(customers_retained) as customers_retained,
+                sum(customers_churned) as customers_churned,
+                sum(customers_cross_sold) as customers_cross_sold,
+            from rpt_customer_retention_quarterly
+            where
+                has_prior_history
+                and quarter_start between date_trunc('quarter', cast($month_from as date))
+                and $month_to
+                and ($region_names::varchar[] is null or list_contains($region_names, region_name))
+                and ($team_ids::varchar[] is null or list_contains($team_ids, team_id))
+            group by quarter_start
+        )
+
+        select
+            *,
+            customers_returning / nullif(customers_active, 0) as repeat_purchase_rate,
+            customers_retained / nullif(customers_previous_quarter, 0) as retention_rate,
+            customers_cross_sold / nullif(customers_returning, 0) as cross_sell_rate,
+        from quarters
+        order by quarter_start
         """,
         filters.params(),
     )

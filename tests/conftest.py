@@ -429,6 +429,8 @@ SALES_MARTS = (
     "rpt_quota_attainment_monthly",
     "rpt_revenue_monthly",
     "rpt_lead_response_monthly",
+    "rpt_deal_size_monthly",
+    "rpt_customer_retention_quarterly",
     "rpt_sales_alerts",
 )
 _SALES_TEAMS = {
@@ -466,6 +468,20 @@ SALES_LEAD_ROWS = [
     ("2025-01", "T_SOUTH_1", "web", 5, 4, 1),
     ("2025-02", None, "web", 5, 0, 0),
 ]
+# (month won, team, product line, channel, deals won, won amount)
+SALES_DEAL_ROWS = [
+    ("2024-01", "T_EAST_1", "imaging_equipment", "direct", 1, "100000.00"),
+    ("2025-01", "T_EAST_1", "imaging_equipment", "direct", 2, "300000.00"),
+    ("2025-02", "T_SOUTH_1", "lab_reagents", "direct", 1, "60000.00"),
+]
+# (quarter, team, has prior history, complete quarter, active, new, returning, active in the
+# previous quarter, retained, churned, cross-sold)
+SALES_RETENTION_ROWS = [
+    ("2023-10", "T_EAST_1", False, True, 5, 5, 0, 0, 0, 0, 0),
+    ("2024-10", "T_EAST_1", True, True, 10, 2, 8, 9, 7, 2, 2),
+    ("2025-01", "T_EAST_1", True, False, 12, 3, 9, 10, 8, 2, 3),
+    ("2025-01", "T_SOUTH_1", True, False, 4, 1, 3, 5, 3, 2, 0),
+]
 SALES_ALERTS_AS_OF = _ts("2026-11-20 18:00:00")
 _ALERT_NAMES = {
     "no_follow_up": ("商机超期未跟进", "Opportunity without follow-up"),
@@ -485,7 +501,11 @@ SALES_ALERT_ROWS = [
 def sales_contracts() -> dict[str, dict[str, str]]:
     """Column name -> data type of each sales mart, from the enforced contracts."""
     contracts = {}
-    for yml in ("_sales_kpis__models.yml", "_sales_alerts__models.yml"):
+    for yml in (
+        "_sales_kpis__models.yml",
+        "_sales_alerts__models.yml",
+        "_sales_outcomes__models.yml",
+    ):
         models = yaml.safe_load((SALES_MODELS_DIR / yml).read_text(encoding="utf-8"))["models"]
         contracts |= {m["name"]: {c["name"]: c["data_type"] for c in m["columns"]} for m in models}
     return contracts
@@ -581,10 +601,45 @@ def _sales_rows() -> dict[str, list[dict]]:
                 "amount": amount,
             }
         )
+    deals = [
+        {
+            "month_start": _month(month),
+            **_team_columns(team_id),
+            "product_line": line,
+            "channel": channel,
+            "deals_won": won,
+            "won_amount": amount,
+            "average_deal_size": float(amount) / won,
+            "median_deal_size": float(amount) / won,
+        }
+        for month, team_id, line, channel, won, amount in SALES_DEAL_ROWS
+    ]
+    retention = []
+    for row in SALES_RETENTION_ROWS:
+        quarter, team_id, prior, complete, active, new, returning = row[:7]
+        previous, retained, churned, cross_sold = row[7:]
+        retention.append(
+            {
+                "quarter_start": _month(quarter),
+                **_team_columns(team_id),
+                "has_prior_history": prior,
+                "is_complete_quarter": complete,
+                "customers_active": active,
+                "customers_new": new,
+                "customers_returning": returning,
+                "customers_previous_quarter": previous,
+                "customers_retained": retained,
+                "customers_churned": churned,
+                "customers_cross_sold": cross_sold,
+                "revenue": "0.00",
+            }
+        )
     return {
         "rpt_quota_attainment_monthly": quota,
         "rpt_revenue_monthly": revenue,
         "rpt_lead_response_monthly": leads,
+        "rpt_deal_size_monthly": deals,
+        "rpt_customer_retention_quarterly": retention,
         "rpt_sales_alerts": alerts,
     }
 

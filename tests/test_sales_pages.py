@@ -17,7 +17,13 @@ the default window (last 12 months) is 2024-04 .. 2025-03 and leaves out the 202
 - team T_EAST_1: bookings 150,000, quota 200,000 -> 75.0%, won 3, revenue 150,000, 24 h
   12 / 20 = 60.0%; region 华南大区: 60,000 / 100,000 = 60.0%, won 1, revenue 45,000, 24 h
   1 / 5 = 20.0%;
-- whole range 2024-01 .. 2025-03: bookings 340,000 / quota 400,000 = 85.0%, won 6.
+- whole range 2024-01 .. 2025-03: bookings 340,000 / quota 400,000 = 85.0%, won 6;
+- average deal size (won amount ÷ deals won): (300,000 + 60,000) / 3 = 120,000 -> "¥12.0万";
+  T_EAST_1 300,000 / 2 = 150,000; 华南大区 60,000; whole range 460,000 / 4 = 115,000;
+- retention: quarters 2024-Q4 and 2025-Q1 (running) overlap the window (2023-Q4 has no prior
+  history); 2025-Q1 sums both teams: active 12 + 4 = 16, returning 9 + 3 = 12 -> repeat
+  purchase 75.0%; retained 8 + 3 = 11 of 10 + 5 = 15 previous -> 73.3%; cross-sold 3 of 12
+  returning -> 25.0% (the mean of the team rates would be 40.0% / 70.0% / 16.7%).
 
 Alerts (as of 2026-11-20 18:00): O101 and O103 no follow-up, L201 and L202 lead not
 contacted, O102 stuck -> 5 in all, 2 / 2 / 1 by rule; by days since: O102 80, O101 50, O103
@@ -80,6 +86,7 @@ def test_overview_in_chinese(sales_home: Path, monkeypatch: pytest.MonkeyPatch) 
         "赢单数": "5",
         "订单收入": "¥20.0万",
         "24小时跟进率": "43.3%",
+        "平均成交金额": "¥12.0万",
     }
     assert not at.error
     league = at.dataframe[0].value
@@ -102,6 +109,7 @@ def test_overview_in_english(sales_home: Path, monkeypatch: pytest.MonkeyPatch) 
         "Deals won": "5",
         "Order revenue": "¥200,000",
         "24 h follow-up": "43.3%",
+        "Average deal size": "¥120,000",
     }
     league = at.dataframe[0].value
     assert list(league.columns) == [
@@ -127,6 +135,7 @@ def test_overview_team_filter(sales_home: Path, monkeypatch: pytest.MonkeyPatch)
         "赢单数": "3",
         "订单收入": "¥15.0万",
         "24小时跟进率": "60.0%",  # 12 / 20
+        "平均成交金额": "¥15.0万",
     }
     assert at.dataframe[0].value["团队"].tolist() == ["华东一组"]
 
@@ -138,7 +147,7 @@ def test_overview_region_and_month_filters(
     at.multiselect(key="sales_overview_regions").select("华南大区").run()
     shown = metrics(at)
     assert (shown["指标达成率"], shown["赢单数"], shown["订单收入"]) == ("60.0%", "1", "¥4.5万")
-    assert shown["24小时跟进率"] == "20.0%"
+    assert (shown["24小时跟进率"], shown["平均成交金额"]) == ("20.0%", "¥6.0万")
     at.multiselect(key="sales_overview_regions").unselect("华南大区").run()
     at.select_slider(key="sales_overview_months").set_range(
         dt.date(2024, 1, 1), dt.date(2025, 3, 1)
@@ -146,6 +155,7 @@ def test_overview_region_and_month_filters(
     assert not at.exception
     shown = metrics(at)
     assert (shown["签单额"], shown["指标达成率"], shown["赢单数"]) == ("¥34.0万", "85.0%", "6")
+    assert shown["平均成交金额"] == "¥11.5万"
 
 
 def test_overview_without_its_marts(
@@ -292,12 +302,37 @@ def test_sales_kpis(published: data.Published) -> None:
         "leads": 30,
         "leads_contacted_within_24h": 13,
         "share_contacted_within_24h": pytest.approx(13 / 30),
+        "average_deal_size": pytest.approx(120_000),
     }
     east = data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_EAST_1",)))
     assert (east["bookings"], east["quota"], east["attainment"]) == (150_000, 200_000, 0.75)
     nobody = data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_NONE",)))
     assert nobody["quota"] is None and nobody["attainment"] is None
     assert nobody["share_contacted_within_24h"] is None and nobody["bookings"] == 0
+    assert nobody["average_deal_size"] is None
+
+
+def test_retention_by_quarter(published: data.Published) -> None:
+    quarters = data.retention_by_quarter(published, DEFAULT_WINDOW)
+    assert [f"{q:%Y-%m}" for q in quarters["quarter_start"]] == ["2024-10", "2025-01"]
+    running = quarters.iloc[1]
+    assert (running["customers_active"], running["customers_returning"]) == (16, 12)
+    assert [
+        running["repeat_purchase_rate"],
+        running["retention_rate"],
+        running["cross_sell_rate"],
+    ] == pytest.approx([0.75, 11 / 15, 0.25])
+    assert quarters["is_complete_quarter"].tolist() == [True, False]
+    south = data.retention_by_quarter(published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",)))
+    assert south["retention_rate"].tolist() == pytest.approx([0.6])
+
+
+def test_retention_on_the_overview(sales_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page(sales_home, monkeypatch, OVERVIEW)
+    table = at.dataframe[1].value
+    assert table["季度"].tolist() == ["2024-Q4", "2025-Q1（进行中）"]
+    assert table["留存率"].tolist() == pytest.approx([7 / 9, 11 / 15])
+    assert table["流失客户"].tolist() == [2, 4]
 
 
 def test_bookings_by_month(published: data.Published) -> None:

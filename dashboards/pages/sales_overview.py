@@ -81,6 +81,7 @@ kpi_cards = (
     ("kpi_deals_won", charts.format_count(kpis["deals_won"])),
     ("kpi_revenue", charts.format_cny_compact(kpis["revenue"], lang)),
     ("kpi_contacted_24h", charts.format_percent(kpis["share_contacted_within_24h"])),
+    ("kpi_average_deal_size", charts.format_cny_compact(kpis["average_deal_size"], lang)),
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
     column.metric(t(key), value, help=t(f"{key}_help"), border=True)
@@ -113,3 +114,28 @@ with st.container(border=True):
     )
     st.dataframe(charts.style_league_table(table, lang), hide_index=True, placeholder="—")
     st.caption(t("table_team_league_caption"))
+
+with st.container(border=True):
+    title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+    title_col.subheader(t("retention_title"), help=t("retention_help"))
+    quarters = data.retention_by_quarter(source, filters)
+    if quarters.empty:
+        st.info(t("retention_none"), icon=":material/info:")
+    else:
+        table = charts.retention_table(quarters, lang)
+        button_col.download_button(
+            t("download_excel"),
+            data=charts.table_to_excel(
+                table,
+                sheet_name=t("retention_title")[:31],
+                lang=lang,
+                number_formats=charts.retention_excel_formats(lang),
+            ),
+            file_name=f"customer_retention_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+        st.plotly_chart(charts.retention_chart(quarters, lang), config=plotly_config)
+        st.dataframe(charts.style_retention_table(table, lang), hide_index=True, placeholder="—")

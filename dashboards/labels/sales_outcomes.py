@@ -49,4 +49,41 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_opportunities_lost": {"zh": "输单数", "en": "Deals lost"},
     "col_amount_lost": {"zh": "输单金额", "en": "Amount lost"},
     "col_share_lost": {"zh": "占输单比例", "en": "Share of lost"},
+    "kpi_average_deal_size": {"zh": "平均成交金额", "en": "Average deal size"},
+    "kpi_average_deal_size_help": {
+        "zh": "所选月份内赢单商机的金额合计 ÷ 赢单商机数（按商机结束日期计月）。",
+        "en": "Amount of the deals won in the selected months ÷ deals won (month of the close "
+        "date).",
+    },
+    "retention_title": {
+        "zh": "客户复购、留存与交叉销售",
+        "en": "Repeat purchase, retention, cross-sell",
+    },
+    "retention_help": {
+        "zh": "按季度统计有订单的客户：复购率 = 老客户 ÷ 当季下单客户；"
+        "留存率 = 上季下单且本季再下单 ÷ 上季下单客户；"
+        "交叉销售率 = 买了新产品线的老客户 ÷ 老客户。",
+        "en": "Customers with orders, per quarter: repeat purchase = returning ÷ active; "
+        "retention = ordered last quarter and this one ÷ ordered last quarter; cross-sell = "
+        "returning customers buying a product line new to them ÷ returning.",
+    },
+    "retention_none": {
+        "zh": "所选月份内没有可比较的季度订单数据。",
+        "en": "No quarter with orders to compare in the selected months.",
+    },
+    "quarter_running": {"zh": "（进行中）", "en": " (running)"},
+    "series_repeat_purchase": {"zh": "复购率", "en": "Repeat purchase"},
+    "series_retention": {"zh": "留存率", "en": "Retention"},
+    "series_cross_sell": {"zh": "交叉销售率", "en": "Cross-sell"},
+    "col_quarter": {"zh": "季度", "en": "Quarter"},
+    "col_customers_active": {"zh": "下单客户", "en": "Active customers"},
+    "col_customers_new": {"zh": "新客户", "en": "New"},
+    "col_customers_returning": {"zh": "老客户", "en": "Returning"},
+    "col_customers_previous_quarter": {"zh": "上季下单客户", "en": "Active last quarter"},
+    "col_customers_retained": {"zh": "留存客户", "en": "Retained"},
+    "col_customers_churned": {"zh": "流失客户", "en": "Churned"},
+    "col_customers_cross_sold": {"zh": "交叉销售客户", "en": "Cross-sold"},
+    "col_repeat_purchase_rate": {"zh": "复购率", "en": "Repeat purchase rate"},
+    "col_retention_rate": {"zh": "留存率", "en": "Retention rate"},
+    "col_cross_sell_rate": {"zh": "交叉销售率", "en": "Cross-sell rate"},
 }
