@@ -130,12 +130,22 @@ _COHORT_SQL = f"""
         from fct_funnel_stage_reached
     ),
 
+    won_stage as (
+        select
+            opportunity_id,
+            reached_at as won_at,
+        from fct_funnel_stage_reached
+        where is_final_stage
+    ),
+
     cohort as (
         select
             fct.*,
             fct.reached_at as entered_at,
+            won_stage.won_at,
         from fct_funnel_stage_reached as fct
         inner join first_stage on fct.stage_order = first_stage.stage_order
+        left join won_stage on fct.opportunity_id = won_stage.opportunity_id
         where
             fct.reached_month between $month_from and $month_to
             {_FUNNEL_LIST_CONDITIONS}
@@ -310,25 +320,16 @@ def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
     df = fetch_df(
         source,
         f"""
-        with {_COHORT_SQL},
-
-        won_stage as (
-            select
-                opportunity_id,
-                reached_at as won_at,
-            from fct_funnel_stage_reached
-            where is_final_stage
-        )
+        with {_COHORT_SQL}
 
         select
             count(*) as opportunities,
             count(*) filter (where cohort.is_won) as won,
             cast(coalesce(sum(cohort.amount) filter (where cohort.is_won), 0) as double)
                 as won_amount,
-            median((epoch(won_stage.won_at) - epoch(cohort.entered_at)) / 86400.0)
+            median((epoch(cohort.won_at) - epoch(cohort.entered_at)) / 86400.0)
                 filter (where cohort.is_won) as median_days_to_win,
         from cohort
-        left join won_stage on cohort.opportunity_id = won_stage.opportunity_id
         """,
         filters.params(),
     )
@@ -420,15 +421,7 @@ def funnel_breakdown(source: Published, filters: FunnelFilters, level: str) -> p
     groups = fetch_df(
         source,
         f"""
-        with {_COHORT_SQL},
-
-        won_stage as (
-            select
-                opportunity_id,
-                reached_at as won_at,
-            from fct_funnel_stage_reached
-            where is_final_stage
-        )
+        with {_COHORT_SQL}
 
         select
             cohort.{key_column} as group_key,
@@ -439,10 +432,9 @@ def funnel_breakdown(source: Published, filters: FunnelFilters, level: str) -> p
             cast(coalesce(sum(cohort.amount) filter (where cohort.is_won), 0) as double)
                 as won_amount,
             cast(avg(cohort.amount) filter (where cohort.is_won) as double) as average_deal_size,
-            median((epoch(won_stage.won_at) - epoch(cohort.entered_at)) / 86400.0)
+            median((epoch(cohort.won_at) - epoch(cohort.entered_at)) / 86400.0)
                 filter (where cohort.is_won) as median_days_to_win,
         from cohort
-        left join won_stage on cohort.opportunity_id = won_stage.opportunity_id
         group by cohort.{key_column}
         order by opportunities desc, group_key nulls last
         """,

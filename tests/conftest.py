@@ -713,6 +713,17 @@ def query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
+# The CRM's stage names and their codes, written out here independently of the seed.
+STAGE_CODES = {
+    "初步接洽": "qualification",
+    "需求确认": "needs_analysis",
+    "方案报价": "proposal",
+    "商务谈判": "negotiation",
+    "赢单": "won",
+    "输单": "lost",
+}
+
+
 def truth(exports: Path, table: str) -> pl.DataFrame:
     """A clean table of the generator's answer key (canonical names, the exports' values)."""
     return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")

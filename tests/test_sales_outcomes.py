@@ -11,18 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import query, truth
+from conftest import STAGE_CODES, query, truth
 
 pytestmark = pytest.mark.slow
 
-STAGE_CODES = {
-    "初步接洽": "qualification",
-    "需求确认": "needs_analysis",
-    "方案报价": "proposal",
-    "商务谈判": "negotiation",
-    "赢单": "won",
-    "输单": "lost",
-}
 LEAD_SOURCE_CODES = {
     "展会": "trade_show",
     "官网": "website",

@@ -16,22 +16,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from conftest import query, truth
+from conftest import STAGE_CODES, query, truth
 
 from ingest.contracts import load_contracts
 
 pytestmark = pytest.mark.slow
 
-# The CRM's stage names and their funnel order, written out here independently of the seed.
+# The funnel order of the CRM's stage names, written out here independently of the seed.
 FUNNEL_ORDER = {"初步接洽": 1, "需求确认": 2, "方案报价": 3, "商务谈判": 4, "赢单": 5}
-STAGE_CODES = {
-    "初步接洽": "qualification",
-    "需求确认": "needs_analysis",
-    "方案报价": "proposal",
-    "商务谈判": "negotiation",
-    "赢单": "won",
-    "输单": "lost",
-}
 
 
 def test_dagster_run_materializes_every_asset(clean_build):
