@@ -415,18 +415,19 @@ def _matches_frame(
     pair_decision: dict[tuple[int, int], str],
 ) -> pl.DataFrame:
     # the best accepted pair linking each record to another member of its cluster
-    best: dict[int, tuple[float, int, str]] = {}
+    best: dict[int, tuple[float, int, str, str]] = {}
     for (i, j), decision in pair_decision.items():
-        if decision not in ("match", "manual_merge"):
+        if decision == "manual_merge":
+            link = (1.0, "manual_merge", "analyst decision: merge")
+        elif decision == "match":
+            link = (scored[(i, j)].score, "matched", scored[(i, j)].evidence())
+        else:
             continue
-        score = 1.0 if decision == "manual_merge" else scored[(i, j)].score
-        text = "analyst decision: merge" if decision == "manual_merge" else ""
-        text = text or scored[(i, j)].evidence()
         for me, other in ((i, j), (j, i)):
-            if me not in best or score > best[me][0]:
-                best[me] = (score, other, text if decision == "match" else "manual_merge")
+            if me not in best or link[0] > best[me][0]:
+                best[me] = (link[0], other, link[1], link[2])
     rows = []
-    for root, members in clusters.members.items():
+    for members in clusters.members.values():
         survivor = min(members, key=lambda m: _survivor_order(records[m]))
         golden = records[survivor].account_id
         for m in members:
@@ -436,11 +437,8 @@ def _matches_frame(
             elif m == survivor:
                 method, score, other, text = "survivor", 1.0, None, "oldest record of the cluster"
             else:
-                score, partner, text = best[m]
-                method = "manual_merge" if text == "manual_merge" else "matched"
+                score, partner, method, text = best[m]
                 other = records[partner].account_id
-                if method == "manual_merge":
-                    text = "analyst decision: merge"
             rows.append(
                 {
                     "account_id": record.account_id,

@@ -1,7 +1,7 @@
 """Normalization of Chinese organisation names for matching.
 
-A name such as ``上海市第一人民医院（北部）`` or ``瑞慈醫療器械(上海)有限公司`` is reduced to the parts
-that tell customers apart and the parts that every name carries:
+A name such as ``上海市第一人民医院（北部）`` or ``瑞慈醫療器械(上海)有限公司`` is reduced to
+the parts that tell customers apart and the parts that every name carries:
 
 - ``distinct``: the brand or core name (瑞慈, 新华); weighed most when scoring;
 - ``kind``: the generic words at its end that say what sort of organisation it is (人民医院,
