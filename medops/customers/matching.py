@@ -7,8 +7,9 @@
    ordinal: 上海一院 and 上海市第一人民医院 in 上海市). Blocks larger than ``max_block_size`` say
    nothing and are skipped.
 3. Scoring (``score_pair``): a name score from rapidfuzz (distinctive part and kind weighed by
-   ``distinct_weight``), a different hospital ordinal or different credit codes veto the pair,
-   then address, phone and credit-code evidence and the place-name conflict adjust it. Every
+   ``distinct_weight``); a different hospital number, parent institution, branch office or
+   credit code vetoes the pair; address, phone and credit-code evidence and the place-name
+   conflict adjust the rest. Every
    weight and threshold is a row of ``seeds/customer_match_rules.csv``.
 4. Clustering: accepted pairs, best first, join clusters with union-find; a join is refused when
    it would put two different credit codes or an analyst's keep-apart pair into one cluster, or
@@ -75,7 +76,7 @@ PAIR_SCHEMA = {
     "same_phone": pl.Boolean,
     "same_credit_code": pl.Boolean,
     "credit_code_conflict": pl.Boolean,
-    "ordinal_conflict": pl.Boolean,
+    "name_conflict": pl.Utf8,
     "region_conflict": pl.Boolean,
     "match_score": pl.Float64,
     "pair_decision": pl.Utf8,
@@ -151,7 +152,7 @@ class PairScore:
     same_phone: bool
     same_credit_code: bool
     credit_code_conflict: bool
-    ordinal_conflict: bool
+    name_conflict: str | None
     region_conflict: bool
     score: float
 
@@ -165,8 +166,8 @@ class PairScore:
             parts.append("same credit code")
         if self.credit_code_conflict:
             parts.append("different credit codes")
-        if self.ordinal_conflict:
-            parts.append("different hospital number")
+        if self.name_conflict:
+            parts.append(self.name_conflict)
         if self.region_conflict:
             parts.append("different places in the names")
         return "; ".join(parts)
@@ -183,10 +184,23 @@ def name_score(a: NormalizedName, b: NormalizedName, distinct_weight: float) -> 
     else:
         distinct = 1.0 if not a.distinct and not b.distinct else 0.0
     if a.kind and b.kind:
-        kind = _similarity(a.kind, b.kind)
+        # squared: kinds that only overlap (医疗科技 / 科技) are different organisations
+        kind = _similarity(a.kind, b.kind) ** 2
     else:
         kind = 1.0 if not a.kind and not b.kind else 0.5
     return distinct_weight * distinct + (1 - distinct_weight) * kind
+
+
+def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
+    """Why two names cannot be one customer whatever else agrees, or None."""
+    # a numbered hospital is not the unnumbered one of the same city (第一人民医院 / 人民医院)
+    if a.ordinal != b.ordinal:
+        return "different hospital number"
+    if a.affiliation and b.affiliation and a.affiliation != b.affiliation:
+        return "different parent institution"  # 中山大学附属 / 浙江大学附属
+    if a.branch_office != b.branch_office:
+        return "different branch office"  # a company and its 广东分公司
+    return None
 
 
 def score_pair(
@@ -199,7 +213,7 @@ def score_pair(
     """Score two records; evidence is (address, phone, credit code), each cleaned or None."""
     (address_a, phone_a, credit_a), (address_b, phone_b, credit_b) = evidence_a, evidence_b
     names = name_score(a, b, rules.distinct_weight)
-    ordinal_conflict = a.ordinal is not None and b.ordinal is not None and a.ordinal != b.ordinal
+    name_conflict = name_conflict_reason(a, b)
     region_conflict = regions_conflict(a.regions, b.regions)
     same_credit = bool(credit_a) and credit_a == credit_b
     credit_conflict = bool(credit_a) and bool(credit_b) and credit_a != credit_b
@@ -218,7 +232,7 @@ def score_pair(
             score += rules.address_agree_bonus
         elif address < rules.address_disagree_similarity:
             score -= rules.address_disagree_penalty
-    if credit_conflict or ordinal_conflict:
+    if credit_conflict or name_conflict:
         score = 0.0
     return PairScore(
         name_score=names,
@@ -226,7 +240,7 @@ def score_pair(
         same_phone=same_phone,
         same_credit_code=same_credit,
         credit_code_conflict=credit_conflict,
-        ordinal_conflict=ordinal_conflict,
+        name_conflict=name_conflict,
         region_conflict=region_conflict,
         score=max(0.0, min(1.0, score)),
     )
@@ -473,7 +487,7 @@ def _pairs_frame(
                 "same_phone": s.same_phone if s else None,
                 "same_credit_code": s.same_credit_code if s else None,
                 "credit_code_conflict": s.credit_code_conflict if s else None,
-                "ordinal_conflict": s.ordinal_conflict if s else None,
+                "name_conflict": s.name_conflict if s else None,
                 "region_conflict": s.region_conflict if s else None,
                 "match_score": round(s.score, 4) if s else None,
                 "pair_decision": decision,

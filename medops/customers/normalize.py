@@ -39,6 +39,7 @@ COUNTRY_TOKENS = ("中华人民共和国", "中国")
 LEGAL_FORMS = (
     "股份有限公司",
     "有限责任公司",
+    "股份公司",
     "有限公司",
     "总公司",
     "分公司",
@@ -52,8 +53,6 @@ BRANCH_WORDS = ("分院", "院区", "本部", "总部", "北部", "南部", "东
 KIND_WORDS = (
     "社区卫生服务中心",
     "中西医结合医院",
-    "医科大学附属",
-    "医学院附属",
     "健康体检中心",
     "妇幼保健院",
     "人民医院",
@@ -70,7 +69,6 @@ KIND_WORDS = (
     "医疗设备",
     "生物科技",
     "卫生院",
-    "大学附属",
     "医疗",
     "医药",
     "科技",
@@ -87,6 +85,11 @@ _REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", 
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,2}|\d{1,2})")
 _BRACKETS = re.compile(r"\(([^()]*)\)")
+# The university or academy a hospital is affiliated to (复旦大学附属, 四川大学): weighed
+# separately so that the shared prefix does not make 华山 and 中山 alike.
+_AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
+# A campus written without brackets: 上海市第一人民医院宝山分院.
+_TRAILING_CAMPUS = re.compile(r"^(.+医院)(.{1,6}(?:分院|院区))$")
 _DROP = re.compile(r"[\s·•.,，、。:：;；'\"“”‘’\-—_/\\|*#&]+")
 
 
@@ -99,9 +102,12 @@ class NormalizedName:
     distinct: str
     kind: str
     ordinal: int | None
+    affiliation: str | None
     regions: frozenset[str]
     legal_forms: tuple[str, ...]
     branch: str | None
+    # a company's branch office in a named place (广东分公司): its own registration and customer
+    branch_office: str | None = None
 
     @property
     def is_group(self) -> bool:
@@ -277,12 +283,15 @@ def normalize_name(
     text = clean_text(name)
 
     regions: set[str] = set()
+    branch_office = None
     branch_parts: list[str] = []
     kept: list[str] = []
     for inner in _BRACKETS.findall(text):
         rest, places = _strip_regions(inner, vocab, None, whole=True)
         regions |= places
         rest, forms = _strip_legal_forms(rest, whole=True)
+        if "分公司" in forms and places:
+            branch_office = "".join(sorted(places))
         if not rest and not places and forms:
             branch_parts.append(inner)  # (分公司)
         elif any(word in rest for word in BRANCH_WORDS) or (places and not rest):
@@ -301,11 +310,18 @@ def normalize_name(
         _, tail_places = _strip_regions(tail, vocab, None, whole=True)
         regions |= tail_places
         branch_parts.append(tail)
+        if "分公司" in tail and tail_places:
+            branch_office = "".join(sorted(tail_places))
     outside, places = _strip_regions(outside, vocab, own_places)
     regions |= places
     outside, legal_forms = _strip_legal_forms(outside)
     if legal_forms and legal_forms[0] == "分公司":
         branch_parts.append("分公司")
+    campus = _TRAILING_CAMPUS.match(outside)
+    if campus:
+        outside = campus.group(1)
+        branch_parts.append(campus.group(2))
+        regions |= _strip_regions(campus.group(2), vocab, None, whole=True)[1]
     core = outside + "".join(kept)
 
     ordinal = None
@@ -313,6 +329,12 @@ def normalize_name(
     if match:
         ordinal = _ordinal_value(match.group(1))
         core = core[: match.start()] + core[match.end() :]
+    affiliation = None
+    match = _AFFILIATION.match(core)
+    if match:
+        affiliation = match.group(1)
+        core, places = _strip_regions(match.group(2), vocab, own_places)
+        regions |= places
     distinct, kind = _split_kind(core)
     return NormalizedName(
         text=text,
@@ -320,9 +342,11 @@ def normalize_name(
         distinct=distinct,
         kind=kind,
         ordinal=ordinal,
+        affiliation=affiliation,
         regions=frozenset(regions),
         legal_forms=tuple(legal_forms),
         branch="".join(branch_parts) or None,
+        branch_office=branch_office,
     )
 
 

@@ -18,7 +18,7 @@ final as (
         pairs.same_phone,
         pairs.same_credit_code,
         pairs.credit_code_conflict,
-        pairs.ordinal_conflict,
+        pairs.name_conflict,
         pairs.region_conflict,
         pairs.match_score,
         pairs.pair_decision,

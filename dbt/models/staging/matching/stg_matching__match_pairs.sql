@@ -11,7 +11,7 @@ final as (
         same_phone,
         same_credit_code,
         credit_code_conflict,
-        ordinal_conflict,
+        name_conflict,
         region_conflict,
         match_score,
         pair_decision,
