@@ -478,10 +478,11 @@ def _pairs_frame(
     rows = []
     for (i, j), decision in pair_decision.items():
         s = scored.get((i, j))
+        id_a, id_b = sorted((records[i].account_id, records[j].account_id))
         rows.append(
             {
-                "account_id_a": records[i].account_id,
-                "account_id_b": records[j].account_id,
+                "account_id_a": id_a,
+                "account_id_b": id_b,
                 "name_score": s.name_score if s else None,
                 "address_score": s.address_score if s else None,
                 "same_phone": s.same_phone if s else None,
