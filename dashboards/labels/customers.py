@@ -1,0 +1,131 @@
+"""Labels of the customer pages (customer 360°, ownership collisions)."""
+
+TEXTS = {
+    "customers_nav": {"zh": "客户", "en": "Customers"},
+    "customers_page_360": {"zh": "客户 360°", "en": "Customer 360°"},
+    "customers_page_collisions": {"zh": "客户撞单", "en": "Ownership collisions"},
+    "customers_360_caption": {
+        "zh": "按任一名称（简称、繁体、分院等）查找客户，"
+        "查看其主数据、别名、集团、联系人、负责人与往来记录。应收账款与账龄不在本页。",
+        "en": "Find a customer by any of its names (abbreviation, traditional characters, "
+        "campus ...) and see its master record, aliases, group, contacts, owners and history. "
+        "Receivables and aging are not on this page.",
+    },
+    "customers_search": {"zh": "客户名称或编码", "en": "Customer name or id"},
+    "customers_search_help": {
+        "zh": "输入名称的一部分，如 上海一院、第一人民医院、瑞慈。",
+        "en": "Part of a name, e.g. 上海一院, 第一人民医院, 瑞慈.",
+    },
+    "customers_pick": {"zh": "匹配的客户", "en": "Matching customers"},
+    "customers_no_match": {
+        "zh": "没有名称包含该文字的客户。",
+        "en": "No customer has a name containing this text.",
+    },
+    "customers_type_to_search": {"zh": "请输入客户名称开始查找。", "en": "Type a name to search."},
+    "customers_missing_table": {
+        "zh": "发布库缺少客户数据表：{tables}。请先运行一次完整构建。",
+        "en": "The published file lacks the customer tables: {tables}. Run a full build first.",
+    },
+    "customers_tier": {"zh": "价值等级", "en": "Value tier"},
+    "customers_tier_help": {
+        "zh": "按近12个月收入、增长、回款及时率、装机量和医院等级加权打分"
+        "（规则见 customer_tier_rules）。",
+        "en": "Weighted score of 12-month revenue, growth, on-time payment, installed base and "
+        "hospital grade (rules in customer_tier_rules).",
+    },
+    "customers_value_score": {"zh": "价值得分", "en": "Value score"},
+    "customers_revenue_12m": {"zh": "近12个月收入", "en": "Revenue, last 12 months"},
+    "customers_completeness": {"zh": "档案完整度", "en": "Profile completeness"},
+    "customers_completeness_help": {
+        "zh": "关键字段（类型、地址、电话、信用代码、负责人、联系人；医院另含等级）的填写比例。",
+        "en": "Share of key fields filled (type, address, phone, credit code, owner, a contact; "
+        "grade for hospitals).",
+    },
+    "customers_source_records": {"zh": "源记录数", "en": "Source records"},
+    "customers_golden_record": {"zh": "主数据", "en": "Golden record"},
+    "customers_field": {"zh": "字段", "en": "Field"},
+    "customers_value": {"zh": "值", "en": "Value"},
+    "customers_aliases": {"zh": "别名与源记录", "en": "Aliases and source records"},
+    "customers_group": {"zh": "集团", "en": "Group"},
+    "customers_group_top": {"zh": "所属集团", "en": "Top group"},
+    "customers_group_parent": {"zh": "上级客户", "en": "Parent customer"},
+    "customers_group_members": {"zh": "集团成员", "en": "Group members"},
+    "customers_no_group": {"zh": "不属于任何集团。", "en": "Not part of a group."},
+    "customers_contacts": {"zh": "联系人（已脱敏）", "en": "Contacts (masked)"},
+    "customers_owners": {"zh": "负责人", "en": "Owners"},
+    "customers_history": {"zh": "往来记录", "en": "History"},
+    "customers_none": {"zh": "无记录。", "en": "None."},
+    "customers_event_opportunity": {"zh": "商机", "en": "Opportunities"},
+    "customers_event_contract": {"zh": "合同", "en": "Contracts"},
+    "customers_event_order": {"zh": "订单", "en": "Orders"},
+    "customers_event_device": {"zh": "装机设备", "en": "Devices"},
+    "customers_event_service_ticket": {"zh": "服务工单", "en": "Service tickets"},
+    "customers_event_visit": {"zh": "拜访", "en": "Visits"},
+    "customers_col_golden_id": {"zh": "客户主编码", "en": "Customer id"},
+    "customers_col_name": {"zh": "客户名称", "en": "Customer"},
+    "customers_col_account_id": {"zh": "源客户编码", "en": "Account id"},
+    "customers_col_account_name": {"zh": "源记录名称", "en": "Record name"},
+    "customers_col_method": {"zh": "归并方式", "en": "How matched"},
+    "customers_col_score": {"zh": "匹配得分", "en": "Score"},
+    "customers_col_evidence": {"zh": "依据", "en": "Evidence"},
+    "customers_col_owner": {"zh": "负责人", "en": "Owner"},
+    "customers_col_team": {"zh": "团队", "en": "Team"},
+    "customers_col_created_on": {"zh": "创建日期", "en": "Created"},
+    "customers_col_department": {"zh": "科室", "en": "Department"},
+    "customers_col_title": {"zh": "职务", "en": "Title"},
+    "customers_col_contact": {"zh": "姓名", "en": "Name"},
+    "customers_col_mobile": {"zh": "手机", "en": "Mobile"},
+    "customers_col_event_id": {"zh": "编号", "en": "Id"},
+    "customers_col_event_on": {"zh": "日期", "en": "Date"},
+    "customers_col_amount": {"zh": "金额", "en": "Amount"},
+    "customers_col_status": {"zh": "状态", "en": "Status"},
+    "customers_col_employee": {"zh": "人员", "en": "Employee"},
+    "customers_col_detail": {"zh": "详情", "en": "Detail"},
+    "customers_col_records": {"zh": "记录数", "en": "Records"},
+    "customers_col_tier": {"zh": "等级", "en": "Tier"},
+    "customers_col_collision_type": {"zh": "撞单类型", "en": "Collision"},
+    "customers_col_province": {"zh": "省份", "en": "Province"},
+    "customers_col_regions": {"zh": "大区", "en": "Regions"},
+    "customers_col_owners": {"zh": "负责人数", "en": "Owners"},
+    "customers_col_teams": {"zh": "团队数", "en": "Teams"},
+    "customers_col_owner_names": {"zh": "负责人（团队）", "en": "Owners (teams)"},
+    "customers_col_open_opportunities": {"zh": "在途商机", "en": "Open opportunities"},
+    "customers_col_open_amount": {"zh": "在途金额", "en": "Open amount"},
+    "customers_col_shared": {"zh": "已批准共同跟进", "en": "Approved shared follow-up"},
+    "customers_collision_customer_owners": {
+        "zh": "同一客户多名负责人",
+        "en": "One customer, several owners",
+    },
+    "customers_collision_group_owners": {
+        "zh": "同一集团多名负责人",
+        "en": "One group, several owners",
+    },
+    "customers_collision_open_opportunities": {
+        "zh": "同一客户多人在跟商机",
+        "en": "Open opportunities from several reps",
+    },
+    "customers_collisions_caption": {
+        "zh": "同一客户（或集团）由多名销售负责、或多名销售同时跟进在途商机的情况，供经理指定归属。"
+        "已批准共同跟进的客户（customer_shared_followup）默认不显示。",
+        "en": "Customers (or groups) owned by several reps, or with open opportunities from "
+        "several reps, for a manager to assign ownership. Approved shared follow-ups "
+        "(customer_shared_followup) are hidden unless chosen.",
+    },
+    "customers_filter_types": {"zh": "撞单类型", "en": "Collision types"},
+    "customers_filter_regions": {"zh": "大区", "en": "Regions"},
+    "customers_show_shared": {
+        "zh": "包含已批准共同跟进",
+        "en": "Include approved shared follow-ups",
+    },
+    "customers_kpi_collisions": {"zh": "撞单数", "en": "Collisions"},
+    "customers_kpi_open_amount": {"zh": "涉及在途金额", "en": "Open amount involved"},
+    "customers_no_collisions": {
+        "zh": "没有符合条件的撞单。",
+        "en": "No collision matches the filters.",
+    },
+    "customers_download": {"zh": "下载 Excel", "en": "Download Excel"},
+    "customers_method_singleton": {"zh": "独立记录", "en": "single record"},
+    "customers_method_survivor": {"zh": "主记录", "en": "golden source"},
+    "customers_method_matched": {"zh": "自动归并", "en": "matched"},
+    "customers_method_manual_merge": {"zh": "人工归并", "en": "analyst merge"},
+}
