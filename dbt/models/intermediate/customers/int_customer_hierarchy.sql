@@ -7,7 +7,7 @@ with recursive customer_accounts as (
 parent_links as (
     select
         customer_accounts.golden_customer_id,
-        min(parents.golden_customer_id) as parent_golden_customer_id,
+        min(parents.golden_customer_id) as parent_golden_customer_id
     from customer_accounts
     inner join customer_accounts as parents
         on customer_accounts.parent_account_id = parents.account_id
@@ -18,7 +18,7 @@ parent_links as (
 customers as (
     select distinct
         customer_accounts.golden_customer_id,
-        parent_links.parent_golden_customer_id,
+        parent_links.parent_golden_customer_id
     from customer_accounts
     left join parent_links
         on customer_accounts.golden_customer_id = parent_links.golden_customer_id
@@ -29,14 +29,14 @@ tree as (
     select
         customers.golden_customer_id,
         customers.golden_customer_id as top_group_customer_id,
-        1 as hierarchy_level,
+        1 as hierarchy_level
     from customers
     where customers.parent_golden_customer_id is null
     union all
     select
         customers.golden_customer_id,
         tree.top_group_customer_id,
-        tree.hierarchy_level + 1 as hierarchy_level,
+        tree.hierarchy_level + 1 as hierarchy_level
     from customers
     inner join tree on customers.parent_golden_customer_id = tree.golden_customer_id
     where tree.hierarchy_level < 10
@@ -49,7 +49,7 @@ final as (
         coalesce(tree.top_group_customer_id, customers.golden_customer_id)
             as top_group_customer_id,
         tree.hierarchy_level,
-        tree.golden_customer_id is null as is_in_parent_cycle,
+        tree.golden_customer_id is null as is_in_parent_cycle
     from customers
     left join tree on customers.golden_customer_id = tree.golden_customer_id
 )

@@ -29,7 +29,7 @@ weights as (
         max(rule_value) filter (where rule_code = 'growth') as growth_weight,
         max(rule_value) filter (where rule_code = 'payment') as payment_weight,
         max(rule_value) filter (where rule_code = 'installed_base') as installed_base_weight,
-        max(rule_value) filter (where rule_code = 'hospital_grade') as grade_weight,
+        max(rule_value) filter (where rule_code = 'hospital_grade') as grade_weight
     from tier_rules
     where rule_kind = 'weight'
 ),
@@ -40,7 +40,7 @@ thresholds as (
         max(rule_value) filter (where rule_code = 'B') as tier_b_min_score,
         max(rule_value) filter (
             where rule_kind = 'default_score' and rule_code = 'payment'
-        ) as default_payment_score,
+        ) as default_payment_score
     from tier_rules
     where rule_kind in ('tier_min_score', 'default_score')
 ),
@@ -48,7 +48,7 @@ thresholds as (
 grade_scores as (
     select
         rule_code as hospital_grade,
-        rule_value as grade_score,
+        rule_value as grade_score
     from tier_rules
     where rule_kind = 'grade_score'
 ),
@@ -59,7 +59,7 @@ golden as (
         min(created_on) as first_created_on,
         first(hospital_grade order by survivorship_rank) filter (
             where hospital_grade is not null
-        ) as hospital_grade,
+        ) as hospital_grade
     from customer_accounts
     group by golden_customer_id
 ),
@@ -67,19 +67,21 @@ golden as (
 account_map as (
     select
         account_id,
-        golden_customer_id,
+        golden_customer_id
     from customer_accounts
 ),
 
+order_bounds as (
+    select
+        date_trunc('month', min(ordered_on)) as first_month,
+        date_trunc('month', max(ordered_on)) as last_month
+    from orders
+),
+
 months as (
-    select cast(month_start as date) as month_start,
-    from (
-        select
-            date_trunc('month', min(ordered_on)) as first_month,
-            date_trunc('month', max(ordered_on)) as last_month,
-        from orders
-    ) as bounds,
-        generate_series(bounds.first_month, bounds.last_month, interval 1 month)
+    select cast(spine.month_start as date) as month_start
+    from order_bounds,
+        generate_series(order_bounds.first_month, order_bounds.last_month, interval 1 month)
             as spine (month_start)
 ),
 
@@ -87,7 +89,7 @@ revenue_by_month as (
     select
         account_map.golden_customer_id,
         cast(date_trunc('month', orders.ordered_on) as date) as month_start,
-        sum(orders.quantity * orders.unit_price) as revenue,
+        sum(orders.quantity * orders.unit_price) as revenue
     from orders
     inner join account_map on orders.account_id = account_map.account_id
     group by all
@@ -105,7 +107,7 @@ statement_payments as (
                 where payments.paid_on <= statements.due_on
             ), 0),
             statements.statement_amount
-        ) as paid_on_time,
+        ) as paid_on_time
     from statements
     inner join account_map on statements.account_id = account_map.account_id
     left join payments on statements.statement_id = payments.statement_id
@@ -121,7 +123,7 @@ statements_by_month as (
         golden_customer_id,
         month_start,
         sum(statement_amount) as amount_due,
-        sum(paid_on_time) as paid_on_time,
+        sum(paid_on_time) as paid_on_time
     from statement_payments
     group by all
 ),
@@ -134,7 +136,7 @@ devices_by_month as (
             cast(date_trunc('month', devices.installed_on) as date),
             (select min(months.month_start) from months)
         ) as month_start,
-        count(*) as devices_installed,
+        count(*) as devices_installed
     from devices
     inner join account_map on devices.account_id = account_map.account_id
     group by all
@@ -149,7 +151,7 @@ grid as (
         coalesce(revenue_by_month.revenue, 0) as revenue,
         coalesce(statements_by_month.amount_due, 0) as amount_due,
         coalesce(statements_by_month.paid_on_time, 0) as paid_on_time,
-        coalesce(devices_by_month.devices_installed, 0) as devices_installed,
+        coalesce(devices_by_month.devices_installed, 0) as devices_installed
     from golden
     cross join months
     left join revenue_by_month
@@ -176,7 +178,7 @@ windowed as (
         coalesce(sum(revenue) over prior_12, 0) as revenue_prior_12m,
         sum(paid_on_time) over trailing_12
         / nullif(sum(amount_due) over trailing_12, 0) as paid_on_time_share,
-        sum(devices_installed) over to_date as installed_devices,
+        sum(devices_installed) over to_date as installed_devices
     from grid
     window
         trailing_12 as (
@@ -235,7 +237,7 @@ scored as (
                 )
             else 0
         end as installed_base_score,
-        coalesce(grade_scores.grade_score, 0) as grade_score,
+        coalesce(grade_scores.grade_score, 0) as grade_score
     from measures
     cross join thresholds
     left join grade_scores on measures.hospital_grade = grade_scores.hospital_grade
@@ -263,7 +265,7 @@ final as (
             + weights.installed_base_weight * scored.installed_base_score
             + weights.grade_weight * scored.grade_score
             as double
-        ) as value_score,
+        ) as value_score
     from scored
     cross join weights
 )
@@ -274,6 +276,6 @@ select
         when final.value_score >= thresholds.tier_a_min_score then 'A'
         when final.value_score >= thresholds.tier_b_min_score then 'B'
         else 'C'
-    end as customer_tier,
+    end as customer_tier
 from final
 cross join thresholds

@@ -45,7 +45,7 @@ golden as (
         ) as owner_id,
         count(*) as source_records,
         string_agg(distinct account_name, ' | ' order by account_name) as name_variants,
-        min(created_on) as first_created_on,
+        min(created_on) as first_created_on
     from customer_accounts
     group by golden_customer_id
 ),
@@ -56,14 +56,14 @@ owners as (
         owner_name,
         team_id,
         team_name,
-        region_name,
+        region_name
     from customer_accounts
 ),
 
 contact_counts as (
     select
         customer_accounts.golden_customer_id,
-        count(*) as contacts,
+        count(*) as contacts
     from contacts
     inner join customer_accounts on contacts.account_id = customer_accounts.account_id
     group by customer_accounts.golden_customer_id
@@ -80,7 +80,7 @@ latest_value as (
 subsidiary_counts as (
     select
         parent_golden_customer_id as golden_customer_id,
-        count(*) as direct_subsidiaries,
+        count(*) as direct_subsidiaries
     from hierarchy
     where parent_golden_customer_id is not null
     group by parent_golden_customer_id
@@ -126,7 +126,7 @@ final as (
             + (golden.owner_id is not null)::int
             + (coalesce(contact_counts.contacts, 0) > 0)::int
             + (golden.account_type = 'hospital' and golden.hospital_grade is not null)::int
-        ) / (6 + (golden.account_type = 'hospital')::int)::double as profile_completeness,
+        ) / (6 + (golden.account_type = 'hospital')::int)::double as profile_completeness
     from golden
     inner join hierarchy on golden.golden_customer_id = hierarchy.golden_customer_id
     left join golden as top_group

@@ -5,7 +5,7 @@ with customer_accounts as (
 golden_names as (
     select
         golden_customer_id,
-        account_name as customer_name,
+        account_name as customer_name
     from customer_accounts
     where survivorship_rank = 1
 ),
@@ -27,7 +27,7 @@ final as (
         customer_accounts.owner_name,
         customer_accounts.team_id,
         customer_accounts.team_name,
-        customer_accounts.created_on,
+        customer_accounts.created_on
     from customer_accounts
     inner join golden_names
         on customer_accounts.golden_customer_id = golden_names.golden_customer_id

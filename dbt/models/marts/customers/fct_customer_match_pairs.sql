@@ -22,7 +22,7 @@ final as (
         pairs.region_conflict,
         pairs.match_score,
         pairs.pair_decision,
-        pairs.evidence,
+        pairs.evidence
     from pairs
     inner join accounts as accounts_a on pairs.account_id_a = accounts_a.account_id
     inner join accounts as accounts_b on pairs.account_id_b = accounts_b.account_id

@@ -41,7 +41,7 @@ events as (
         amount,
         current_stage as event_status,
         owner_id as employee_id,
-        product_line as detail,
+        product_line as detail
     from opportunities
     union all
     select
@@ -52,7 +52,7 @@ events as (
         contract_amount as amount,
         case when valid_to >= current_date then 'valid' else 'expired' end as event_status,
         owner_id as employee_id,
-        contract_id as detail,
+        contract_id as detail
     from contracts
     union all
     select
@@ -64,7 +64,7 @@ events as (
         case when any_value(contract_id) is null then 'no_contract' else 'contract' end
             as event_status,
         null as employee_id,
-        string_agg(sku, ', ' order by line_no) as detail,
+        string_agg(sku, ', ' order by line_no) as detail
     from orders
     group by order_id
     union all
@@ -80,7 +80,7 @@ events as (
             else 'out_of_cover'
         end as event_status,
         null as employee_id,
-        sku as detail,
+        sku as detail
     from devices
     union all
     select
@@ -91,7 +91,7 @@ events as (
         null as amount,
         ticket_status as event_status,
         engineer_id as employee_id,
-        fault_type as detail,
+        fault_type as detail
     from tickets
     union all
     select
@@ -102,7 +102,7 @@ events as (
         null as amount,
         activity_type as event_status,
         employee_id,
-        null as detail,
+        null as detail
     from visits
 ),
 
@@ -118,7 +118,7 @@ final as (
         events.event_status,
         events.employee_id,
         employees.employee_name,
-        cast(events.detail as varchar) as detail,
+        cast(events.detail as varchar) as detail
     from events
     inner join customer_accounts on events.account_id = customer_accounts.account_id
     left join employees on events.employee_id = employees.employee_id

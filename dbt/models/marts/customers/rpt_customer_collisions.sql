@@ -24,7 +24,7 @@ golden_names as (
     select
         golden_customer_id,
         account_name as customer_name,
-        province,
+        province
     from customer_accounts
     where survivorship_rank = 1
 ),
@@ -46,7 +46,7 @@ customer_owners as (
             '; ' order by account_id
         ) as evidence,
         0 as open_opportunities,
-        cast(0 as decimal(18, 2)) as open_amount,
+        cast(0 as decimal(18, 2)) as open_amount
     from customer_accounts
     group by golden_customer_id
     having count(distinct owner_id) > 1
@@ -55,7 +55,7 @@ customer_owners as (
 group_members as (
     select
         hierarchy.top_group_customer_id,
-        customer_accounts.*,
+        customer_accounts.*
     from customer_accounts
     inner join hierarchy on customer_accounts.golden_customer_id = hierarchy.golden_customer_id
 ),
@@ -75,7 +75,7 @@ group_owners as (
             '; ' order by account_id
         ) as evidence,
         0 as open_opportunities,
-        cast(0 as decimal(18, 2)) as open_amount,
+        cast(0 as decimal(18, 2)) as open_amount
     from group_members
     group by top_group_customer_id
     having count(distinct golden_customer_id) > 1 and count(distinct owner_id) > 1
@@ -91,7 +91,7 @@ open_opportunities as (
         opportunities.team_id,
         opportunities.team_name,
         opportunities.region_name,
-        opportunities.amount,
+        opportunities.amount
     from opportunities
     inner join customer_accounts on opportunities.account_id = customer_accounts.account_id
     inner join stages on opportunities.current_stage = stages.stage_code
@@ -114,7 +114,7 @@ competing_opportunities as (
             '; ' order by opportunity_id
         ) as evidence,
         count(*) as open_opportunities,
-        cast(sum(amount) as decimal(18, 2)) as open_amount,
+        cast(sum(amount) as decimal(18, 2)) as open_amount
     from open_opportunities
     group by golden_customer_id
     having count(distinct owner_id) > 1
@@ -144,7 +144,7 @@ final as (
         collisions.open_amount,
         collisions.evidence,
         shared_followup.golden_customer_id is not null as is_shared_followup,
-        shared_followup.reason as shared_followup_reason,
+        shared_followup.reason as shared_followup_reason
     from collisions
     inner join golden_names on collisions.golden_customer_id = golden_names.golden_customer_id
     left join shared_followup
