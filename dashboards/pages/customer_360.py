@@ -62,7 +62,13 @@ cards = [
         "—" if pd.isna(record.value_score) else f"{record.value_score:.2f}",
         None,
     ),
-    (t("customers_revenue_12m"), charts.format_cny(record.revenue_12m), None),
+    (
+        t("customers_revenue_12m"),
+        charts.format_cny_compact(
+            None if pd.isna(record.revenue_12m) else float(record.revenue_12m), lang
+        ),
+        None,
+    ),
     (
         t("customers_completeness"),
         charts.format_percent(record.profile_completeness),

@@ -79,7 +79,8 @@ cards += [
     (label, charts.format_count(int((shown["collision_type"] == kind).sum())))
     for kind, label in type_labels.items()
 ]
-cards += [(t("customers_kpi_open_amount"), charts.format_cny(shown["open_amount"].sum()))]
+open_amount = float(shown["open_amount"].astype(float).sum())
+cards += [(t("customers_kpi_open_amount"), charts.format_cny_compact(open_amount, lang))]
 for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(label, value, border=True)
 
