@@ -40,7 +40,10 @@ def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         ).pl()
         matches, pairs = match_accounts(accounts)
         con.execute("create schema if not exists matching")
-        for table, frame in (("customer_account_matches", matches), ("customer_match_pairs", pairs)):
+        for table, frame in (
+            ("customer_account_matches", matches),
+            ("customer_match_pairs", pairs),
+        ):
             con.register("frame_view", frame.to_arrow())
             con.execute(f"create or replace table matching.{table} as select * from frame_view")
             con.unregister("frame_view")
