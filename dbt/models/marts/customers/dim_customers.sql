@@ -125,8 +125,12 @@ final as (
             + (golden.credit_code is not null)::int
             + (golden.owner_id is not null)::int
             + (coalesce(contact_counts.contacts, 0) > 0)::int
-            + (golden.account_type = 'hospital' and golden.hospital_grade is not null)::int
-        ) / (6 + (golden.account_type = 'hospital')::int)::double as profile_completeness
+            + (
+                coalesce(golden.account_type = 'hospital', false)
+                and golden.hospital_grade is not null
+            )::int
+        ) / (6 + coalesce(golden.account_type = 'hospital', false)::int)::double
+            as profile_completeness
     from golden
     inner join hierarchy on golden.golden_customer_id = hierarchy.golden_customer_id
     left join golden as top_group
