@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df
+from medops.customers.normalize import clean_text
 
 CUSTOMER_360_MARTS = (
     "dim_customers",
@@ -21,7 +22,9 @@ SEARCH_LIMIT = 50
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def search_customers(source: Published, text: str) -> pd.DataFrame:
     """Golden customers any of whose names (or ids) contains ``text``; one row per customer,
-    with the name that matched, best-known customers first."""
+    with the name that matched, best-known customers first. The text is also cleaned the way
+    the matcher cleans names (traditional to simplified, full-width, no punctuation) and looked
+    up in the records' cleaned names, so 歷下區 finds 历下区."""
     return fetch_df(
         source,
         """
@@ -32,7 +35,7 @@ def search_customers(source: Published, text: str) -> pd.DataFrame:
             from fct_customer_account_matches as bridge
             where
                 bridge.account_name ilike '%' || $text || '%'
-                or bridge.normalized_name ilike '%' || $text || '%'
+                or bridge.normalized_name ilike '%' || $cleaned || '%'
                 or bridge.customer_name ilike '%' || $text || '%'
                 or bridge.account_id = $text
                 or bridge.golden_customer_id = $text
@@ -51,7 +54,7 @@ def search_customers(source: Published, text: str) -> pd.DataFrame:
         order by customers.value_score desc nulls last, customers.golden_customer_id
         limit $limit
         """,
-        {"text": text.strip(), "limit": SEARCH_LIMIT},
+        {"text": text.strip(), "cleaned": clean_text(text), "limit": SEARCH_LIMIT},
     )
 
 

@@ -103,7 +103,7 @@ CUSTOMERS = [
 ]
 
 
-def _match(account_id, golden, name, method, score, owner, team, evidence="name 1.00"):
+def _match(account_id, golden, name, method, score, owner, team, cleaned=None):
     return {
         "account_id": account_id,
         "golden_customer_id": golden,
@@ -111,10 +111,10 @@ def _match(account_id, golden, name, method, score, owner, team, evidence="name 
             c["customer_name"] for c in CUSTOMERS if c["golden_customer_id"] == golden
         ),
         "account_name": name,
-        "normalized_name": name,
+        "normalized_name": cleaned or name,
         "match_method": method,
         "match_score": score,
-        "match_evidence": evidence,
+        "match_evidence": "name 1.00",
         "owner_name": owner,
         "team_name": team,
         "created_on": dt.date(2020, 1, 1),
@@ -124,7 +124,16 @@ def _match(account_id, golden, name, method, score, owner, team, evidence="name 
 MATCHES = [
     _match("A1", "G1", "上海市第一人民医院", "survivor", 1.0, "王芳", "华东一组"),
     _match("A2", "G1", "上海一院", "matched", 0.95, "李强", "华东二组"),
-    _match("A3", "G1", "上海市第一人民醫院(北部)", "matched", 0.9, "王芳", "华东一组"),
+    _match(
+        "A3",
+        "G1",
+        "上海市第一人民醫院(北部)",
+        "matched",
+        0.9,
+        "王芳",
+        "华东一组",
+        cleaned="上海市第一人民医院(北部)",
+    ),  # fmt: skip
     _match("A4", "G2", "瑞慈医疗集团有限公司", "singleton", 1.0, "王芳", "华东一组"),
     _match("A5", "G3", "瑞慈医疗(杭州)体检中心", "singleton", 1.0, "陈静", "华南一组"),
 ]
@@ -297,6 +306,14 @@ def test_group_members_and_ordering_by_value(customers_home, monkeypatch):
     pick.set_value("G3").run()
     members = next(frame.value for frame in at.dataframe if "等级" in frame.value.columns)
     assert list(members["客户主编码"]) == ["G2", "G3"]
+
+
+def test_search_in_traditional_characters_finds_the_simplified_name(customers_home, monkeypatch):
+    # 第一人民醫院（北部） cleans to 第一人民医院(北部), the cleaned name of record A3 only
+    at = search(run_page(customers_home, monkeypatch, PAGE_360), "第一人民醫院（北部）")
+    assert at.selectbox(key="customers_pick").options == [
+        "上海市第一人民医院 · 上海市 · G1  (上海市第一人民醫院(北部))"
+    ]
 
 
 def test_a_name_nobody_has(customers_home, monkeypatch):
