@@ -58,6 +58,12 @@ pages = {
             icon=":material/group_work:",
             url_path="customer-collisions",
         ),
+        st.Page(
+            "pages/customer_tiers.py",
+            title=t("customers_page_tiers"),
+            icon=":material/workspace_premium:",
+            url_path="customer-tiers",
+        ),
     ],
     t("nav_data"): [
         st.Page(

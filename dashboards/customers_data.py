@@ -16,6 +16,7 @@ CUSTOMER_360_MARTS = (
     "dim_contacts",
 )
 COLLISIONS_MART = "rpt_customer_collisions"
+TIER_SHARE_MART = "rpt_customer_tier_share_monthly"
 SEARCH_LIMIT = 50
 
 
@@ -167,5 +168,18 @@ def collisions(source: Published) -> pd.DataFrame:
         select *
         from {COLLISIONS_MART}
         order by open_amount desc, owners desc, collision_id
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def tier_shares(source: Published) -> pd.DataFrame:
+    """One row per month and tier: customers and their share of all customers that month."""
+    return fetch_df(
+        source,
+        f"""
+        select month_start, customer_tier, customers, share_of_customers,
+        from {TIER_SHARE_MART}
+        order by month_start, customer_tier
         """,
     )

@@ -11,6 +11,8 @@ C3 belongs to another customer); the history tabs count 2 opportunities, 1 contr
 1 device, 1 service ticket, 1 visit. A search for 瑞慈 finds G2 and G3 (value 0.50 before
 0.30); G3's group is G2's, two members. 不存在的医院 finds nothing.
 
+Tiers. The latest month is 2025-02: A 2 customers (50.0%), B 1 (25.0%), C 1 (25.0%).
+
 Collisions. Three rows: customer_owners:G1 and open_opportunities:G1 (open amount 1,300,000),
 group_owners:G2 (an approved shared follow-up). By default the shared one is hidden: 2
 collisions, ¥130.0万 open. With shared follow-ups: 3. Region 华南大区 (with shared): only G2.
@@ -32,6 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
 PAGE_360 = "pages/customer_360.py"
 PAGE_COLLISIONS = "pages/customer_collisions.py"
+PAGE_TIERS = "pages/customer_tiers.py"
 MODEL_YMLS = (
     REPO_ROOT / "dbt" / "models" / "marts" / "customers" / "_customers__models.yml",
     REPO_ROOT / "dbt" / "models" / "marts" / "core" / "_core__models.yml",
@@ -205,6 +208,17 @@ COLLISIONS = [
 ]
 
 
+# (month, tier, customers, share of the month's customers)
+TIER_SHARES = [
+    ("2025-01-01", "A", 1, 0.25),
+    ("2025-01-01", "B", 1, 0.25),
+    ("2025-01-01", "C", 2, 0.5),
+    ("2025-02-01", "A", 2, 0.5),
+    ("2025-02-01", "B", 1, 0.25),
+    ("2025-02-01", "C", 1, 0.25),
+]
+
+
 def _contracts() -> dict[str, dict[str, str]]:
     contracts = {}
     for yml in MODEL_YMLS:
@@ -234,6 +248,15 @@ def build_customers_published(path: Path) -> Path:
         "dim_contacts": CONTACTS,
         "fct_customer_timeline": timeline,
         "rpt_customer_collisions": COLLISIONS,
+        "rpt_customer_tier_share_monthly": [
+            {
+                "month_start": dt.date.fromisoformat(month),
+                "customer_tier": tier,
+                "customers": customers,
+                "share_of_customers": share,
+            }
+            for month, tier, customers, share in TIER_SHARES
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
@@ -349,3 +372,14 @@ def test_collisions_excel_download_has_the_rows_shown(customers_home, monkeypatc
         "customer_owners:G1",
         "group_owners:G2",
     ]
+
+
+def test_tier_page_shows_the_latest_month_and_the_trend(customers_home, monkeypatch):
+    at = run_page(customers_home, monkeypatch, PAGE_TIERS)
+    assert {metric.label: metric.value for metric in at.metric} == {
+        "最新月份": "2025-02",
+        "A 级（高价值）": "2 · 50.0%",
+        "B 级": "1 · 25.0%",
+        "C 级": "1 · 25.0%",
+    }
+    assert len(at.get("plotly_chart")) == 1

@@ -128,4 +128,14 @@ TEXTS = {
     "customers_method_survivor": {"zh": "主记录", "en": "golden source"},
     "customers_method_matched": {"zh": "自动归并", "en": "matched"},
     "customers_method_manual_merge": {"zh": "人工归并", "en": "analyst merge"},
+    "customers_page_tiers": {"zh": "客户分级", "en": "Customer tiers"},
+    "customers_tiers_caption": {
+        "zh": "各价值等级客户数占比的月度变化（规则见 customer_tier_rules）。",
+        "en": "Share of customers per value tier, month by month (rules in customer_tier_rules).",
+    },
+    "customers_tiers_month": {"zh": "最新月份", "en": "Latest month"},
+    "customers_tiers_chart": {"zh": "各等级客户占比", "en": "Share of customers by tier"},
+    "customers_tier_A": {"zh": "A 级（高价值）", "en": "Tier A (high value)"},
+    "customers_tier_B": {"zh": "B 级", "en": "Tier B"},
+    "customers_tier_C": {"zh": "C 级", "en": "Tier C"},
 }
