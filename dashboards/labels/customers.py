@@ -138,4 +138,10 @@ TEXTS = {
     "customers_tier_A": {"zh": "A 级（高价值）", "en": "Tier A (high value)"},
     "customers_tier_B": {"zh": "B 级", "en": "Tier B"},
     "customers_tier_C": {"zh": "C 级", "en": "Tier C"},
+    "customers_col_account_type": {"zh": "客户类型", "en": "Account type"},
+    "customers_col_hospital_grade": {"zh": "医院等级", "en": "Hospital grade"},
+    "customers_col_place": {"zh": "省 / 市 / 区县", "en": "Province / city / district"},
+    "customers_col_address": {"zh": "地址", "en": "Address"},
+    "customers_col_phone": {"zh": "电话", "en": "Phone"},
+    "customers_col_credit_code": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
 }

@@ -84,14 +84,14 @@ with golden_col.container(border=True):
     st.subheader(t("customers_golden_record"))
     fields = {
         t("customers_col_golden_id"): record.golden_customer_id,
-        "account_type": record.account_type,
-        "hospital_grade": record.hospital_grade,
-        "province / city / district": " / ".join(
+        t("customers_col_account_type"): record.account_type,
+        t("customers_col_hospital_grade"): record.hospital_grade,
+        t("customers_col_place"): " / ".join(
             str(v) for v in (record.province, record.city, record.district) if pd.notna(v)
         ),
-        "address": record.address,
-        "phone": record.phone,
-        "credit_code": record.credit_code,
+        t("customers_col_address"): record.address,
+        t("customers_col_phone"): record.phone,
+        t("customers_col_credit_code"): record.credit_code,
         t("customers_col_owner"): f"{record.owner_name or '—'} · {record.team_name or '—'}",
         t("customers_col_created_on"): record.first_created_on,
     }
