@@ -45,6 +45,26 @@ pages = {
             url_path="sales-alerts",
         ),
     ],
+    t("customers_nav"): [
+        st.Page(
+            "pages/customer_360.py",
+            title=t("customers_page_360"),
+            icon=":material/person_search:",
+            url_path="customer-360",
+        ),
+        st.Page(
+            "pages/customer_collisions.py",
+            title=t("customers_page_collisions"),
+            icon=":material/group_work:",
+            url_path="customer-collisions",
+        ),
+        st.Page(
+            "pages/customer_tiers.py",
+            title=t("customers_page_tiers"),
+            icon=":material/workspace_premium:",
+            url_path="customer-tiers",
+        ),
+    ],
     t("nav_data"): [
         st.Page(
             "pages/data_quality.py",

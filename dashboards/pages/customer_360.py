@@ -1,0 +1,194 @@
+"""Customer 360°: find a customer by any of its names and see everything the company knows
+about it. Receivables and aging are not on this page (built elsewhere)."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, customers_data, data
+from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+
+EVENT_TYPES = ("opportunity", "contract", "order", "device", "service_ticket", "visit")
+
+lang = current_language()
+source = data.current_published()
+if source is None:
+    st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
+    st.stop()
+
+st.title(t("customers_page_360"))
+st.caption(
+    f"{t('customers_360_caption')}  ·  {t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
+)
+missing = data.missing_marts(source, customers_data.CUSTOMER_360_MARTS)
+if missing:
+    st.error(
+        t("customers_missing_table").format(tables=", ".join(missing)), icon=":material/error:"
+    )
+    st.stop()
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None) -> None:
+    """``frame``'s columns labelled, formatted, ``—`` where empty; a note when no rows."""
+    if frame.empty:
+        st.caption(t("customers_none"))
+        return
+    labelled = frame[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
+    st.dataframe(charts._formatted(labelled, lang, formats or {}), hide_index=True)
+
+
+text = st.text_input(t("customers_search"), help=t("customers_search_help"), key="customers_q")
+if not text.strip():
+    st.info(t("customers_type_to_search"), icon=":material/search:")
+    st.stop()
+hits = customers_data.search_customers(source, text)
+if hits.empty:
+    st.warning(t("customers_no_match"), icon=":material/search_off:")
+    st.stop()
+labels = {
+    row.golden_customer_id: f"{row.customer_name} · {row.city or '—'} · {row.golden_customer_id}"
+    + ("" if row.matched_name == row.customer_name else f"  ({row.matched_name})")
+    for row in hits.itertuples()
+}
+golden_id = st.selectbox(
+    t("customers_pick"), list(labels), format_func=labels.__getitem__, key="customers_pick"
+)
+record = customers_data.customer(source, golden_id).iloc[0]
+
+st.header(record.customer_name)
+cards = [
+    (t("customers_tier"), record.customer_tier or "—", t("customers_tier_help")),
+    (
+        t("customers_value_score"),
+        "—" if pd.isna(record.value_score) else f"{record.value_score:.2f}",
+        None,
+    ),
+    (
+        t("customers_revenue_12m"),
+        charts.format_cny_compact(
+            None if pd.isna(record.revenue_12m) else float(record.revenue_12m), lang
+        ),
+        None,
+    ),
+    (
+        t("customers_completeness"),
+        charts.format_percent(record.profile_completeness),
+        t("customers_completeness_help"),
+    ),
+    (t("customers_source_records"), charts.format_count(int(record.source_records)), None),
+]
+for column, (label, value, help_text) in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(label, value, help=help_text, border=True)
+
+golden_col, group_col = st.columns(2, gap="medium")
+with golden_col.container(border=True):
+    st.subheader(t("customers_golden_record"))
+    fields = {
+        t("customers_col_golden_id"): record.golden_customer_id,
+        t("customers_col_account_type"): record.account_type,
+        t("customers_col_hospital_grade"): record.hospital_grade,
+        t("customers_col_place"): " / ".join(
+            str(v) for v in (record.province, record.city, record.district) if pd.notna(v)
+        ),
+        t("customers_col_address"): record.address,
+        t("customers_col_phone"): record.phone,
+        t("customers_col_credit_code"): record.credit_code,
+        t("customers_col_owner"): f"{record.owner_name or '—'} · {record.team_name or '—'}",
+        t("customers_col_created_on"): record.first_created_on,
+    }
+    st.dataframe(
+        pd.DataFrame(
+            {t("customers_field"): list(fields), t("customers_value"): list(fields.values())}
+        )
+        .astype(str)
+        .replace({"None": "—", "nan": "—", "NaT": "—"}),
+        hide_index=True,
+    )
+with group_col.container(border=True):
+    st.subheader(t("customers_group"))
+    members = customers_data.group_members(source, record.top_group_customer_id)
+    if len(members) <= 1:
+        st.caption(t("customers_no_group"))
+    else:
+        st.markdown(f"**{t('customers_group_top')}**: {record.top_group_name}")
+        if pd.notna(record.parent_golden_customer_id):
+            st.markdown(f"**{t('customers_group_parent')}**: {record.parent_golden_customer_id}")
+        st.markdown(f"**{t('customers_group_members')}**")
+        _table(
+            members,
+            {
+                "golden_customer_id": "customers_col_golden_id",
+                "customer_name": "customers_col_name",
+                "owner_name": "customers_col_owner",
+                "team_name": "customers_col_team",
+                "customer_tier": "customers_col_tier",
+            },
+        )
+
+with st.container(border=True):
+    st.subheader(t("customers_aliases"))
+    alias_rows = customers_data.aliases(source, golden_id)
+    alias_rows["match_method"] = [t(f"customers_method_{m}") for m in alias_rows["match_method"]]
+    _table(
+        alias_rows,
+        {
+            "account_id": "customers_col_account_id",
+            "account_name": "customers_col_account_name",
+            "match_method": "customers_col_method",
+            "match_score": "customers_col_score",
+            "match_evidence": "customers_col_evidence",
+            "owner_name": "customers_col_owner",
+            "team_name": "customers_col_team",
+            "created_on": "customers_col_created_on",
+        },
+        {"customers_col_score": "{:.2f}"},
+    )
+
+contacts_col, owners_col = st.columns(2, gap="medium")
+with contacts_col.container(border=True):
+    st.subheader(t("customers_contacts"))
+    _table(
+        customers_data.contacts(source, golden_id),
+        {
+            "department": "customers_col_department",
+            "title": "customers_col_title",
+            "contact_name": "customers_col_contact",
+            "mobile": "customers_col_mobile",
+        },
+    )
+with owners_col.container(border=True):
+    st.subheader(t("customers_owners"))
+    owners = alias_rows.groupby(["owner_name", "team_name"], dropna=False).size().reset_index()
+    owners.columns = ["owner_name", "team_name", "records"]
+    _table(
+        owners,
+        {
+            "owner_name": "customers_col_owner",
+            "team_name": "customers_col_team",
+            "records": "customers_col_records",
+        },
+    )
+
+with st.container(border=True):
+    st.subheader(t("customers_history"))
+    events = customers_data.timeline(source, golden_id)
+    tabs = st.tabs(
+        [
+            f"{t(f'customers_event_{kind}')} ({int((events['event_type'] == kind).sum())})"
+            for kind in EVENT_TYPES
+        ]
+    )
+    for tab, kind in zip(tabs, EVENT_TYPES, strict=True):
+        with tab:
+            _table(
+                events[events["event_type"] == kind],
+                {
+                    "event_id": "customers_col_event_id",
+                    "event_on": "customers_col_event_on",
+                    "amount": "customers_col_amount",
+                    "event_status": "customers_col_status",
+                    "employee_name": "customers_col_employee",
+                    "detail": "customers_col_detail",
+                    "account_name": "customers_col_account_name",
+                },
+                {"customers_col_amount": charts.format_cny},
+            )

@@ -1,0 +1,1 @@
+"""Customer master: name normalization, matching into golden customers (no Dagster here)."""
