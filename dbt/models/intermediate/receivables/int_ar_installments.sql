@@ -70,7 +70,7 @@ main_lines as (
     from period_lines
     qualify row_number() over (
         partition by period_lines.account_id, period_lines.period
-        order by period_lines.line_amount desc, period_lines.product_line
+        order by period_lines.line_amount desc, period_lines.product_line asc
     ) = 1
 ),
 

@@ -53,8 +53,8 @@ billed as (
     from month_ends
     left join statements
         on
-            statements.statement_on > month_ends.month_end - interval 90 day
-            and statements.statement_on <= month_ends.month_end
+            month_ends.month_end - interval 90 day < statements.statement_on
+            and month_ends.month_end >= statements.statement_on
     group by all
 ),
 
@@ -81,8 +81,8 @@ movements as (
     from month_ends
     left join applications
         on
-            applications.counts_from >= month_ends.month_start
-            and applications.counts_from <= month_ends.month_end
+            month_ends.month_start <= applications.counts_from
+            and month_ends.month_end >= applications.counts_from
     group by all
 ),
 
