@@ -64,8 +64,9 @@ _SELECTION_WHERE = """
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def as_of_dates(source: Published) -> pd.DataFrame:
-    """Every as-of date the snapshot holds, newest first, with whether it is a month-end."""
-    return fetch_df(
+    """Every as-of date the snapshot holds (as ``datetime.date``), newest first, with whether
+    it is a month-end and whether it is the latest."""
+    dates = fetch_df(
         source,
         """
         select distinct as_of_date, is_month_end, is_latest
@@ -73,6 +74,7 @@ def as_of_dates(source: Published) -> pd.DataFrame:
         order by as_of_date desc
         """,
     )
+    return dates.assign(as_of_date=pd.to_datetime(dates["as_of_date"]).dt.date)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -128,9 +128,9 @@ with st.container(border=True):
         on_click="ignore",
         width="stretch",
     )
-    shown = table.assign(
-        name=table["name"].where(shown_level != "company", t("receivables_company_name"))
-    )[["name", *amount_columns]].rename(
+    if shown_level == "company":
+        table = table.assign(name=t("receivables_company_name"))
+    shown = table[["name", *amount_columns]].rename(
         columns={"name": t("receivables_col_name"), **amount_columns}
     )
     st.dataframe(
