@@ -16,7 +16,12 @@ import streamlit as st
 from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows
 
 AGING_MARTS = ("fct_ar_aging_snapshot", "dim_ar_aging_buckets")
-OVERVIEW_MARTS = ("rpt_ar_kpis_monthly", "rpt_ar_rep_league", "rpt_ar_unapplied_cash")
+OVERVIEW_MARTS = (
+    "rpt_ar_kpis_monthly",
+    "rpt_ar_rep_league",
+    "rpt_ar_unapplied_cash",
+    "rpt_ar_expected_overdue",
+)
 COMPLIANCE_MARTS = ("rpt_contract_compliance_exceptions",)
 
 # Drill-down levels, top first: (level, key column, label column).
@@ -218,6 +223,28 @@ def top_overdue_customers(source: Published, as_of_date: dt.date, top: int) -> p
         limit $top
         """,
         {"as_of_date": as_of_date, "top": top},
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def expected_overdue(source: Published) -> pd.DataFrame:
+    """Open instalments falling due soon after the latest data date (the horizon is in the
+    late-fee seed), soonest first: what reps should chase now."""
+    return fetch_df(
+        source,
+        """
+        select
+            due_on,
+            days_until_due,
+            account_name,
+            owner_name,
+            team_name,
+            statement_id,
+            installment_no,
+            open_amount::double as open_amount,
+        from rpt_ar_expected_overdue
+        order by due_on, open_amount desc, statement_id, installment_no
+        """,
     )
 
 

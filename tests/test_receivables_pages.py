@@ -116,6 +116,14 @@ LEAGUE = [
 UNAPPLIED = [
     {"as_of_date": OCT, "account_id": "A3", "account_name": "经销商丙", "unapplied_amount": 700}
 ]
+SOON = [
+    {"as_of_date": OCT, "statement_id": "S9", "installment_no": 2, "account_name": "医院甲",
+     "owner_name": "王芳", "due_on": dt.date(2026, 11, 20), "days_until_due": 20,
+     "open_amount": 300},
+    {"as_of_date": OCT, "statement_id": "S8", "installment_no": 1, "account_name": "医院乙",
+     "owner_name": "王芳", "due_on": dt.date(2026, 11, 5), "days_until_due": 5,
+     "open_amount": 900},
+]  # fmt: skip
 EXCEPTIONS = [
     {"exception_id": "discount:O1:1", "exception_type": "discount", "contract_id": "HT1",
      "order_id": "O1", "line_no": 1, "account_name": "医院甲", "expected_value": "0.7",
@@ -139,6 +147,7 @@ def build_published(path: Path) -> Path:
         "rpt_ar_kpis_monthly": KPIS,
         "rpt_ar_rep_league": LEAGUE,
         "rpt_ar_unapplied_cash": UNAPPLIED,
+        "rpt_ar_expected_overdue": SOON,
         "rpt_contract_compliance_exceptions": EXCEPTIONS,
         "dim_ar_aging_buckets": [
             dict(
@@ -241,6 +250,8 @@ def test_overview_page(finance_home: Path) -> None:
     top = at.dataframe[1].value
     assert list(top["客户"]) == ["经销商丙", "医院乙"]
     assert list(top["未核销回款"]) == [700, 0]
+    soon = at.dataframe[2].value  # soonest due first
+    assert list(soon["对账单号"]) == ["S8", "S9"] and list(soon["未结金额"]) == [900, 300]
 
 
 def test_compliance_page(finance_home: Path) -> None:

@@ -92,6 +92,16 @@ TEXTS = {
         "en": "Order lines checked against the approved contract (discount, validity, payment "
         "terms), orders without a contract and contracts changed after approval.",
     },
+    "receivables_table_expected_overdue": {"zh": "即将到期（催收提醒）", "en": "Falling due soon"},
+    "receivables_table_expected_overdue_caption": {
+        "zh": "最新数据日之后即将到期的未结分期（天数见滞纳金规则种子表）。",
+        "en": "Open instalments falling due soon after the latest data date (horizon in the "
+        "late-fee seed).",
+    },
+    "receivables_col_due_on": {"zh": "到期日", "en": "Due"},
+    "receivables_col_days_until_due": {"zh": "距到期天数", "en": "Days to due"},
+    "receivables_col_installment": {"zh": "期次", "en": "Instalment"},
+    "receivables_col_open": {"zh": "未结金额", "en": "Open"},
     "receivables_exceptions_count": {"zh": "例外数", "en": "Exceptions"},
     "receivables_no_exceptions": {"zh": "没有例外。", "en": "No exceptions."},
 }

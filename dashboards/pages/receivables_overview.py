@@ -97,3 +97,23 @@ with st.container(border=True):
     table = top[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
     formats = {t(columns[c]): charts.format_cny for c in ("overdue", "unapplied_cash")}
     st.dataframe(table.style.format(formats, na_rep="—"), hide_index=True)
+
+soon = ar.expected_overdue(source)
+with st.container(border=True):
+    st.subheader(t("receivables_table_expected_overdue"))
+    st.caption(t("receivables_table_expected_overdue_caption"))
+    columns = {
+        "due_on": "receivables_col_due_on",
+        "days_until_due": "receivables_col_days_until_due",
+        "account_name": "receivables_col_customer",
+        "owner_name": "receivables_col_rep",
+        "team_name": "receivables_col_team",
+        "statement_id": "receivables_col_statement",
+        "installment_no": "receivables_col_installment",
+        "open_amount": "receivables_col_open",
+    }
+    table = soon[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
+    st.dataframe(
+        table.style.format({t("receivables_col_open"): charts.format_cny}, na_rep="—"),
+        hide_index=True,
+    )
