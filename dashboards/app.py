@@ -65,6 +65,26 @@ pages = {
             url_path="customer-tiers",
         ),
     ],
+    t("receivables_nav"): [
+        st.Page(
+            "pages/receivables_aging.py",
+            title=t("receivables_page_aging"),
+            icon=":material/account_balance:",
+            url_path="receivables-aging",
+        ),
+        st.Page(
+            "pages/receivables_overview.py",
+            title=t("receivables_page_overview"),
+            icon=":material/payments:",
+            url_path="receivables-overview",
+        ),
+        st.Page(
+            "pages/receivables_compliance.py",
+            title=t("receivables_page_compliance"),
+            icon=":material/gavel:",
+            url_path="receivables-compliance",
+        ),
+    ],
     t("nav_data"): [
         st.Page(
             "pages/data_quality.py",

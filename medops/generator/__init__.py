@@ -46,6 +46,9 @@ TRUTH_TABLES = {
     "svc_devices": "devices",
     "svc_tickets": "tickets",
     "svc_parts_used": "parts_used",
+    "erp_contract_changes": "contract_changes",
+    "erp_statement_installments": "statement_installments",
+    "erp_credit_notes": "credit_notes",
 }
 
 
@@ -123,6 +126,7 @@ def generate_exports(
         ("crm_quotas", "quotas"),
         ("erp_products", "products"),
         ("erp_contracts", "contracts"),
+        ("erp_contract_changes", "contract_changes"),
     ]:
         drop.write_all(entity, t[table])
 
@@ -138,12 +142,18 @@ def generate_exports(
 
     # Money, streamed per chunk of customers.
     deviations, without, equipment, unallocated, late = [], [], [], [], []
+    backdated, outside_validity, changed_value = [], [], []
     equipment_skus = t["products"].filter(pl.col("product_category") == "设备")["sku"]
     for chunk in finance.finance_chunks(world):
         drop.write("erp_orders", chunk.orders)
         drop.write("erp_statements", chunk.statements)
         drop.write("erp_invoices", chunk.invoices)
         drop.write("erp_payments", chunk.payments)
+        drop.write("erp_statement_installments", chunk.installments)
+        drop.write("erp_credit_notes", chunk.credit_notes)
+        backdated.append(chunk.backdated)
+        outside_validity.append(chunk.outside_validity)
+        changed_value.append(chunk.changed_contract_value)
         deviations.append(chunk.deviations)
         without.append(chunk.without_contract)
         equipment.append(
@@ -157,7 +167,14 @@ def generate_exports(
             )
         )
         late.append(answer_key.late_payers(t["_payer_class"], chunk.statements, chunk.payments))
-    for entity in ("erp_orders", "erp_statements", "erp_invoices", "erp_payments"):
+    for entity in (
+        "erp_orders",
+        "erp_statements",
+        "erp_invoices",
+        "erp_payments",
+        "erp_statement_installments",
+        "erp_credit_notes",
+    ):
         drop.close(entity)
 
     service.build_devices(world, pl.concat(equipment))
@@ -181,6 +198,11 @@ def generate_exports(
         "lazy_reps": a["lazy_reps"],
         "late_payers": late_df,
         "unallocated_payments": pl.concat(unallocated),
+        "backdated_payments": pl.concat(backdated),
+        "orders_outside_validity": pl.concat(outside_validity),
+        "contracts_changed_after_approval": finance.changed_after_approval(
+            t["_changed_after_approval"], pl.concat(changed_value)
+        ),
     }
     for name, df in frames.items():
         answer_key.write_csv(answers / f"{name}.csv", df)
@@ -198,6 +220,9 @@ def generate_exports(
             "late_payers_never": int((late_df["behaviour"] == "never").sum()),
             "unallocated_payments": frames["unallocated_payments"].height,
             "overpaid_statements": _overpaid(out_dir),
+            "backdated_payments": frames["backdated_payments"].height,
+            "orders_outside_validity": frames["orders_outside_validity"].height,
+            "contracts_changed_after_approval": frames["contracts_changed_after_approval"].height,
         }
     )
     answer_key.write_manifest(

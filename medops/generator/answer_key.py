@@ -73,8 +73,10 @@ def write_manifest(
             "written_value names the original row",
             "xlsx_plain_serial_columns": "crm_accounts 创建日期 and crm_opportunities "
             "预计成交日期 are bare Excel serial numbers without a date format",
-            "erp_date_styles": "contracts, orders, payments, expense claims write 2024/3/5; "
-            "statements and invoices write 2024-03-05",
+            "erp_date_styles": "contracts, contract changes, orders, payments, expense claims "
+            "write 2024/3/5; statements, instalments, invoices and credit notes write 2024-03-05",
+            "backdated_payments": "payments posted (记账日期) 35-70 days after they were paid; "
+            "an as-of report counts a payment from the later of the two dates",
             "unallocated_payments": "payments with a blank 对账单号; unallocated_payments.csv "
             "gives the statement each one actually settles",
         },

@@ -21,6 +21,18 @@ ORDER_WITHOUT_CONTRACT_P = 0.03
 UNALLOCATED_PAYMENT_P = 0.03
 OVERPAYMENT_P = 0.01
 DEFAULT_PAYMENT_DAYS = 60
+# Receivables cases (issue 6); drawn from their own random stream so the older data stays put.
+CREDIT_NOTE_P = 0.03  # statements partly reversed by a red-letter invoice (红字发票)
+CREDIT_REASONS = ("退货", "折让", "开票错误")
+INSTALLMENT_MIN_AMOUNT = 200_000.0  # statements this large may be paid in instalments
+INSTALLMENT_P = 0.4
+INSTALLMENT_SHARES = (0.3, 0.4, 0.3)  # down payment, acceptance, warranty retention
+INSTALLMENT_GAP_DAYS = 90
+BACKDATED_PAYMENT_P = 0.005  # payments posted in the ERP a month or more after they arrived
+RECORDING_LAG_DAYS = (0, 0, 0, 1, 1, 2, 3)  # usual bank-to-ledger posting delay
+OUTSIDE_VALIDITY_P = 0.02  # one-off orders placed before their contract took effect
+DRAFT_CHANGE_P = 0.10  # contracts edited while still in approval (normal)
+CHANGED_AFTER_APPROVAL_P = 0.01  # contracts whose discount was loosened after approval
 # Payment behaviour per real customer: share, and days paid after the due date (low, high).
 PAYER_CLASSES = {
     "on_time": (0.62, -20, 10),
@@ -41,6 +53,11 @@ class FinanceChunk:
     payments: pl.DataFrame
     deviations: pl.DataFrame
     without_contract: pl.DataFrame
+    installments: pl.DataFrame
+    credit_notes: pl.DataFrame
+    backdated: pl.DataFrame
+    outside_validity: pl.DataFrame
+    changed_contract_value: pl.DataFrame
 
 
 def _days(x: np.ndarray) -> np.ndarray:
@@ -157,6 +174,99 @@ def build_contracts(world: World) -> None:
     world.tables["contracts"] = contracts
     world.planted["foreign_currency_contracts"] = int((currency != "CNY").sum())
     world.planted["contracts_before_history"] = n_legacy
+    _approvals_and_changes(world)
+
+
+def _approvals_and_changes(world: World) -> None:
+    """Approval date per contract and the contract change log (变更记录).
+
+    Edits while the contract is still in approval are normal; a discount loosened after
+    approval without a new approval is a planted compliance case. The contract export shows
+    the values in force now; the log keeps the approved value as `old_value`.
+    """
+    rng = world.rng("contract_changes")
+    contracts = world.tables["contracts"]
+    n = contracts.height
+    signed = contracts["signed_on"].to_numpy().astype("datetime64[D]")
+    approved_on = signed - _days(rng.integers(1, 11, n))
+    discount = contracts["approved_discount"].to_numpy()
+    pay_days = contracts["payment_days"].to_numpy()
+    owner = contracts["owner_id"].to_numpy()
+
+    draft = rng.random(n) < DRAFT_CHANGE_P
+    draft_on = approved_on - _days(rng.integers(1, 6, n))
+    draft_is_discount = rng.random(n) < 0.5
+    draft_old = np.where(
+        draft_is_discount,
+        np.clip(discount + rng.choice([-0.05, -0.03, 0.03, 0.05], n), 0.3, 1.0).round(2),
+        rng.choice([30, 60, 90, 120, 180], n),
+    )
+    draft_new = np.where(draft_is_discount, discount, pay_days)
+    draft &= draft_old != draft_new
+
+    late_on = approved_on + _days(rng.integers(5, 61, n))
+    late_old = np.clip(discount + rng.uniform(0.03, 0.10, n), 0.3, 1.0).round(2)
+    late = (rng.random(n) < CHANGED_AFTER_APPROVAL_P) & (late_on <= tl.END) & (late_old > discount)
+    if late.sum() < 3:  # keep the case present in the smallest demo
+        cand = np.flatnonzero((late_on <= tl.END) & (late_old > discount) & ~late)
+        late[cand[:3]] = True
+
+    ids = contracts["contract_id"].to_numpy()
+    changes = pl.concat(
+        [
+            frame(
+                {
+                    "contract_id": ids[draft],
+                    "changed_on": draft_on[draft],
+                    "changed_field": np.where(
+                        draft_is_discount[draft], "审批折扣率", "账期天数"
+                    ).astype(object),
+                    "old_value": draft_old[draft].astype(float),
+                    "new_value": draft_new[draft].astype(float),
+                    "changed_by": owner[draft],
+                }
+            ),
+            frame(
+                {
+                    "contract_id": ids[late],
+                    "changed_on": late_on[late],
+                    "changed_field": np.full(int(late.sum()), "审批折扣率", dtype=object),
+                    "old_value": late_old[late],
+                    "new_value": discount[late].astype(float),
+                    "changed_by": owner[late],
+                }
+            ),
+        ]
+    ).sort("changed_on", "contract_id")
+    changes = changes.with_columns(
+        pl.format("BG{}", (pl.int_range(pl.len()) + 1).cast(pl.Utf8).str.zfill(7)).alias(
+            "change_id"
+        )
+    ).select("change_id", pl.exclude("change_id"))
+    world.tables["contracts"] = contracts.with_columns(pl.Series("approved_on", approved_on))
+    world.tables["contract_changes"] = changes
+    world.tables["_changed_after_approval"] = frame(
+        {
+            "contract_id": ids[late],
+            "approved_on": approved_on[late],
+            "changed_on": late_on[late],
+            "approved_discount": late_old[late],
+            "current_discount": discount[late].astype(float),
+        }
+    )
+
+
+def changed_after_approval(planted: pl.DataFrame, value: pl.DataFrame) -> pl.DataFrame:
+    """The planted post-approval changes with what they gave away on the contract's order lines
+    ((approved − current discount) × list price × quantity, summed)."""
+    per_contract = value.group_by("contract_id").agg(
+        pl.col("amount_at_stake").sum().round(2), pl.col("order_lines").sum()
+    )
+    return (
+        planted.join(per_contract, on="contract_id", how="left")
+        .with_columns(pl.col("amount_at_stake").fill_null(0.0), pl.col("order_lines").fill_null(0))
+        .sort("contract_id")
+    )
 
 
 def payer_classes(world: World) -> np.ndarray:
@@ -179,6 +289,10 @@ def finance_chunks(world: World) -> Iterator[FinanceChunk]:
     by_line = _skus_by_line(products)
     list_price = dict(zip(products["sku"].to_list(), products["list_price"].to_list(), strict=True))
     payer = payer_classes(world)
+    receivables_rng = world.rng("receivables")
+    changed = world.tables["_changed_after_approval"].select(
+        "contract_id", "approved_discount", "current_discount"
+    )
     world.tables["_payer_class"] = pl.DataFrame(
         {"account_id": acc["account_id"], "payer_class": payer.tolist()}
     )
@@ -186,13 +300,33 @@ def finance_chunks(world: World) -> Iterator[FinanceChunk]:
     acc_owner = acc["owner_id"].to_numpy()
     buyers = np.unique(contracts["_account_idx"].to_numpy())
     order_seq, stmt_seq, inv_seq, pay_seq = 0, 0, 10_000 + int(rng.integers(0, 5000)), 0
+    credit_seq = 0
     for c0 in range(0, len(buyers), ACCOUNT_CHUNK):
         chunk_acc = buyers[c0 : c0 + ACCOUNT_CHUNK]
         ctr = contracts.filter(pl.col("_account_idx").is_in(chunk_acc.tolist()))
         lines, order_seq = _order_lines(
-            rng, ctr, by_line, list_price, chunk_acc, acc_ids, order_seq
+            rng, receivables_rng, ctr, by_line, list_price, chunk_acc, acc_ids, order_seq
         )
-        orders = lines.drop("_approved", "_list_price", "_deviates")
+        orders = lines.drop("_approved", "_list_price", "_deviates", "_outside_validity")
+        outside = (
+            lines.filter(pl.col("_outside_validity"))
+            .join(ctr.select("contract_id", "valid_from", "valid_to"), on="contract_id")
+            .select("order_id", "line_no", "contract_id", "ordered_on", "valid_from", "valid_to")
+        )
+        changed_value = (
+            lines.join(changed, on="contract_id")
+            .group_by("contract_id")
+            .agg(
+                (
+                    (pl.col("approved_discount") - pl.col("current_discount"))
+                    * pl.col("_list_price")
+                    * pl.col("quantity")
+                )
+                .sum()
+                .alias("amount_at_stake"),
+                pl.len().alias("order_lines"),
+            )
+        )
         dev = lines.filter(pl.col("_deviates")).select(
             "order_id",
             "line_no",
@@ -218,12 +352,38 @@ def finance_chunks(world: World) -> Iterator[FinanceChunk]:
         )
         stmts, stmt_seq = _statements(rng, lines, ctr, acc, acc_owner, stmt_seq)
         invoices, inv_seq = _invoices(rng, stmts, inv_seq)
-        payments, pay_seq = _payments(rng, stmts, payer, acc, pay_seq)
-        yield FinanceChunk(orders, stmts, invoices, payments, dev, without)
+        installments = _installments(receivables_rng, stmts)
+        credit_notes, credit_seq = _credit_notes(receivables_rng, stmts, credit_seq)
+        credited = (
+            stmts.select("statement_id")
+            .join(
+                credit_notes.group_by("statement_id").agg(pl.col("credit_amount").sum()),
+                on="statement_id",
+                how="left",
+            )["credit_amount"]
+            .fill_null(0.0)
+            .to_numpy()
+        )
+        payments, pay_seq = _payments(rng, stmts, credited, payer, acc, pay_seq)
+        payments, backdated = _recording_dates(receivables_rng, payments)
+        yield FinanceChunk(
+            orders,
+            stmts,
+            invoices,
+            payments,
+            dev,
+            without,
+            installments,
+            credit_notes,
+            backdated,
+            outside,
+            changed_value,
+        )
 
 
 def _order_lines(
     rng: np.random.Generator,
+    receivables_rng: np.random.Generator,
     ctr: pl.DataFrame,
     by_line: dict[str, pl.DataFrame],
     list_price: dict[str, float],
@@ -235,12 +395,21 @@ def _order_lines(
     # One-off contracts (equipment, service): one order shortly after signing.
     one_off = ctr.filter(~pl.col("_line").is_in(RECURRING_LINES))
     od = one_off["signed_on"].to_numpy() + _days(rng.integers(3, 31, one_off.height))
+    # Orders wait for the contract to take effect, except a planted few placed before it.
+    valid_from = one_off["valid_from"].to_numpy().astype("datetime64[D]")
+    early = receivables_rng.random(one_off.height) < OUTSIDE_VALIDITY_P
+    od = np.where(
+        early,
+        valid_from - _days(receivables_rng.integers(1, 9, one_off.height)),
+        np.maximum(od, valid_from),
+    )
     keep = od <= tl.END
     one_off = one_off.filter(pl.Series(keep))
     o_ctr = [one_off["contract_id"].to_numpy()]
     o_acc = [one_off["_account_idx"].to_numpy()]
     o_day = [od[keep]]
     o_disc = [one_off["approved_discount"].to_numpy()]
+    o_early = [early[keep]]
     l_order = [np.arange(one_off.height)]
     l_sku = [one_off["_main_sku"].to_numpy()]
     l_qty = [one_off["_qty"].to_numpy()]
@@ -297,6 +466,7 @@ def _order_lines(
     o_acc.append(rec["_account_idx"].to_numpy()[oc])
     o_day.append(r_day)
     o_disc.append(disc_rec[oc])
+    o_early.append(np.zeros(len(oc), dtype=bool))
     l_order.append(line_order + one_off.height)
     l_sku.append(r_sku)
     l_qty.append(r_qty)
@@ -310,6 +480,7 @@ def _order_lines(
     o_acc.append(chunk_acc[rng.integers(0, len(chunk_acc), n_free)])
     o_day.append(tl.sample_days(rng, n_free))
     o_disc.append(np.round(rng.uniform(0.8, 1.0, n_free), 2))
+    o_early.append(np.zeros(n_free, dtype=bool))
     l_order.append(np.repeat(np.arange(n_free), k_free) + n_base)
     l_sku.append(cons["sku"].to_numpy()[rng.integers(0, cons.height, int(k_free.sum()))])
     l_qty.append(rng.integers(1, 20, int(k_free.sum())))
@@ -318,6 +489,7 @@ def _order_lines(
     o_acc_a = np.concatenate(o_acc).astype(np.int64)
     o_day_a = np.concatenate(o_day).astype("datetime64[D]")
     o_disc_a = np.concatenate(o_disc).astype(float)
+    o_early_a = np.concatenate(o_early).astype(bool)
     # Order numbers follow the order date, like the ERP assigns them.
     rank = np.lexsort((o_acc_a, o_day_a))
     new_no = np.empty(len(rank), dtype=np.int64)
@@ -361,6 +533,7 @@ def _order_lines(
             "_approved": approved,
             "_list_price": lp,
             "_deviates": deviates,
+            "_outside_validity": o_early_a[orig],
         },
         {"contract_id": pl.Utf8},
     )
@@ -461,6 +634,7 @@ def _invoices(rng: np.random.Generator, stmts: pl.DataFrame, seq: int) -> tuple[
 def _payments(
     rng: np.random.Generator,
     stmts: pl.DataFrame,
+    credited: np.ndarray,
     payer: np.ndarray,
     acc: pl.DataFrame,
     seq: int,
@@ -468,7 +642,8 @@ def _payments(
     cls_by_acc = dict(zip(acc["account_id"].to_list(), payer.tolist(), strict=True))
     n = stmts.height
     cls = np.array([cls_by_acc[a] for a in stmts["account_id"].to_list()], dtype=object)
-    amt = stmts["statement_amount"].to_numpy()
+    # Customers pay what the statement asks less any credit note against it.
+    amt = np.round(stmts["statement_amount"].to_numpy() - credited, 2)
     due = stmts["due_on"].to_numpy().astype("datetime64[D]")
     lo = np.array([PAYER_CLASSES[c][1] for c in cls])
     hi = np.array([PAYER_CLASSES[c][2] for c in cls])
@@ -505,5 +680,83 @@ def _payments(
             "_true_statement_id": stmt_ids,
         },
         {"statement_id": pl.Utf8},
-    ).filter(pl.col("paid_on") <= tl.END)
+    )
     return pays.sort("paid_on", "payment_id"), seq
+
+
+def _recording_dates(
+    rng: np.random.Generator, pays: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Posting date (记账日期) of each payment; a planted few are posted a month or more late.
+
+    Only payments posted by the export date are in the export. The back-dated ones show up in
+    an export after the month-end their value date falls in, which is what tests the as-of
+    rule (a payment counts at a date only once it was both received and posted).
+    """
+    n = pays.height
+    paid_on = pays["paid_on"].to_numpy().astype("datetime64[D]")
+    lag = rng.choice(RECORDING_LAG_DAYS, n)
+    backdated = rng.random(n) < BACKDATED_PAYMENT_P
+    lag = np.where(backdated, rng.integers(35, 70, n), lag)
+    recorded = paid_on + _days(lag)
+    pays = pays.with_columns(
+        pl.Series("recorded_on", recorded), pl.Series("_backdated", backdated)
+    ).filter(pl.col("recorded_on") <= tl.END)
+    planted = pays.filter(pl.col("_backdated")).select(
+        "payment_id",
+        "account_id",
+        pl.col("_true_statement_id").alias("statement_id"),
+        "paid_on",
+        "recorded_on",
+        "payment_amount",
+    )
+    return pays.drop("_backdated"), planted
+
+
+def _installments(rng: np.random.Generator, stmts: pl.DataFrame) -> pl.DataFrame:
+    """Payment plans that split a large statement into several due dates (分期).
+
+    The statement's own due date is the first instalment's; statements without a plan are
+    due in one piece and have no rows here.
+    """
+    n_parts = len(INSTALLMENT_SHARES)
+    amt = stmts["statement_amount"].to_numpy()
+    split = (amt >= INSTALLMENT_MIN_AMOUNT) & (rng.random(stmts.height) < INSTALLMENT_P)
+    sel = np.flatnonzero(split)
+    cents = np.round(amt[sel] * 100).astype(np.int64)
+    pieces = np.floor(np.outer(cents, INSTALLMENT_SHARES)).astype(np.int64)
+    pieces[:, -1] = cents - pieces[:, :-1].sum(axis=1)
+    due = stmts["due_on"].to_numpy().astype("datetime64[D]")[sel]
+    offsets = np.arange(n_parts) * INSTALLMENT_GAP_DAYS
+    return frame(
+        {
+            "statement_id": np.repeat(stmts["statement_id"].to_numpy()[sel], n_parts),
+            "installment_no": np.tile(np.arange(1, n_parts + 1), len(sel)).astype(np.int64),
+            "due_on": (due[:, None] + _days(offsets)[None, :]).reshape(-1),
+            "installment_amount": (pieces.reshape(-1) / 100.0),
+        }
+    )
+
+
+def _credit_notes(
+    rng: np.random.Generator, stmts: pl.DataFrame, seq: int
+) -> tuple[pl.DataFrame, int]:
+    """Red-letter invoices (红字发票) that reduce what a statement asks for."""
+    stmt_on = stmts["statement_on"].to_numpy().astype("datetime64[D]")
+    issued = stmt_on + _days(rng.integers(5, 41, stmts.height))
+    share = rng.uniform(0.05, 0.3, stmts.height)
+    reason = rng.integers(0, len(CREDIT_REASONS), stmts.height)
+    chosen = (rng.random(stmts.height) < CREDIT_NOTE_P) & (issued <= tl.END)
+    sel = np.flatnonzero(chosen)
+    ids = np.array([f"HZ{seq + i + 1:08d}" for i in range(len(sel))], dtype=object)
+    notes = frame(
+        {
+            "credit_note_id": ids,
+            "statement_id": stmts["statement_id"].to_numpy()[sel],
+            "account_id": stmts["account_id"].to_numpy()[sel],
+            "issued_on": issued[sel],
+            "credit_amount": np.round(stmts["statement_amount"].to_numpy()[sel] * share[sel], 2),
+            "credit_reason": np.array(CREDIT_REASONS, dtype=object)[reason[sel]],
+        }
+    )
+    return notes, seq + len(sel)

@@ -264,6 +264,21 @@ SPECS: dict[str, FileSpec] = {
                 _c("币种", "currency", ENUM),
                 _c("审批折扣率", "approved_discount", DECIMAL),
                 _c("账期天数", "payment_days", INT),
+                _c("审批日期", "approved_on", DATE),
+            ),
+        ),
+        FileSpec(
+            "erp_contract_changes",
+            "erp",
+            "csv",
+            (
+                _c("变更单号", "change_id", ID, True),
+                _c("合同编号", "contract_id", REF, True),
+                _c("变更日期", "changed_on", DATE, True),
+                _c("变更字段", "changed_field", ENUM, True),
+                _c("原值", "old_value", DECIMAL),
+                _c("新值", "new_value", DECIMAL),
+                _c("操作人工号", "changed_by", REF),
             ),
         ),
         FileSpec(
@@ -297,6 +312,17 @@ SPECS: dict[str, FileSpec] = {
             ),
         ),
         FileSpec(
+            "erp_statement_installments",
+            "erp",
+            "csv",
+            (
+                _c("对账单号", "statement_id", REF, True),
+                _c("期次", "installment_no", INT, True),
+                _c("到期日", "due_on", DATE, True),
+                _c("分期金额", "installment_amount", AMOUNT, True),
+            ),
+        ),
+        FileSpec(
             "erp_invoices",
             "erp",
             "csv",
@@ -318,6 +344,20 @@ SPECS: dict[str, FileSpec] = {
                 _c("回款日期", "paid_on", DATE, True),
                 _c("回款金额", "payment_amount", AMOUNT, True),
                 _c("付款方式", "payment_method", ENUM),
+                _c("记账日期", "recorded_on", DATE),
+            ),
+        ),
+        FileSpec(
+            "erp_credit_notes",
+            "erp",
+            "csv",
+            (
+                _c("红字发票号码", "credit_note_id", ID, True),
+                _c("对账单号", "statement_id", REF, True),
+                _c("客户编码", "account_id", REF, True),
+                _c("开票日期", "issued_on", DATE, True),
+                _c("冲红金额", "credit_amount", AMOUNT, True),
+                _c("冲红原因", "credit_reason", ENUM),
             ),
         ),
         FileSpec(

@@ -31,6 +31,9 @@ ERP_DATE_FORMAT = {
     "erp_expense_claims": "%Y/%-m/%-d",
     "erp_statements": "%Y-%m-%d",
     "erp_invoices": "%Y-%m-%d",
+    "erp_contract_changes": "%Y/%-m/%-d",
+    "erp_credit_notes": "%Y-%m-%d",
+    "erp_statement_installments": "%Y-%m-%d",
 }
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Gives the random stream for a key, e.g. "dirt:crm_leads:0".

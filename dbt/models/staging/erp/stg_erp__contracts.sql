@@ -15,6 +15,7 @@ final as (
         currency,
         approved_discount,
         payment_days,
+        approved_on,
         _file_name as source_file_name,
         _row_number as source_row_number
     from contracts
