@@ -100,7 +100,7 @@ def dbt_show(tmp_path: Path, select_list: list[str]) -> dict:
 @pytest.fixture(scope="module")
 def macro_results(tmp_path_factory) -> dict:
     columns = []
-    for (a, b) in KNOWN_KM:
+    for a, b in KNOWN_KM:
         (lon1, lat1), (lon2, lat2) = CITY_CENTRES[a], CITY_CENTRES[b]
         columns.append(f"{{{{ haversine_km({lon1}, {lat1}, {lon2}, {lat2}) }}}} as km_{a}_{b}")
     for k, (lon, lat) in enumerate(ROUND_TRIP_POINTS):
@@ -146,9 +146,7 @@ def test_gazetteer_has_every_level_and_real_names():
     levels = dict(seed.group_by("admin_level").len().iter_rows())
     assert levels["province"] == 34  # 31 mainland + Taiwan, Hong Kong, Macao
     assert levels["city"] > 300 and levels["district"] > 2800
-    rows = {
-        (r["province"], r["city"], r["district"]): r for r in seed.iter_rows(named=True)
-    }
+    rows = {(r["province"], r["city"], r["district"]): r for r in seed.iter_rows(named=True)}
     # a municipality is its own city; a district of Shenzhen sits under 深圳市
     assert ("北京市", "北京市", "朝阳区") in rows
     assert ("广东省", "深圳市", "南山区") in rows
