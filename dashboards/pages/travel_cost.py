@@ -76,7 +76,7 @@ kpis = travel_data.travel_kpis(source, filters)
 outliers = travel_data.outlier_claims(source, filters)
 
 kpi_cards = (
-    ("travel_kpi_visits", charts.format_count(kpis["visits"] or 0)),
+    ("travel_kpi_visits", charts.format_count(int(kpis["visits"] or 0))),
     ("travel_kpi_route_km", charts.format_count(round(kpis["route_km"] or 0))),
     ("travel_kpi_claimed_km", charts.format_count(round(kpis["claimed_km"] or 0))),
     ("travel_kpi_claimed", charts.format_cny_compact(kpis["claimed_amount"], lang)),
