@@ -156,3 +156,17 @@ def test_gazetteer_has_every_level_and_real_names():
     nanshan = rows[("广东省", "深圳市", "南山区")]
     sz_lon, sz_lat = CITY_CENTRES["深圳"]
     assert haversine_km(nanshan["longitude_gcj02"], nanshan["latitude_gcj02"], sz_lon, sz_lat) < 20
+
+
+def test_travel_marts_are_dagster_assets_that_the_cockpit_copy_waits_for():
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    published = graph.get(dg.AssetKey("published_marts"))
+    for mart in ("dim_geo_locations", "fct_visit_checkins", "fct_claim_audit"):
+        assert dg.AssetKey(["marts", mart]) in published.parent_keys
+    # the gazetteer is a seed: the travel models need nothing but dbt
+    locations = graph.get(dg.AssetKey(["intermediate", "int_geo__gazetteer"]))
+    assert dg.AssetKey(["reference", "geo_gazetteer"]) in locations.parent_keys
