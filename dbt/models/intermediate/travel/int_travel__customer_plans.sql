@@ -65,13 +65,14 @@ final as (
             'served.office_longitude', 'served.office_latitude',
             'served.customer_longitude', 'served.customer_latitude'
         ) }} as office_distance_km,
-        greatest(
-            2 * {{ haversine_km(
+        {{ road_km(
+            '2 * ' ~ haversine_km(
                 'served.office_longitude', 'served.office_latitude',
                 'served.customer_longitude', 'served.customer_latitude'
-            ) }} * served.road_detour_factor,
-            rules.min_round_trip_km
-        ) as round_trip_road_km,
+            ),
+            'served.road_detour_factor',
+            'rules.min_round_trip_km'
+        ) }} as round_trip_road_km,
         coalesce(by_grade.visits_per_month, by_type.visits_per_month, 0) as visits_per_month
     from served
     cross join rules

@@ -42,11 +42,11 @@ visited_claimed_customer as (
 claimed_round_trips as (
     select
         claims.claim_id,
-        greatest(
-            2 * {{ haversine_km('offices.longitude', 'offices.latitude', 'customers.longitude', 'customers.latitude') }}
-            * coalesce(province_detour.road_detour_factor, default_detour.road_detour_factor),
-            rules.min_round_trip_km
-        ) as round_trip_km
+        {{ road_km(
+            '2 * ' ~ haversine_km('offices.longitude', 'offices.latitude', 'customers.longitude', 'customers.latitude'),
+            'coalesce(province_detour.road_detour_factor, default_detour.road_detour_factor)',
+            'rules.min_round_trip_km'
+        ) }} as round_trip_km
     from claims
     cross join rules
     left join employee_teams on claims.employee_id = employee_teams.employee_id

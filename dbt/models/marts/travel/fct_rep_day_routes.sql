@@ -106,11 +106,11 @@ final as (
             as road_detour_factor,
         case
             when checked_days.is_route_complete
-                then greatest(
-                    checked_days.straight_line_km
-                    * coalesce(province_detour.road_detour_factor, default_detour.road_detour_factor),
-                    rules.min_round_trip_km
-                )
+                then {{ road_km(
+                    'checked_days.straight_line_km',
+                    'coalesce(province_detour.road_detour_factor, default_detour.road_detour_factor)',
+                    'rules.min_round_trip_km'
+                ) }}
         end as route_km
     from checked_days
     cross join rules
