@@ -108,6 +108,8 @@ def macro_results(tmp_path_factory) -> dict:
         columns.append(f"{{{{ gcj02_to_wgs84_lon({g_lon!r}, {g_lat!r}) }}}} as lon_{k}")
         columns.append(f"{{{{ gcj02_to_wgs84_lat({g_lon!r}, {g_lat!r}) }}}} as lat_{k}")
     columns.append("{{ haversine_km('null', 30.0, 104.0, 31.0) }} as km_with_null")
+    for name, straight_km in (("unknown", "null"), ("next_door", "0.5"), ("long", "100.0")):
+        columns.append(f"{{{{ road_km('{straight_km}', 1.3, 2.0) }}}} as road_{name}")
     return dbt_show(tmp_path_factory.mktemp("medops_geo"), columns)
 
 
@@ -123,6 +125,13 @@ def test_haversine_macro_matches_known_city_distances(macro_results):
 @pytest.mark.slow
 def test_haversine_macro_is_null_when_a_coordinate_is_missing(macro_results):
     assert macro_results["km_with_null"] is None
+
+
+@pytest.mark.slow
+def test_road_km_macro_applies_detour_and_minimum_and_keeps_unknown_unknown(macro_results):
+    assert macro_results["road_unknown"] is None  # not the 2 km minimum
+    assert macro_results["road_next_door"] == pytest.approx(2.0)  # 0.65 km is still a trip
+    assert macro_results["road_long"] == pytest.approx(130.0)
 
 
 @pytest.mark.slow
