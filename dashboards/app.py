@@ -85,6 +85,14 @@ pages = {
             url_path="receivables-compliance",
         ),
     ],
+    t("travel_nav"): [
+        st.Page(
+            "pages/travel_cost.py",
+            title=t("travel_page"),
+            icon=":material/directions_car:",
+            url_path="travel-cost",
+        ),
+    ],
     t("nav_data"): [
         st.Page(
             "pages/data_quality.py",
