@@ -160,6 +160,27 @@ def test_rep_activity_per_week(kpi_build):
     assert got_totals == dict(weekly_totals)
 
 
+def test_far_check_ins_per_rep_week_are_the_planted_ones(kpi_build):
+    db, exports = kpi_build
+    planted = set(
+        pl.read_csv(exports / "_answer_key" / "suspicious_checkins.csv")["visit_id"].cast(pl.Utf8)
+    )
+    want: dict[tuple, int] = defaultdict(int)
+    for row in truth(exports, "visits").to_dicts():
+        if row["visit_id"] in planted:
+            day = row["checked_in_at"].date()
+            want[(day - timedelta(days=day.weekday()), row["employee_id"])] += 1
+    got = {
+        (week, rep): far
+        for week, rep, far in query(
+            db,
+            "select week_start, employee_id, checkins_far_from_customer "
+            "from marts.rpt_rep_activity_weekly where checkins_far_from_customer > 0",
+        )
+    }
+    assert planted and got == dict(want)
+
+
 def test_revenue_per_month_and_product_line(kpi_build):
     db, exports = kpi_build
     lines = {

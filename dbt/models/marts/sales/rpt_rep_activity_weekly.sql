@@ -6,15 +6,22 @@ employee_teams as (
     select * from {{ ref('int_employee_teams') }}
 ),
 
+checkins as (
+    select * from {{ ref('fct_visit_checkins') }}
+),
+
 -- iso weeks start on monday; isoyear keeps the days around new year in the right week
 activity_weeks as (
     select
-        employee_id,
-        activity_type,
-        cast(date_trunc('week', checked_in_at) as date) as week_start,
-        isoyear(checked_in_at) as iso_year,
-        weekofyear(checked_in_at) as iso_week
+        visits.employee_id,
+        visits.activity_type,
+        cast(date_trunc('week', visits.checked_in_at) as date) as week_start,
+        isoyear(visits.checked_in_at) as iso_year,
+        weekofyear(visits.checked_in_at) as iso_week,
+        checkins.checkin_distance_km,
+        checkins.is_far_from_customer
     from visits
+    left join checkins on visits.visit_id = checkins.visit_id
 ),
 
 final as (
@@ -34,7 +41,10 @@ final as (
         count(*) filter (where activity_weeks.activity_type = 'visit') as visits,
         count(*) filter (where activity_weeks.activity_type = 'call') as calls,
         count(*) filter (where activity_weeks.activity_type = 'academic_meeting') as academic_meetings,
-        count(*) as activities
+        count(*) as activities,
+        count(activity_weeks.checkin_distance_km) as checkins_located,
+        median(activity_weeks.checkin_distance_km) as median_checkin_distance_km,
+        count(*) filter (where activity_weeks.is_far_from_customer) as checkins_far_from_customer
     from activity_weeks
     left join employee_teams on activity_weeks.employee_id = employee_teams.employee_id
     group by all
