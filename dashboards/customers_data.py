@@ -15,6 +15,8 @@ CUSTOMER_360_MARTS = (
     "fct_customer_timeline",
     "dim_contacts",
 )
+# optional on the 360° page: the section shows only when the receivables marts are published
+RECEIVABLES_MARTS = ("fct_ar_aging_snapshot", "dim_ar_aging_buckets")
 COLLISIONS_MART = "rpt_customer_collisions"
 TIER_SHARE_MART = "rpt_customer_tier_share_monthly"
 SEARCH_LIMIT = 50
@@ -130,6 +132,35 @@ def contacts(source: Published, golden_customer_id: str) -> pd.DataFrame:
             on contacts.account_id = bridge.account_id
         where bridge.golden_customer_id = $id
         order by contacts.department, contacts.title, contacts.contact_id
+        """,
+        {"id": golden_customer_id},
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def open_receivables(source: Published, golden_customer_id: str, lang: str) -> pd.DataFrame:
+    """The customer's open statement instalments at the latest as-of date of the aging
+    snapshot, most overdue first: as_of_date, statement_id, installment_no, account_name,
+    due_on, open_amount, days_past_due, bucket_name (aged by due date, in ``lang``) and
+    late_fee_accrued."""
+    bucket_name = "bucket_name_zh" if lang == "zh" else "bucket_name_en"
+    return fetch_df(
+        source,
+        f"""
+        select
+            aging.as_of_date,
+            aging.statement_id,
+            aging.installment_no,
+            aging.account_name,
+            aging.due_on,
+            cast(aging.open_amount as double) as open_amount,
+            aging.days_past_due,
+            buckets.{bucket_name} as bucket_name,
+            cast(aging.late_fee_accrued as double) as late_fee_accrued,
+        from fct_ar_aging_snapshot as aging
+        left join dim_ar_aging_buckets as buckets on aging.due_bucket_code = buckets.bucket_code
+        where aging.is_latest and aging.golden_customer_id = $id and aging.open_amount <> 0
+        order by aging.days_past_due desc, aging.statement_id, aging.installment_no
         """,
         {"id": golden_customer_id},
     )

@@ -388,3 +388,75 @@ def test_tier_page_shows_the_latest_month_and_the_trend(customers_home, monkeypa
         "C 级": "1 · 25.0%",
     }
     assert len(at.get("plotly_chart")) == 1
+
+
+# G1's open instalments on the latest aging date (2026-10-31): S1 45 days overdue ¥100,000 and
+# S2 not yet due ¥50,000; S3 is settled, the 2026-09-30 row is not the latest date and G2's row
+# is another customer's -> open ¥150,000, overdue ¥100,000, longest 45 days.
+AGING_ROWS = [
+    ("2026-10-31", True, "S1", "G1", "100000.00", 45, "days_31_60"),
+    ("2026-10-31", True, "S2", "G1", "50000.00", -5, "not_yet_due"),
+    ("2026-10-31", True, "S3", "G1", "0.00", 10, "days_1_30"),
+    ("2026-09-30", False, "S1", "G1", "100000.00", 14, "days_1_30"),
+    ("2026-10-31", True, "S9", "G2", "70000.00", 100, "days_91_180"),
+]
+
+
+def add_receivables_marts(path: Path) -> None:
+    """The aging snapshot (typed by its contract) and the bucket table (the seed) for G1, G2."""
+    yml = REPO_ROOT / "dbt" / "models" / "marts" / "receivables" / "_receivables__models.yml"
+    models = yaml.safe_load(yml.read_text(encoding="utf-8"))["models"]
+    columns = next(
+        {c["name"]: c["data_type"] for c in m["columns"]}
+        for m in models
+        if m["name"] == "fct_ar_aging_snapshot"
+    )
+    con = duckdb.connect(str(path))
+    try:
+        ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns.items())
+        con.execute(f"create table fct_ar_aging_snapshot ({ddl})")
+        for as_of, latest, statement, golden, amount, days, bucket in AGING_ROWS:
+            row = {
+                "as_of_date": dt.date.fromisoformat(as_of),
+                "is_latest": latest,
+                "statement_id": statement,
+                "installment_no": 1,
+                "account_id": f"A_{statement}",
+                "account_name": "上海一院",
+                "golden_customer_id": golden,
+                "due_on": dt.date(2026, 9, 16),
+                "open_amount": amount,
+                "days_past_due": days,
+                "due_bucket_code": bucket,
+                "late_fee_accrued": "0.00",
+            }
+            con.execute(
+                f"insert into fct_ar_aging_snapshot ({', '.join(columns)}) "
+                f"values ({', '.join('?' * len(columns))})",
+                [row.get(column) for column in columns],
+            )
+        con.execute(
+            "create table dim_ar_aging_buckets as select * from read_csv(?, all_varchar = true)",
+            [str(REPO_ROOT / "seeds" / "aging_buckets.csv")],
+        )
+    finally:
+        con.close()
+
+
+def test_receivables_on_the_360_page(customers_home, monkeypatch):
+    add_receivables_marts(customers_home / "published.duckdb")
+    at = search(run_page(customers_home, monkeypatch, PAGE_360), "一院")
+    cards = {metric.label: metric.value for metric in at.metric}
+    assert (cards["未结清金额"], cards["逾期金额"], cards["最长逾期天数"]) == (
+        "¥150,000",
+        "¥100,000",
+        "45",
+    )
+    aging = next(frame.value for frame in at.dataframe if "账龄区间" in frame.value.columns)
+    assert list(aging["对账单号"]) == ["S1", "S2"]
+    assert list(aging["账龄区间"]) == ["逾期31-60天", "未到期"]
+
+
+def test_360_page_without_receivables_says_so(customers_home, monkeypatch):
+    at = search(run_page(customers_home, monkeypatch, PAGE_360), "一院")
+    assert any("尚未发布应收账龄数据" in caption.value for caption in at.caption)

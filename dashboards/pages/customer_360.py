@@ -1,5 +1,5 @@
 """Customer 360°: find a customer by any of its names and see everything the company knows
-about it. Receivables and aging are not on this page (built elsewhere)."""
+about it, receivables and their aging included."""
 
 import pandas as pd
 import streamlit as st
@@ -167,6 +167,42 @@ with owners_col.container(border=True):
             "records": "customers_col_records",
         },
     )
+
+with st.container(border=True):
+    st.subheader(t("customers_receivables"), help=t("customers_receivables_help"))
+    if data.missing_marts(source, customers_data.RECEIVABLES_MARTS):
+        st.caption(t("customers_receivables_missing"))
+    else:
+        open_items = customers_data.open_receivables(source, golden_id, lang)
+        overdue = open_items[open_items["days_past_due"] > 0]
+        figures = (
+            ("customers_open_amount", charts.format_cny(open_items["open_amount"].sum())),
+            ("customers_overdue_amount", charts.format_cny(overdue["open_amount"].sum())),
+            (
+                "customers_max_days_overdue",
+                charts.format_count(int(overdue["days_past_due"].max())) if len(overdue) else "—",
+            ),
+        )
+        for column, (key, value) in zip(st.columns(len(figures)), figures, strict=True):
+            column.metric(t(key), value, border=True)
+        _table(
+            open_items,
+            {
+                "as_of_date": "customers_col_as_of",
+                "statement_id": "customers_col_statement",
+                "installment_no": "customers_col_installment",
+                "account_name": "customers_col_account_name",
+                "due_on": "customers_col_due_on",
+                "open_amount": "customers_col_open_receivable",
+                "days_past_due": "customers_col_days_past_due",
+                "bucket_name": "customers_col_bucket",
+                "late_fee_accrued": "customers_col_late_fee",
+            },
+            {
+                "customers_col_open_receivable": charts.format_cny,
+                "customers_col_late_fee": charts.format_cny,
+            },
+        )
 
 with st.container(border=True):
     st.subheader(t("customers_history"))

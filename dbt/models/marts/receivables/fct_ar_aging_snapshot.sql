@@ -6,6 +6,14 @@ accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 
+customer_accounts as (
+    select * from {{ ref('int_customer_accounts') }}
+),
+
+customer_hierarchy as (
+    select * from {{ ref('int_customer_hierarchy') }}
+),
+
 employee_teams as (
     select * from {{ ref('int_employee_teams') }}
 ),
@@ -27,6 +35,8 @@ final as (
         balances.installment_no,
         balances.account_id,
         accounts.account_name,
+        customer_accounts.golden_customer_id,
+        customer_hierarchy.top_group_customer_id,
         balances.owner_id,
         employee_teams.employee_name as owner_name,
         employee_teams.team_id,
@@ -56,6 +66,9 @@ final as (
         balances.late_fee_accrued
     from balances
     left join accounts on balances.account_id = accounts.account_id
+    left join customer_accounts on balances.account_id = customer_accounts.account_id
+    left join customer_hierarchy
+        on customer_accounts.golden_customer_id = customer_hierarchy.golden_customer_id
     left join employee_teams on balances.owner_id = employee_teams.employee_id
     left join offices on employee_teams.office_id = offices.office_id
     left join buckets as due_buckets
