@@ -26,7 +26,7 @@ create table if not exists {SNAPSHOT_TABLE} (
     forecast_date date not null,
     frozen_at timestamp not null,
     data_as_of_at timestamp,
-    method varchar not null,
+    forecast_method varchar not null,
     measure varchar not null,
     series_level varchar not null,
     series_key varchar not null,
@@ -44,7 +44,7 @@ SNAPSHOT_COLUMNS = [
     "forecast_date",
     "frozen_at",
     "data_as_of_at",
-    "method",
+    "forecast_method",
     "measure",
     "series_level",
     "series_key",
@@ -91,7 +91,9 @@ def write_time_series(con: duckdb.DuckDBPyConnection, forecasts: pl.DataFrame) -
     con.execute(f"create schema if not exists {SCHEMA}")
     con.register("time_series_frame", forecasts.to_arrow())
     try:
-        con.execute(f"create or replace table {TIME_SERIES_TABLE} as select * from time_series_frame")
+        con.execute(
+            f"create or replace table {TIME_SERIES_TABLE} as select * from time_series_frame"
+        )
     finally:
         con.unregister("time_series_frame")
     return forecasts.height
@@ -108,7 +110,7 @@ def snapshot_rows(
     data_as_of = weighted_latest["data_as_of_at"].max() if weighted_latest.height else None
     latest_origin = time_series["origin_month"].max()
     statistical = time_series.filter(pl.col("origin_month") == latest_origin).select(
-        pl.lit("time_series").alias("method"),
+        pl.lit("time_series").alias("forecast_method"),
         "measure",
         "series_level",
         "series_key",
@@ -122,7 +124,7 @@ def snapshot_rows(
         "hi_95",
     )
     weighted = weighted_latest.select(
-        pl.lit("weighted_pipeline").alias("method"),
+        pl.lit("weighted_pipeline").alias("forecast_method"),
         pl.lit("bookings").alias("measure"),
         "series_level",
         "series_key",

@@ -57,7 +57,7 @@ known_samples as (
         samples.team_key,
         samples.won_after_months
     from origins
-    inner join samples on samples.sample_month < origins.origin_month
+    inner join samples on origins.origin_month > samples.sample_month
 ),
 
 horizon as (
@@ -65,46 +65,40 @@ horizon as (
     from settings
 ),
 
+-- the same rates for each group, from fine (coarseness 0) to coarse (3); a coarser group
+-- pools every team (and product line) into one key
 group_rates as (
-    select
-        known_samples.origin_at,
-        known_samples.stage_code,
-        known_samples.product_line,
-        known_samples.team_key,
-        grouping(known_samples.product_line, known_samples.team_key) as coarseness,
-        count(*) as resolved_samples,
-        {% for column in rate_columns -%}
-            count(*) filter (
-                where known_samples.won_after_months = {{ loop.index0 }}
-                and known_samples.months_observed > {{ loop.index0 }}
-            ) / nullif(
-                count(*) filter (where known_samples.months_observed > {{ loop.index0 }}), 0
-            ) as {{ column }},
-        {% endfor -%}
-    from known_samples
-    group by grouping sets (
-        (
+    {% for coarseness, line_key, team_key in [
+        (0, 'known_samples.product_line', 'known_samples.team_key'),
+        (1, 'known_samples.product_line', "''"),
+        (3, "''", "''"),
+    ] -%}
+        {% if not loop.first %}union all{% endif %}
+        select
             known_samples.origin_at,
             known_samples.stage_code,
-            known_samples.product_line,
-            known_samples.team_key
-        ),
-        (known_samples.origin_at, known_samples.stage_code, known_samples.product_line),
-        (known_samples.origin_at, known_samples.stage_code)
-    )
+            {{ line_key }},
+            {{ team_key }},
+            {{ coarseness }} as coarseness,
+            {% for column in rate_columns -%}
+                count(*) filter (
+                    where known_samples.won_after_months = {{ loop.index0 }}
+                    and known_samples.months_observed > {{ loop.index0 }}
+                ) / nullif(
+                    count(*) filter (where known_samples.months_observed > {{ loop.index0 }}),
+                    0
+                ) as {{ column }},
+            {% endfor -%}
+            count(*) as resolved_samples
+        from known_samples
+        group by all
+    {% endfor %}
 ),
 
 chosen_rates as (
     select
         pipeline.origin_at,
         pipeline.opportunity_id,
-        case
-            when by_team.resolved_samples >= settings.min_resolved_samples
-                then 'team_product_line_stage'
-            when by_line.resolved_samples >= settings.min_resolved_samples
-                then 'product_line_stage'
-            when by_stage.resolved_samples > 0 then 'stage'
-        end as rate_group,
         {% for field in ['resolved_samples'] + rate_columns -%}
             case
                 when by_team.resolved_samples >= settings.min_resolved_samples
@@ -114,6 +108,13 @@ chosen_rates as (
                 else by_stage.{{ field }}
             end as {{ field }},
         {% endfor -%}
+        case
+            when by_team.resolved_samples >= settings.min_resolved_samples
+                then 'team_product_line_stage'
+            when by_line.resolved_samples >= settings.min_resolved_samples
+                then 'product_line_stage'
+            when by_stage.resolved_samples > 0 then 'stage'
+        end as rate_group
     from pipeline
     cross join settings
     left join group_rates as by_team

@@ -37,8 +37,8 @@ booked_before_origin as (
     inner join stage_spells
         on
             stage_spells.stage = 'won'
-            and stage_spells.entered_at >= origins.origin_month
-            and stage_spells.entered_at <= origins.origin_at
+            and origins.origin_month <= stage_spells.entered_at
+            and origins.origin_at >= stage_spells.entered_at
     inner join opportunities
         on
             stage_spells.opportunity_id = opportunities.opportunity_id
@@ -62,30 +62,25 @@ contributions as (
 ),
 
 series as (
-    select
-        origin_at,
-        origin_month,
-        is_latest,
-        months_ahead,
-        target_month,
-        case
-            when grouping(product_line, team_id) = 3 then 'company'
-            when grouping(team_id) = 1 then 'product_line'
-            else 'team'
-        end as series_level,
-        case
-            when grouping(product_line, team_id) = 3 then 'all'
-            when grouping(team_id) = 1 then product_line
-            else coalesce(team_id, 'unassigned')
-        end as series_key,
-        sum(expected_amount) as forecast_amount,
-        sum(open_opportunities) as open_opportunities
-    from contributions
-    group by grouping sets (
-        (origin_at, origin_month, is_latest, months_ahead, target_month),
-        (origin_at, origin_month, is_latest, months_ahead, target_month, product_line),
-        (origin_at, origin_month, is_latest, months_ahead, target_month, team_id)
-    )
+    {% for level, key in [
+        ('company', "'all'"),
+        ('product_line', 'product_line'),
+        ('team', "coalesce(team_id, 'unassigned')"),
+    ] -%}
+        {% if not loop.first %}union all{% endif %}
+        select
+            origin_at,
+            origin_month,
+            is_latest,
+            months_ahead,
+            target_month,
+            '{{ level }}' as series_level,
+            {{ key }} as series_key,
+            sum(expected_amount) as forecast_amount,
+            sum(open_opportunities) as open_opportunities
+        from contributions
+        group by all
+    {% endfor %}
 ),
 
 final as (

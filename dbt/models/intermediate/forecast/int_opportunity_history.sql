@@ -81,7 +81,7 @@ period_overlaps as (
         on
             stage_periods.opportunity_id = version_periods.opportunity_id
             and stage_periods.valid_from < version_periods.valid_to
-            and version_periods.valid_from < stage_periods.valid_to
+            and stage_periods.valid_to > version_periods.valid_from
 ),
 
 final as (

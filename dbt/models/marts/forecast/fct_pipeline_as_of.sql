@@ -85,8 +85,8 @@ final as (
     from origins
     inner join history
         on
-            history.valid_from <= origins.origin_at
-            and (history.valid_to > origins.origin_at or history.valid_to is null)
+            origins.origin_at >= history.valid_from
+            and (origins.origin_at < history.valid_to or history.valid_to is null)
     inner join final_outcomes on history.opportunity_id = final_outcomes.opportunity_id
     where not history.is_closed
 )

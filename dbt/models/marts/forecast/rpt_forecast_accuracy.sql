@@ -9,7 +9,7 @@ with backtest as (
 
 final as (
     select
-        method,
+        forecast_method,
         measure,
         series_level,
         series_key,
@@ -34,7 +34,7 @@ final as (
         ) as interval_80_hit_rate
     from backtest
     where actual_amount is not null
-    group by method, measure, series_level, series_key, months_ahead
+    group by forecast_method, measure, series_level, series_key, months_ahead
 )
 
 select * from final

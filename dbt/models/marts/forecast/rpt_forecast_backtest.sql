@@ -18,6 +18,15 @@ settings as (
     select * from {{ ref('forecast_settings') }}
 ),
 
+series_names as (
+    select distinct
+        measure,
+        series_level,
+        series_key,
+        series_name
+    from actuals
+),
+
 origins as (
     select distinct origin_month from time_series
 ),
@@ -37,7 +46,7 @@ bookings_series as (
 
 weighted_grid as (
     select
-        'weighted_pipeline' as method,
+        'weighted_pipeline' as forecast_method,
         'bookings' as measure,
         bookings_series.series_level,
         bookings_series.series_key,
@@ -63,7 +72,7 @@ weighted_grid as (
 
 forecasts as (
     select
-        'time_series' as method,
+        'time_series' as forecast_method,
         measure,
         series_level,
         series_key,
@@ -82,7 +91,7 @@ forecasts as (
 
 final as (
     select
-        forecasts.method,
+        forecasts.forecast_method,
         forecasts.measure,
         forecasts.series_level,
         forecasts.series_key,
@@ -111,14 +120,7 @@ final as (
             and forecasts.series_key = actuals.series_key
             and forecasts.target_month = actuals.month_start
             and actuals.is_complete
-    left join (
-        select distinct
-            measure,
-            series_level,
-            series_key,
-            series_name
-        from actuals
-    ) as series_names
+    left join series_names
         on
             forecasts.measure = series_names.measure
             and forecasts.series_level = series_names.series_level

@@ -18,9 +18,13 @@ actuals as (
     select * from {{ ref('rpt_forecast_actuals_monthly') }}
 ),
 
+latest_time_series_origin as (
+    select max(origin_month) as origin_month from time_series
+),
+
 forecasts as (
     select
-        'time_series' as method,
+        'time_series' as forecast_method,
         measure,
         series_level,
         series_key,
@@ -33,10 +37,10 @@ forecasts as (
         lo_95,
         hi_95
     from time_series
-    where origin_month = (select max(origin_month) from time_series)
+    where origin_month = (select latest.origin_month from latest_time_series_origin as latest)
     union all
     select
-        'weighted_pipeline' as method,
+        'weighted_pipeline' as forecast_method,
         'bookings' as measure,
         series_level,
         series_key,
@@ -63,7 +67,7 @@ series_names as (
 
 final as (
     select
-        forecasts.method,
+        forecasts.forecast_method,
         forecasts.measure,
         forecasts.series_level,
         forecasts.series_key,
@@ -87,7 +91,7 @@ final as (
             and forecasts.series_key = series_names.series_key
     left join accuracy
         on
-            forecasts.method = accuracy.method
+            forecasts.forecast_method = accuracy.forecast_method
             and forecasts.measure = accuracy.measure
             and forecasts.series_level = accuracy.series_level
             and forecasts.series_key = accuracy.series_key

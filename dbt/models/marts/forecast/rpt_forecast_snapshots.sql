@@ -10,7 +10,7 @@ final as (
         forecast_date,
         frozen_at,
         data_as_of_at,
-        method,
+        forecast_method,
         measure,
         series_level,
         series_key,

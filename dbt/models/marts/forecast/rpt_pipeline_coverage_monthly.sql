@@ -51,7 +51,7 @@ quota_ahead as (
     inner join team_quota
         on
             team_pipeline.team_id = team_quota.team_id
-            and team_quota.month_start >= team_pipeline.month_start
+            and team_pipeline.month_start <= team_quota.month_start
             and team_quota.month_start
             < team_pipeline.month_start + to_months(settings.coverage_months)
     group by team_pipeline.month_start, team_pipeline.team_id
@@ -65,7 +65,7 @@ final as (
         team_pipeline.province_unit_name,
         team_pipeline.region_name,
         settings.coverage_months,
-        team_pipeline.open_amount,
+        cast(team_pipeline.open_amount as decimal(18, 2)) as open_amount,
         team_pipeline.weighted_open_amount,
         cast(quota_ahead.quota_amount as decimal(18, 2)) as quota_amount,
         case
