@@ -164,7 +164,23 @@ weights as (
                     end
                 {% endfor %}
         end as win_probability,
-        coalesce(
+        -- an origin inside a month (the latest export) has only the rest of its month left:
+        -- month 0's rate, learned from month starts, is scaled by the share of the month
+        -- remaining (closings taken as spread evenly over the month)
+        case
+            when horizon.months_ahead = 0 and pipeline.origin_at > pipeline.origin_month
+                then
+                    date_diff(
+                        'second', pipeline.origin_at, pipeline.origin_month + interval 1 month
+                    )
+                    / date_diff(
+                        'second',
+                        cast(pipeline.origin_month as timestamp),
+                        pipeline.origin_month + interval 1 month
+                    )
+            else 1
+        end
+        * coalesce(
             case horizon.months_ahead
                 {% for column in rate_columns -%}
                     when {{ loop.index0 }} then chosen_rates.{{ column }}
