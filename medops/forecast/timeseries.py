@@ -35,7 +35,7 @@ def forecast_all_origins(actuals: pl.DataFrame, settings: ForecastSettings) -> p
     model sees only the months before it. Model parameters are re-estimated every
     ``refit_every_months`` origins and the state is updated with every month in between (what
     a nightly job that refits twice a year would have produced); refitting at every origin
-    multiplies the nightly time by that factor. Tonight's forecast is fitted on every complete
+    took about twice as long (BENCHMARKS.md). Tonight's forecast is fitted on every complete
     month; its origin is the current (incomplete) month.
     """
     from statsforecast import StatsForecast
