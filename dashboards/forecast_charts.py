@@ -41,6 +41,7 @@ def forecast_chart(
                 y=pd.concat([band[f"hi_{level}"], band[f"lo_{level}"][::-1]]) / scale,
                 fill="toself",
                 fillcolor=INTERVAL_FILL[level],
+                mode="lines",
                 line={"width": 0},
                 name=t(f"forecast_interval_{level}", lang),
                 hoverinfo="skip",
