@@ -44,6 +44,12 @@ pages = {
             icon=":material/notifications_active:",
             url_path="sales-alerts",
         ),
+        st.Page(
+            "pages/sales_forecast.py",
+            title=t("forecast_page"),
+            icon=":material/query_stats:",
+            url_path="sales-forecast",
+        ),
     ],
     t("customers_nav"): [
         st.Page(

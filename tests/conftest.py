@@ -685,6 +685,7 @@ def clean_build(tmp_path_factory):
 
     from dagster_project.defs.customers.assets import customer_matching
     from dagster_project.defs.exports.assets import raw_exports
+    from dagster_project.defs.forecast.assets import forecasts
     from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
     from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
     from medops.generator import generate_exports
@@ -695,7 +696,7 @@ def clean_build(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDOPS_HOME", str(home))  # the dbt subprocess reads it
         result = dg.materialize(
-            [raw_exports, warehouse_dbt_assets, customer_matching, published_marts],
+            [raw_exports, warehouse_dbt_assets, customer_matching, forecasts, published_marts],
             resources={
                 "warehouse": WarehouseResource(home=str(home)),
                 "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

@@ -1,0 +1,67 @@
+"""The time-series forecast and the nightly forecast snapshot, between the dbt models they read
+(monthly actuals, the weighted-pipeline forecast) and the forecast marts that read them back
+(dbt source ``forecast``)."""
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from dagster_project.resources import WarehouseResource
+from medops.forecast import store
+from medops.forecast.timeseries import forecast_all_origins
+
+TIME_SERIES_KEY = dg.AssetKey(["forecast", "time_series_forecasts"])
+SNAPSHOT_KEY = dg.AssetKey(["forecast", "forecast_snapshots"])
+READS = [
+    dg.AssetKey(["marts", "rpt_forecast_actuals_monthly"]),
+    dg.AssetKey(["intermediate", "int_forecast_weighted_series"]),
+    dg.AssetKey(["reference", "forecast_settings"]),
+]
+# The nightly job runs at 02:00 China time: the forecast date is that calendar date.
+FORECAST_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            TIME_SERIES_KEY,
+            deps=READS,
+            group_name="forecast",
+            kinds={"python", "duckdb"},
+            description="AutoETS forecasts of bookings and collections at every backtest "
+            "origin and tonight's, with 80 % and 95 % prediction intervals.",
+        ),
+        dg.AssetSpec(
+            SNAPSHOT_KEY,
+            deps=READS,
+            group_name="forecast",
+            kinds={"duckdb"},
+            description="Append-only: tonight's forecast of both methods, frozen under today's "
+            "date (a re-run the same day replaces that day's snapshot).",
+        ),
+    ]
+)
+def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        settings = store.read_settings(con)
+        actuals = store.read_actuals(con)
+        started = time.perf_counter()
+        time_series = forecast_all_origins(actuals, settings)
+        seconds = round(time.perf_counter() - started, 1)
+        context.log.info(f"time-series forecasts: {time_series.height} rows in {seconds} s")
+        written = store.write_time_series(con, time_series)
+        now = dt.datetime.now(FORECAST_TIMEZONE)
+        rows = store.snapshot_rows(
+            time_series, store.read_weighted_latest(con), now.date(), now.replace(tzinfo=None)
+        )
+        frozen = store.freeze_snapshot(con, now.date(), rows)
+    yield dg.MaterializeResult(
+        asset_key=TIME_SERIES_KEY,
+        metadata={"rows": written, "fit_seconds": seconds},
+    )
+    yield dg.MaterializeResult(
+        asset_key=SNAPSHOT_KEY,
+        metadata={"rows": frozen, "forecast_date": str(now.date())},
+    )

@@ -1,0 +1,98 @@
+"""The time-series forecast (medops/forecast/timeseries.py) on synthetic monthly series:
+no look-ahead in the backtest, intervals that nest, origins as the settings say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from medops.forecast.timeseries import ForecastSettings, forecast_all_origins
+
+SETTINGS = ForecastSettings(
+    horizon_months=3, min_training_months=12, season_length_months=12, refit_every_months=6
+)
+MONTHS = [dt.date(2023 + (m // 12), m % 12 + 1, 1) for m in range(30)]  # 2023-01 .. 2025-06
+
+
+def _actuals(values: dict[str, np.ndarray]) -> pl.DataFrame:
+    rows = []
+    for key, series in values.items():
+        for month, value in zip(MONTHS, series, strict=True):
+            rows.append(("bookings", "team", key, month, float(value), True))
+    # the current month: incomplete, never trained on
+    rows += [("bookings", "team", key, dt.date(2025, 7, 1), 1.0, False) for key in values]
+    return pl.DataFrame(
+        rows,
+        schema=[
+            "measure",
+            "series_level",
+            "series_key",
+            "month_start",
+            "actual_amount",
+            "is_complete",
+        ],
+        orient="row",
+    )
+
+
+@pytest.fixture(scope="module")
+def series() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(3)
+    season = 1 + 0.3 * np.sin(np.arange(30) * 2 * np.pi / 12)
+    return {
+        "T1": 1_000_000 * season + rng.normal(0, 50_000, 30),
+        "T2": np.abs(rng.normal(200_000, 80_000, 30)),
+    }
+
+
+@pytest.fixture(scope="module")
+def forecast(series) -> pl.DataFrame:
+    return forecast_all_origins(_actuals(series), SETTINGS)
+
+
+def test_origins_and_horizon(forecast: pl.DataFrame) -> None:
+    origins = sorted(forecast["origin_month"].unique().to_list())
+    # backtest: the first origin has 12 complete months before it, the last has its whole
+    # horizon complete (2025-04 .. 2025-06); then tonight's, at the current month
+    assert origins[0] == dt.date(2024, 1, 1)
+    assert origins[-2] == dt.date(2025, 4, 1)
+    assert origins[-1] == dt.date(2025, 7, 1)
+    assert len(origins) == 16 + 1
+    per_origin = forecast.group_by("origin_month", "series_key").agg(
+        pl.col("months_ahead").sort().alias("ahead")
+    )
+    assert all(ahead == [0, 1, 2] for ahead in per_origin["ahead"].to_list())
+
+
+def test_intervals_nest_and_are_not_negative(forecast: pl.DataFrame) -> None:
+    bad = forecast.filter(
+        (pl.col("lo_95") > pl.col("lo_80"))
+        | (pl.col("lo_80") > pl.col("forecast_amount"))
+        | (pl.col("forecast_amount") > pl.col("hi_80"))
+        | (pl.col("hi_80") > pl.col("hi_95"))
+        | (pl.col("lo_95") < 0)
+    )
+    assert bad.is_empty()
+
+
+def test_no_look_ahead(series, forecast: pl.DataFrame) -> None:
+    """Changing the last six months changes no forecast made before them."""
+    changed = {key: values.copy() for key, values in series.items()}
+    for values in changed.values():
+        values[-6:] *= 3
+    again = forecast_all_origins(_actuals(changed), SETTINGS)
+    cutoff = MONTHS[-6]
+    before = forecast.filter(pl.col("origin_month") <= cutoff).sort(
+        "origin_month", "series_key", "target_month"
+    )
+    after = again.filter(pl.col("origin_month") <= cutoff).sort(
+        "origin_month", "series_key", "target_month"
+    )
+    assert before.height > 0
+    assert before["forecast_amount"].to_list() == pytest.approx(after["forecast_amount"].to_list())
+    later = forecast.filter(pl.col("origin_month") == dt.date(2025, 7, 1))["forecast_amount"]
+    later_changed = again.filter(pl.col("origin_month") == dt.date(2025, 7, 1))["forecast_amount"]
+    assert later.to_list() != pytest.approx(later_changed.to_list())
