@@ -106,7 +106,7 @@ def test_different_seed_gives_different_files(drop, tmp_path: Path) -> None:
 
 def test_every_spec_file_exists_with_exact_header(drop) -> None:
     root, summary = drop
-    assert len(SPEC) == 21
+    assert len(SPEC) == 27
     for entity, (_, headers) in SPEC.items():
         path = path_of(root, entity)
         assert path.exists(), path
