@@ -2,7 +2,7 @@
 with fact as (
     select
         count(*) as finished,
-        count(*) filter (where is_met) as met,
+        count(*) filter (where is_met) as met
     from {{ ref('fct_service_sla_targets') }}
     where sla_status in ('met', 'breached')
 ),
@@ -10,11 +10,15 @@ with fact as (
 mart as (
     select
         sum(targets_measured) as finished,
-        sum(targets_met) as met,
+        sum(targets_met) as met
     from {{ ref('rpt_service_sla_attainment_monthly') }}
 )
 
-select *
+select
+    fact.finished as fact_finished,
+    fact.met as fact_met,
+    mart.finished as mart_finished,
+    mart.met as mart_met
 from fact
 cross join mart
 where fact.finished != mart.finished or fact.met != mart.met

@@ -10,14 +10,14 @@ holidays as (
         holiday_date,
         day_kind,
         holiday_name,
-        source,
+        source
     from {{ ref('holidays_cn') }}
     union all
     select
         holiday_date,
         day_kind,
         holiday_name,
-        source,
+        source
     from {{ ref('holidays_extra') }}
 ),
 
@@ -26,14 +26,14 @@ holidays as (
 bounds as (
     select
         date_trunc('year', min(holiday_date)) as first_day,
-        date_trunc('year', max(holiday_date)) + interval 2 year - interval 1 day as last_day,
+        date_trunc('year', max(holiday_date)) + interval 2 year - interval 1 day as last_day
     from holidays
 ),
 
 spine as (
-    select cast(days.generated_day as date) as calendar_date
+    select cast(series.generated_day as date) as calendar_date
     from bounds
-    cross join generate_series(bounds.first_day, bounds.last_day, interval 1 day) as days (generated_day)
+    cross join generate_series(bounds.first_day, bounds.last_day, interval 1 day) as series (generated_day)
 ),
 
 days as (
@@ -44,7 +44,7 @@ days as (
         holidays.day_kind as holiday_day_kind,
         holidays.holiday_name,
         calendars.observes_public_holidays,
-        calendars.works_weekends,
+        calendars.works_weekends
     from calendars
     cross join spine
     left join holidays on spine.calendar_date = holidays.holiday_date
@@ -62,7 +62,7 @@ final as (
             when observes_public_holidays and holiday_day_kind = 'holiday' then false
             when observes_public_holidays and holiday_day_kind = 'makeup_workday' then true
             else works_weekends or not is_weekend
-        end as is_working_day,
+        end as is_working_day
     from days
 )
 

@@ -5,7 +5,7 @@
 with working_days as (
     select
         calendar_id,
-        calendar_date,
+        calendar_date
     from {{ ref('int_service_calendar_days') }}
     where is_working_day
 ),
@@ -17,7 +17,7 @@ hours as (
         cast(split_part(start_time, ':', 1) as integer) * 60
         + cast(split_part(start_time, ':', 2) as integer) as start_minute,
         cast(split_part(end_time, ':', 1) as integer) * 60
-        + cast(split_part(end_time, ':', 2) as integer) as end_minute,
+        + cast(split_part(end_time, ':', 2) as integer) as end_minute
     from {{ ref('service_calendar_hours') }}
 ),
 
@@ -29,7 +29,7 @@ intervals as (
         + to_minutes(hours.start_minute) as interval_start,
         cast(working_days.calendar_date as timestamp)
         + to_minutes(hours.end_minute) as interval_end,
-        (hours.end_minute - hours.start_minute) * 60 as interval_seconds,
+        (hours.end_minute - hours.start_minute) * 60 as interval_seconds
     from working_days
     inner join hours on working_days.calendar_id = hours.calendar_id
 ),
@@ -48,7 +48,7 @@ final as (
                 rows between unbounded preceding and 1 preceding
             ),
             0
-        ) as cumulative_seconds_before,
+        ) as cumulative_seconds_before
     from intervals
 )
 

@@ -13,7 +13,7 @@ office_regions as (
         offices.province,
         units.region_id,
         units.region_name,
-        count(*) as offices,
+        count(*) as offices
     from offices
     inner join units on offices.unit_id = units.unit_id
     where offices.province is not null and units.region_id is not null
@@ -24,9 +24,9 @@ final as (
     select
         province,
         region_id,
-        region_name,
+        region_name
     from office_regions
-    qualify row_number() over (partition by province order by offices desc, region_id) = 1
+    qualify row_number() over (partition by province order by offices desc, region_id asc) = 1
 )
 
 select * from final

@@ -25,7 +25,10 @@ as_of as (
     select
         greatest(
             (select max(changed_at) from history),
-            (select max(greatest(created_at, accepted_at, dispatched_at, arrived_at, resolved_at, closed_at)) from tickets)
+            (
+                select max(greatest(created_at, accepted_at, dispatched_at, arrived_at, resolved_at, closed_at))
+                from tickets
+            )
         ) as as_of_at
 ),
 
@@ -42,7 +45,7 @@ targets as (
         tickets.policy_version,
         tickets.service_tier,
         tickets.device_class,
-        tickets.customer_calendar_id,
+        tickets.customer_calendar_id
     from tickets
     cross join (values ('accept'), ('arrive'), ('resolve')) as kinds (sla_target)
     -- remote fixes have no on-site arrival to measure
@@ -53,7 +56,7 @@ measured as (
     select
         targets.*,
         coalesce(targets.reached_at, as_of.as_of_at) as measured_at,
-        as_of.as_of_at,
+        as_of.as_of_at
     from targets
     cross join as_of
 ),
@@ -62,7 +65,7 @@ measured as (
 with_priority as (
     select
         measured.*,
-        history.priority,
+        history.priority
     from measured
     asof left join history
         on
@@ -80,7 +83,7 @@ with_policy as (
             when 'resolve' then policies.resolve_minutes
         end as target_minutes,
         case when policies.clock = '24x7' then 'cn_24x7' else with_priority.customer_calendar_id end
-            as calendar_id,
+            as calendar_id
     from with_priority
     left join policies
         on
@@ -107,7 +110,7 @@ pause_spells as (
         lead(history.changed_at) over (partition by history.ticket_id order by history.change_no)
             as resumed_at,
         statuses.pauses_sla_clock,
-        history.ticket_status = 'waiting_parts' as is_parts_wait,
+        history.ticket_status = 'waiting_parts' as is_parts_wait
     from history
     inner join statuses on history.ticket_status = statuses.status_code
 ),
@@ -121,7 +124,7 @@ pause_windows as (
         least(coalesce(pause_spells.resumed_at, measured_clock.measured_at), measured_clock.measured_at)
             as pause_end,
         pause_spells.pauses_sla_clock,
-        pause_spells.is_parts_wait,
+        pause_spells.is_parts_wait
     from measured_clock
     inner join pause_spells on measured_clock.ticket_id = pause_spells.ticket_id
     where
@@ -143,7 +146,7 @@ paused as (
         ticket_id,
         sla_target,
         sum(end_clock_seconds - start_clock_seconds) filter (where pauses_sla_clock) as paused_seconds,
-        sum(end_clock_seconds - start_clock_seconds) filter (where is_parts_wait) as parts_wait_seconds,
+        sum(end_clock_seconds - start_clock_seconds) filter (where is_parts_wait) as parts_wait_seconds
     from pause_clock
     group by all
 ),
@@ -159,7 +162,7 @@ elapsed as (
         -- the clock reading at which the target is used up, if no further pause comes
         measured_clock.created_clock_seconds
         + coalesce(paused.paused_seconds, 0)
-        + measured_clock.target_minutes * 60 as due_clock_seconds,
+        + measured_clock.target_minutes * 60 as due_clock_seconds
     from measured_clock
     left join paused
         on
@@ -212,7 +215,7 @@ final as (
         case
             when reached_at is null and target_minutes is not null
                 then date_diff('second', as_of_at, due_at) / 3600.0
-        end as calendar_hours_to_breach,
+        end as calendar_hours_to_breach
     from due
 )
 

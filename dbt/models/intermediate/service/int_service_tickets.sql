@@ -43,7 +43,7 @@ policy_versions as (
     select distinct
         policy_version,
         valid_from,
-        valid_to,
+        valid_to
     from {{ ref('service_sla_policies') }}
 ),
 
@@ -57,7 +57,7 @@ milestones as (
         count(*) filter (where ticket_status = 'waiting_parts') > 0 as waited_for_parts,
         count(*) filter (where ticket_status = 'waiting_customer') > 0 as waited_for_customer,
         count(distinct priority) > 1 as priority_changed,
-        arg_min(priority, change_no) as initial_priority,
+        arg_min(priority, change_no) as initial_priority
     from history
     group by ticket_id
 ),
@@ -110,7 +110,7 @@ final as (
         tickets.ticket_status,
         tickets.satisfaction,
         cast(tickets.created_at as date) <= devices.warranty_ends_on as under_warranty,
-        exists (
+        exists(
             select 1 from contracts as cover
             where
                 cover.serial_no = tickets.serial_no
@@ -121,7 +121,7 @@ final as (
             when all_hours_cover.ticket_id is not null then 'cn_24x7'
             else coalesce(province_calendars.calendar_id, default_calendar.calendar_id)
         end as customer_calendar_id,
-        policy_versions.policy_version,
+        policy_versions.policy_version
     from tickets
     left join milestones on tickets.ticket_id = milestones.ticket_id
     left join devices on tickets.serial_no = devices.serial_no

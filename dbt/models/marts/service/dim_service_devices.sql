@@ -30,7 +30,7 @@ pm as (
 ),
 
 parameters as (
-    select max(value) filter (where parameter = 'census_overdue_days') as census_overdue_days,
+    select max(value) filter (where parameter = 'census_overdue_days') as census_overdue_days
     from {{ ref('service_parameters') }}
 ),
 
@@ -42,7 +42,7 @@ active_contracts as (
     select
         contracts.serial_no,
         max(contracts.ends_on) as contract_ends_on,
-        bool_or(contracts.coverage = 'all_hours') as is_all_hours,
+        bool_or(contracts.coverage = 'all_hours') as is_all_hours
     from contracts
     cross join as_of
     where as_of.as_of_date between contracts.starts_on and contracts.ends_on
@@ -54,7 +54,7 @@ device_tickets as (
         serial_no,
         count(*) as tickets,
         count(*) filter (where is_open) as open_tickets,
-        max(created_at) as last_ticket_at,
+        max(created_at) as last_ticket_at
     from tickets
     where serial_no is not null
     group by serial_no
@@ -65,7 +65,7 @@ device_pm as (
         serial_no,
         count(*) filter (where pm_status = 'due') as pm_due,
         count(*) filter (where pm_status = 'overdue') as pm_overdue,
-        max(done_on) as last_pm_on,
+        max(done_on) as last_pm_on
     from pm
     group by serial_no
 ),
@@ -104,7 +104,7 @@ final as (
         device_tickets.last_ticket_at,
         coalesce(device_pm.pm_due, 0) as pm_visits_due,
         coalesce(device_pm.pm_overdue, 0) as pm_visits_overdue,
-        device_pm.last_pm_on,
+        device_pm.last_pm_on
     from devices
     cross join as_of
     cross join parameters

@@ -23,7 +23,7 @@ province_regions as (
 parameters as (
     select
         max(value) filter (where parameter = 'pm_due_within_days') as due_within_days,
-        max(value) filter (where parameter = 'pm_on_time_tolerance_days') as tolerance_days,
+        max(value) filter (where parameter = 'pm_on_time_tolerance_days') as tolerance_days
     from {{ ref('service_parameters') }}
 ),
 
@@ -49,7 +49,8 @@ final as (
         visits.engineer_id,
         as_of.as_of_date,
         case
-            when visits.done_on is not null
+            when
+                visits.done_on is not null
                 and visits.done_on <= visits.planned_on + cast(parameters.tolerance_days as integer)
                 then 'done_on_time'
             when visits.done_on is not null then 'done_late'
@@ -60,7 +61,7 @@ final as (
         case
             when visits.done_on is null and visits.planned_on < as_of.as_of_date
                 then as_of.as_of_date - visits.planned_on
-        end as days_overdue,
+        end as days_overdue
     from visits
     cross join as_of
     cross join parameters

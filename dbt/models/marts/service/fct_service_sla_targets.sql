@@ -48,7 +48,7 @@ final as (
         sla.sla_status in ('breached', 'open_breached') as is_breached,
         sla.business_minutes_to_breach,
         sla.calendar_hours_to_breach,
-        sla.is_breach_due_to_parts_wait,
+        sla.is_breach_due_to_parts_wait
     from sla
     inner join tickets on sla.ticket_id = tickets.ticket_id
     left join engineers on tickets.engineer_id = engineers.employee_id

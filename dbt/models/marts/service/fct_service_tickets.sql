@@ -16,7 +16,7 @@ parts as (
     select
         ticket_id,
         cast(sum(quantity) as bigint) as parts_quantity,
-        cast(sum(quantity * unit_cost) as decimal(18, 2)) as parts_cost,
+        cast(sum(quantity * unit_cost) as decimal(18, 2)) as parts_cost
     from {{ ref('stg_service__parts_used') }}
     group by ticket_id
 ),
@@ -25,7 +25,7 @@ worklogs as (
     select
         ticket_id,
         sum(work_hours) as work_hours,
-        sum(travel_km) as travel_km,
+        sum(travel_km) as travel_km
     from {{ ref('stg_service__engineer_worklogs') }}
     where ticket_id is not null
     group by ticket_id
@@ -36,8 +36,7 @@ charges as (
 ),
 
 parameters as (
-    select
-        max(value) filter (where parameter = 'repeat_fault_window_days') as repeat_window_days,
+    select max(value) filter (where parameter = 'repeat_fault_window_days') as repeat_window_days
     from {{ ref('service_parameters') }}
 ),
 
@@ -59,7 +58,7 @@ sla_wide as (
         min(due_at) filter (where sla_status = 'open_in_time') as next_due_at,
         min(business_minutes_to_breach) filter (where sla_status = 'open_in_time')
             as business_minutes_to_next_breach,
-        bool_or(is_breach_due_to_parts_wait) as breached_by_parts_wait,
+        bool_or(is_breach_due_to_parts_wait) as breached_by_parts_wait
     from sla
     group by ticket_id
 ),
@@ -68,7 +67,7 @@ sla_wide as (
 next_on_device as (
     select
         ticket_id,
-        lead(created_at) over (partition by serial_no order by created_at, ticket_id) as next_ticket_created_at,
+        lead(created_at) over (partition by serial_no order by created_at, ticket_id) as next_ticket_created_at
     from tickets
     where serial_no is not null
 ),
@@ -144,11 +143,13 @@ final as (
         -- the device failed again within the window after this ticket's first resolution;
         -- null while the window is not over yet (or the device is unknown)
         case
-            when next_on_device.next_ticket_created_at is not null
+            when
+                next_on_device.next_ticket_created_at is not null
                 and next_on_device.next_ticket_created_at
                 <= tickets.first_resolved_at + to_days(cast(parameters.repeat_window_days as integer))
                 then true
-            when tickets.first_resolved_at + to_days(cast(parameters.repeat_window_days as integer))
+            when
+                tickets.first_resolved_at + to_days(cast(parameters.repeat_window_days as integer))
                 <= sla_wide.as_of_at
                 and tickets.serial_no is not null
                 then false
@@ -163,7 +164,7 @@ final as (
         coalesce(parts.parts_cost, 0) as parts_cost,
         coalesce(worklogs.work_hours, 0) as work_hours,
         coalesce(worklogs.travel_km, 0) as travel_km,
-        charges.charge_amount as repair_charge_amount,
+        charges.charge_amount as repair_charge_amount
     from tickets
     cross join parameters
     left join sla_wide on tickets.ticket_id = sla_wide.ticket_id

@@ -25,7 +25,7 @@ working_days as (
 ),
 
 parameters as (
-    select max(value) filter (where parameter = 'engineer_hours_per_workday') as hours_per_day,
+    select max(value) filter (where parameter = 'engineer_hours_per_workday') as hours_per_day
     from {{ ref('service_parameters') }}
 ),
 
@@ -42,7 +42,7 @@ resolved as (
         median(resolve_business_minutes) / 60.0 as median_resolve_business_hours,
         count(satisfaction) as ratings,
         avg(satisfaction) as csat_average,
-        count(*) filter (where is_reopened) as tickets_reopened,
+        count(*) filter (where is_reopened) as tickets_reopened
     from tickets
     where first_resolved_at is not null and engineer_id is not null
     group by all
@@ -53,7 +53,7 @@ kept as (
         engineer_id,
         measured_month as month_start,
         count(*) as targets_measured,
-        count(*) filter (where is_met) as targets_met,
+        count(*) filter (where is_met) as targets_met
     from sla
     where is_reached and sla_status in ('met', 'breached') and engineer_id is not null
     group by all
@@ -65,7 +65,7 @@ logged as (
         cast(date_trunc('month', worked_on) as date) as month_start,
         sum(work_hours) as work_hours,
         sum(travel_km) as travel_km,
-        count(distinct ticket_id) as tickets_worked,
+        count(distinct ticket_id) as tickets_worked
     from worklogs
     group by all
 ),
@@ -74,13 +74,13 @@ available as (
     select
         engineers.employee_id as engineer_id,
         months.month_start,
-        count(working_days.calendar_date) * any_value(parameters.hours_per_day) as available_hours,
+        count(working_days.calendar_date) * any_value(parameters.hours_per_day) as available_hours
     from engineers
     cross join months
     cross join parameters
     inner join working_days
         on
-            working_days.calendar_date >= months.month_start
+            months.month_start <= working_days.calendar_date
             and working_days.calendar_date < months.month_start + interval 1 month
             and working_days.calendar_date >= coalesce(engineers.hired_on, date '1900-01-01')
             and working_days.calendar_date <= coalesce(engineers.left_on, date '2999-12-31')
@@ -110,7 +110,7 @@ final as (
         coalesce(logged.work_hours, 0) as work_hours,
         coalesce(logged.travel_km, 0) as travel_km,
         available.available_hours,
-        coalesce(logged.work_hours, 0) / nullif(available.available_hours, 0) as utilization,
+        coalesce(logged.work_hours, 0) / nullif(available.available_hours, 0) as utilization
     from available
     inner join engineers on available.engineer_id = engineers.employee_id
     left join resolved

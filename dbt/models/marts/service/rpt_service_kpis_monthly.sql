@@ -39,7 +39,7 @@ final as (
         count(*) filter (where is_reopened) / nullif(count(first_closed_at), 0) as reopen_rate,
         count(satisfaction) as ratings,
         avg(satisfaction) as csat_average,
-        count(*) filter (where satisfaction >= 4) / nullif(count(satisfaction), 0) as csat_satisfied_share,
+        count(*) filter (where satisfaction >= 4) / nullif(count(satisfaction), 0) as csat_satisfied_share
     from tickets
     group by all
 )

@@ -9,8 +9,7 @@ buckets as (
 ),
 
 parameters as (
-    select
-        max(value) filter (where parameter = 'at_risk_within_business_hours') * 60 as at_risk_minutes,
+    select max(value) filter (where parameter = 'at_risk_within_business_hours') * 60 as at_risk_minutes
     from {{ ref('service_parameters') }}
 ),
 
@@ -43,7 +42,7 @@ final as (
         -- at risk: not breached yet, but the next target falls due within the horizon
         not tickets.any_breached
         and tickets.business_minutes_to_next_breach <= parameters.at_risk_minutes as is_at_risk,
-        cast(tickets.next_due_at as date) = cast(tickets.as_of_at as date) as is_due_today,
+        cast(tickets.next_due_at as date) = cast(tickets.as_of_at as date) as is_due_today
     from tickets
     cross join parameters
     left join buckets

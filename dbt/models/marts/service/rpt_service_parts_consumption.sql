@@ -20,7 +20,7 @@ final as (
         parts.part_id,
         count(distinct parts.ticket_id) as tickets,
         cast(sum(parts.quantity) as bigint) as quantity,
-        cast(sum(parts.quantity * parts.unit_cost) as decimal(18, 2)) as parts_cost,
+        cast(sum(parts.quantity * parts.unit_cost) as decimal(18, 2)) as parts_cost
     from parts
     inner join tickets on parts.ticket_id = tickets.ticket_id
     group by all

@@ -14,7 +14,7 @@ tickets as (
 ),
 
 parameters as (
-    select max(value) filter (where parameter = 'parts_consumption_window_days') as window_days,
+    select max(value) filter (where parameter = 'parts_consumption_window_days') as window_days
     from {{ ref('service_parameters') }}
 ),
 
@@ -22,7 +22,7 @@ used as (
     select
         stock.warehouse_id,
         stock.part_id,
-        cast(sum(parts.quantity) as bigint) as quantity_used,
+        cast(sum(parts.quantity) as bigint) as quantity_used
     from stock
     cross join parameters
     inner join tickets on stock.warehouse_province = tickets.province
@@ -48,7 +48,7 @@ final as (
             when coalesce(used.quantity_used, 0) > 0
                 then stock.on_hand_qty / (used.quantity_used / parameters.window_days)
         end as days_of_cover,
-        stock.on_hand_qty = 0 as is_out_of_stock,
+        stock.on_hand_qty = 0 as is_out_of_stock
     from stock
     cross join parameters
     left join used on stock.warehouse_id = used.warehouse_id and stock.part_id = used.part_id

@@ -29,19 +29,19 @@ worklogs as (
 parameters as (
     select
         max(value) filter (where parameter = 'engineer_cost_per_hour') as cost_per_hour,
-        max(value) filter (where parameter = 'travel_cost_per_km') as cost_per_km,
+        max(value) filter (where parameter = 'travel_cost_per_km') as cost_per_km
     from {{ ref('service_parameters') }}
 ),
 
 ticket_window as (
     select
         cast(date_trunc('month', min(created_at)) as date) as first_month,
-        cast(max(as_of_at) as date) as last_day,
+        cast(max(as_of_at) as date) as last_day
     from tickets
 ),
 
 months as (
-    select cast(generated_month as date) as month_start
+    select cast(series.generated_month as date) as month_start
     from ticket_window
     cross join generate_series(
         ticket_window.first_month, ticket_window.last_day, interval 1 month
@@ -52,7 +52,7 @@ account_regions as (
     select
         accounts.account_id,
         province_regions.region_id,
-        province_regions.region_name,
+        province_regions.region_name
     from accounts
     left join province_regions on accounts.province = province_regions.province
 ),
@@ -77,7 +77,7 @@ contract_revenue as (
                 ) + 1,
                 0
             )
-        ) as contract_revenue,
+        ) as contract_revenue
     from contracts
     cross join months
     cross join ticket_window
@@ -91,7 +91,7 @@ repair_revenue as (
         tickets.region_id,
         tickets.region_name,
         cast(date_trunc('month', charges.charged_on) as date) as month_start,
-        sum(charges.charge_amount) as repair_revenue,
+        sum(charges.charge_amount) as repair_revenue
     from charges
     inner join tickets on charges.ticket_id = tickets.ticket_id
     group by all
@@ -104,7 +104,7 @@ labour_cost as (
         cast(date_trunc('month', worklogs.worked_on) as date) as month_start,
         sum(worklogs.work_hours) as engineer_hours,
         sum(worklogs.work_hours) * any_value(parameters.cost_per_hour) as engineer_cost,
-        sum(worklogs.travel_km) * any_value(parameters.cost_per_km) as travel_cost,
+        sum(worklogs.travel_km) * any_value(parameters.cost_per_km) as travel_cost
     from worklogs
     cross join parameters
     inner join tickets on worklogs.ticket_id = tickets.ticket_id
@@ -116,20 +116,36 @@ parts_cost as (
         region_id,
         region_name,
         cast(date_trunc('month', first_resolved_at) as date) as month_start,
-        sum(parts_cost) as parts_cost,
+        sum(parts_cost) as parts_cost
     from tickets
     where first_resolved_at is not null and parts_cost > 0
     group by all
 ),
 
 keys as (
-    select region_id, region_name, month_start from contract_revenue
+    select
+        region_id,
+        region_name,
+        month_start
+    from contract_revenue
     union
-    select region_id, region_name, month_start from repair_revenue
+    select
+        region_id,
+        region_name,
+        month_start
+    from repair_revenue
     union
-    select region_id, region_name, month_start from labour_cost
+    select
+        region_id,
+        region_name,
+        month_start
+    from labour_cost
     union
-    select region_id, region_name, month_start from parts_cost
+    select
+        region_id,
+        region_name,
+        month_start
+    from parts_cost
 ),
 
 final as (
@@ -139,32 +155,40 @@ final as (
         keys.month_start,
         cast(coalesce(contract_revenue.contract_revenue, 0) as decimal(18, 2)) as contract_revenue,
         cast(coalesce(repair_revenue.repair_revenue, 0) as decimal(18, 2)) as repair_revenue,
-        cast(coalesce(contract_revenue.contract_revenue, 0) + coalesce(repair_revenue.repair_revenue, 0)
-            as decimal(18, 2)) as revenue,
+        cast(
+            coalesce(contract_revenue.contract_revenue, 0) + coalesce(repair_revenue.repair_revenue, 0)
+            as decimal(18, 2)
+        ) as revenue,
         coalesce(labour_cost.engineer_hours, 0) as engineer_hours,
         cast(coalesce(labour_cost.engineer_cost, 0) as decimal(18, 2)) as engineer_cost,
         cast(coalesce(labour_cost.travel_cost, 0) as decimal(18, 2)) as travel_cost,
         cast(coalesce(parts_cost.parts_cost, 0) as decimal(18, 2)) as parts_cost,
         cast(
-            coalesce(labour_cost.engineer_cost, 0) + coalesce(labour_cost.travel_cost, 0) + coalesce(parts_cost.parts_cost, 0)
+            coalesce(labour_cost.engineer_cost, 0)
+            + coalesce(labour_cost.travel_cost, 0)
+            + coalesce(parts_cost.parts_cost, 0)
             as decimal(18, 2)
-        ) as cost,
+        ) as total_cost,
         cast(
             coalesce(contract_revenue.contract_revenue, 0) + coalesce(repair_revenue.repair_revenue, 0)
             - coalesce(labour_cost.engineer_cost, 0) - coalesce(labour_cost.travel_cost, 0)
             - coalesce(parts_cost.parts_cost, 0)
             as decimal(18, 2)
-        ) as margin,
+        ) as margin
     from keys
     left join contract_revenue
-        on keys.region_id is not distinct from contract_revenue.region_id and keys.month_start = contract_revenue.month_start
+        on
+            keys.region_id is not distinct from contract_revenue.region_id
+            and keys.month_start = contract_revenue.month_start
     left join repair_revenue
-        on keys.region_id is not distinct from repair_revenue.region_id and keys.month_start = repair_revenue.month_start
+        on
+            keys.region_id is not distinct from repair_revenue.region_id
+            and keys.month_start = repair_revenue.month_start
     left join labour_cost
         on keys.region_id is not distinct from labour_cost.region_id and keys.month_start = labour_cost.month_start
     left join parts_cost
         on keys.region_id is not distinct from parts_cost.region_id and keys.month_start = parts_cost.month_start
-    where keys.month_start >= (select first_month from ticket_window)
+    where keys.month_start >= (select ticket_window.first_month from ticket_window)
 )
 
 select * from final

@@ -12,7 +12,7 @@ tickets as (
 ticket_window as (
     select
         cast(min(created_at) as date) as window_start,
-        cast(max(as_of_at) as date) as window_end,
+        cast(max(as_of_at) as date) as window_end
     from tickets
 ),
 
@@ -27,7 +27,7 @@ exposure as (
                 ticket_window.window_end - greatest(devices.installed_on, ticket_window.window_start),
                 0
             )
-        ) / 365.25 as device_years,
+        ) / 365.25 as device_years
     from devices
     cross join ticket_window
     group by devices.sku
@@ -38,7 +38,7 @@ failures as (
         sku,
         count(*) as tickets,
         avg(resolve_calendar_hours) as mean_time_to_repair_hours,
-        avg(resolve_business_minutes) / 60.0 as mean_time_to_repair_business_hours,
+        avg(resolve_business_minutes) / 60.0 as mean_time_to_repair_business_hours
     from tickets
     where sku is not null
     group by sku
@@ -55,7 +55,7 @@ final as (
         coalesce(failures.tickets, 0) / nullif(exposure.device_years, 0) as failures_per_device_year,
         exposure.device_years * 365.25 / nullif(failures.tickets, 0) as mean_days_between_failures,
         failures.mean_time_to_repair_hours,
-        failures.mean_time_to_repair_business_hours,
+        failures.mean_time_to_repair_business_hours
     from exposure
     left join failures on exposure.sku = failures.sku
 )

@@ -22,7 +22,7 @@ final as (
         count(*) filter (where is_met) as targets_met,
         count(*) filter (where is_breached) as targets_breached,
         count(*) filter (where is_breach_due_to_parts_wait) as breaches_due_to_parts_wait,
-        count(*) filter (where is_met) / count(*) as attainment,
+        count(*) filter (where is_met) / count(*) as attainment
     from sla
     where is_reached and sla_status in ('met', 'breached')
     group by all

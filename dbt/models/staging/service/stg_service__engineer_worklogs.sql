@@ -11,7 +11,7 @@ final as (
         cast(work_hours as double) as work_hours,
         cast(travel_km as double) as travel_km,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from worklogs
 )
 

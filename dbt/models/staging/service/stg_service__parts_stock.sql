@@ -11,7 +11,7 @@ final as (
         cast(unit_cost as decimal(18, 2)) as unit_cost,
         snapshot_on,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from stock
 )
 

@@ -10,7 +10,7 @@ final as (
         done_on,
         engineer_id,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from visits
 )
 

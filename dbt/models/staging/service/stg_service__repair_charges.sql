@@ -8,7 +8,7 @@ final as (
         charged_on,
         cast(charge_amount as decimal(18, 2)) as charge_amount,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from charges
 )
 

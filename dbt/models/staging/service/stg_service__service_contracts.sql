@@ -12,7 +12,7 @@ final as (
         coverage,
         cast(annual_fee as decimal(18, 2)) as annual_fee,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from contracts
 )
 

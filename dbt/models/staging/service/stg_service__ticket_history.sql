@@ -10,7 +10,7 @@ final as (
         ticket_status,
         priority,
         _file_name as source_file_name,
-        _row_number as source_row_number,
+        _row_number as source_row_number
     from history
 )
 
