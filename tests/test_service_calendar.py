@@ -319,7 +319,7 @@ select 'addition', case_no, null, reached_at from added
     result = _run_inline(calendar_warehouse, sql)
     durations = {r[1]: r[2] for r in result if r[0] == "duration"}
     reached = {r[1]: r[3] for r in result if r[0] == "addition"}
-    for i, (calendar, a, b, expected, why) in enumerate(HAND_CASES):
+    for i, (_, _, _, expected, why) in enumerate(HAND_CASES):
         assert durations[i] == expected, why
     for i, (calendar, a, b) in enumerate(cases):
         assert durations[i] == walk_minutes(calendar, a, b), (calendar, a, b)
