@@ -42,7 +42,8 @@ final as (
         -- at risk: not breached yet, but the next target falls due within the horizon
         not tickets.any_breached
         and tickets.business_minutes_to_next_breach <= parameters.at_risk_minutes as is_at_risk,
-        cast(tickets.next_due_at as date) = cast(tickets.as_of_at as date) as is_due_today
+        cast(tickets.next_due_at as date) = cast(tickets.as_of_at as date) as is_due_today,
+        parameters.at_risk_minutes / 60.0 as at_risk_horizon_business_hours
     from tickets
     cross join parameters
     left join buckets
