@@ -97,9 +97,11 @@ final as (
         tickets.accepted_at,
         tickets.dispatched_at,
         tickets.arrived_at,
-        milestones.first_resolved_at,
+        -- the history's first resolution; the ticket export's when the history lacks it (a
+        -- history row lost to quarantine must not reopen a resolved ticket)
+        coalesce(milestones.first_resolved_at, tickets.resolved_at) as first_resolved_at,
         tickets.resolved_at,
-        milestones.first_closed_at,
+        coalesce(milestones.first_closed_at, tickets.closed_at) as first_closed_at,
         tickets.closed_at,
         milestones.first_reopened_at,
         coalesce(milestones.reopen_count, 0) as reopen_count,

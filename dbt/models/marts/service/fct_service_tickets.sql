@@ -55,8 +55,8 @@ sla_wide as (
         max(paused_business_minutes) filter (where sla_target = 'resolve') as resolve_paused_business_minutes,
         max(sla_status) filter (where sla_target = 'resolve') as resolve_sla_status,
         bool_or(sla_status in ('breached', 'open_breached')) as any_breached,
-        min(due_at) filter (where sla_status = 'open_in_time') as next_due_at,
-        min(business_minutes_to_breach) filter (where sla_status = 'open_in_time')
+        min(due_at) filter (where sla_status in ('open_in_time', 'open_breached')) as next_due_at,
+        min(business_minutes_to_breach) filter (where sla_status in ('open_in_time', 'open_breached'))
             as business_minutes_to_next_breach,
         bool_or(is_breach_due_to_parts_wait) as breached_by_parts_wait
     from sla

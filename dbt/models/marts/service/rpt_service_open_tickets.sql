@@ -35,13 +35,16 @@ final as (
         tickets.open_age_days,
         buckets.bucket_label as age_bucket,
         buckets.bucket_order as age_bucket_order,
-        tickets.any_breached as is_breached,
+        -- breached: an open target is past due; a step already done late shows separately
+        coalesce(tickets.business_minutes_to_next_breach < 0, false) as is_breached,
+        tickets.any_breached as has_late_step,
         tickets.next_due_at,
         tickets.business_minutes_to_next_breach,
         date_diff('second', tickets.as_of_at, tickets.next_due_at) / 3600.0 as calendar_hours_to_next_breach,
         -- at risk: not breached yet, but the next target falls due within the horizon
-        not tickets.any_breached
-        and tickets.business_minutes_to_next_breach <= parameters.at_risk_minutes as is_at_risk,
+        coalesce(
+            tickets.business_minutes_to_next_breach between 0 and parameters.at_risk_minutes, false
+        ) as is_at_risk,
         cast(tickets.next_due_at as date) = cast(tickets.as_of_at as date) as is_due_today,
         parameters.at_risk_minutes / 60.0 as at_risk_horizon_business_hours
     from tickets
