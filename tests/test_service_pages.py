@@ -14,7 +14,8 @@ Cockpit, all filters empty (months 2025-10 .. 2025-11, both in the default windo
   not counted) -> 75.0%, target 95.0% -> delta -20.0%.
 Region 华南大区 only (T3, T4): acceptance 96, 120 -> 108 min = "1.8 h"; SLA 3 of 3 = 100.0%;
 CSAT 4.00.
-Open tickets: T5 breached (华东), T3 at risk and due today (华南) -> breached first.
+Open tickets: T5 breached (华东), T3 at risk and due today (华南) -> breached first. One
+resolution breached (T2), explained by its wait for a part.
 Engineers: E2 (2 of 2 targets) above E1 (3 of 4); utilization E1 10 / 160 = 6.2%.
 Assets: 3 devices, 1 under warranty, 1 under contract, 1 not seen, PM due 1, overdue 2; 华东
 only: 2 devices, 0 not seen. P&L 2025-10: revenue 12,000 - cost 4,620 = margin ¥7,380.
@@ -345,6 +346,8 @@ def _rows() -> dict[str, list[dict]]:
             "is_reached": status != "open_in_time",
             "is_met": status == "met",
             "is_breached": status == "breached",
+            # T2 waited for a part; without the wait its resolution was in time
+            "is_breach_due_to_parts_wait": (ticket, target) == ("T2", "resolve"),
         }
         for ticket, target, status, month in SLA
     ]
@@ -453,6 +456,7 @@ def test_cockpit_open_tickets_and_engineers(service_home: Path, monkeypatch) -> 
         "未完成 2 单，已超时 1 单，4 个工作小时内到期 1 单，今日到期 1 单" in c.value
         for c in at.caption
     )
+    assert any("解决超时 1 单，其中 1 单因等待备件超时" in c.value for c in at.caption)
     league = at.dataframe[1].value
     assert league["工程师"].tolist() == ["李工", "王工"]
     assert league["SLA达成率"].tolist() == pytest.approx([1.0, 0.75])

@@ -47,6 +47,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "{today} due today.",
     },
     "service_section_trend": {"zh": "SLA 达成率趋势", "en": "SLA attainment trend"},
+    "service_parts_breach_caption": {
+        "zh": "所选月份解决超时 {breached} 单，其中 {parts} 单因等待备件超时（不等备件本可达标）。",
+        "en": "{breached} resolutions breached in the months; the wait for spare parts explains "
+        "{parts} of them (without it the target was kept).",
+    },
     "service_section_engineers": {"zh": "工程师排行", "en": "Engineer league table"},
     "service_section_installed": {"zh": "装机设备", "en": "Installed base"},
     "service_section_reliability": {

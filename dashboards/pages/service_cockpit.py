@@ -148,6 +148,12 @@ with st.container(border=True):
     st.subheader(t("service_section_trend"))
     trend = service_data.attainment_trend(source, filters)
     st.plotly_chart(service_charts.attainment_chart(trend, lang), config=plotly_config)
+    causes = service_data.resolution_breach_causes(source, filters)
+    st.caption(
+        t("service_parts_breach_caption").format(
+            breached=causes["breached"], parts=causes["due_to_parts"]
+        )
+    )
 
 league = service_data.engineer_league(source, filters)
 with st.container(border=True):

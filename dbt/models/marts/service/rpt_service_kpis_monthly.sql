@@ -1,4 +1,4 @@
--- one row per month of creation x region x device class x channel: ticket volumes and the
+-- one row per month of creation x region x device model x channel: ticket volumes and the
 -- service KPIs of the tickets created in the month (durations in business hours on each
 -- target's calendar; see DECISIONLOG.md, "Service KPIs")
 with tickets as (
@@ -11,6 +11,8 @@ final as (
         region_id,
         region_name,
         device_class,
+        sku,
+        device_model,
         channel,
         count(*) as tickets_created,
         count(first_resolved_at) as tickets_resolved,
