@@ -104,7 +104,7 @@ def test_sales_funnel_in_chromium(cockpit_url: str, tmp_path: Path) -> None:
             metric_values = page.locator('[data-testid="stMetricValue"]')
             expect(metric_values.filter(has_text="40.0%")).to_be_visible(timeout=30_000)
             expect(metric_values.filter(has_text="¥155.0万")).to_be_visible()
-            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30_000)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
             expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
             page.wait_for_timeout(1_500)  # let the charts finish drawing before the shot
