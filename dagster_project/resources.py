@@ -37,6 +37,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
 # dbt runs as a subprocess; its profile reads MEDOPS_HOME, so pin the resolved home for it.
 os.environ.setdefault("MEDOPS_HOME", str(paths().home))
+# Python assets sit between dbt models (customer matching, forecasts), so Dagster runs dbt in
+# several steps. dbt's default "eager" test selection would run a test in the step that builds
+# any one of its parents, before the others exist (a relationships test on a model built later
+# than its seed). "buildable" runs each test in the step that builds the last of its parents.
+os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
 # dbt is installed beside this interpreter; PATH need not include the virtualenv.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")

@@ -99,6 +99,20 @@ pages = {
             url_path="travel-cost",
         ),
     ],
+    t("service_nav"): [
+        st.Page(
+            "pages/service_cockpit.py",
+            title=t("service_page_cockpit"),
+            icon=":material/engineering:",
+            url_path="service-cockpit",
+        ),
+        st.Page(
+            "pages/service_assets.py",
+            title=t("service_page_assets"),
+            icon=":material/precision_manufacturing:",
+            url_path="service-assets",
+        ),
+    ],
     t("nav_data"): [
         st.Page(
             "pages/data_quality.py",

@@ -49,6 +49,12 @@ TRUTH_TABLES = {
     "erp_contract_changes": "contract_changes",
     "erp_statement_installments": "statement_installments",
     "erp_credit_notes": "credit_notes",
+    "svc_ticket_history": "ticket_history",
+    "svc_service_contracts": "service_contracts",
+    "svc_repair_charges": "repair_charges",
+    "svc_engineer_worklogs": "engineer_worklogs",
+    "svc_parts_stock": "parts_stock",
+    "svc_pm_visits": "pm_visits",
 }
 
 
@@ -182,6 +188,16 @@ def generate_exports(
     drop.write_all("svc_devices", t["devices"])
     drop.write_all("svc_tickets", t["tickets"])
     drop.write_all("svc_parts_used", t["parts_used"])
+    service.build_pm_visits(world)
+    for entity, table in [
+        ("svc_ticket_history", "ticket_history"),
+        ("svc_service_contracts", "service_contracts"),
+        ("svc_repair_charges", "repair_charges"),
+        ("svc_engineer_worklogs", "engineer_worklogs"),
+        ("svc_parts_stock", "parts_stock"),
+        ("svc_pm_visits", "pm_visits"),
+    ]:
+        drop.write_all(entity, t[table])
 
     # Answer key.
     answers = out_dir / answer_key.ANSWER_DIR
@@ -192,6 +208,7 @@ def generate_exports(
         "discount_deviations": pl.concat(deviations),
         "orders_without_contract": pl.concat(without),
         "sla_breaches": a["sla_breaches"],
+        "sla_outcomes": a["sla_outcomes"],
         "inflated_claims": pl.concat(inflated),
         "suspicious_checkins": pl.concat(suspicious),
         "stale_opportunities": a["stale_opportunities"],
@@ -239,6 +256,9 @@ def generate_exports(
             "daily_allowance_cny": field.DAILY_ALLOWANCE_CNY,
             "fx_to_cny": finance.FX_TO_CNY,
             "stale_after_days": sales.STALE_AFTER_DAYS,
+            "repair_labour_cny_per_hour": service.REPAIR_LABOUR_CNY_PER_HOUR,
+            "repair_parts_markup": service.REPAIR_PARTS_MARKUP,
+            "pm_interval_days": service.PM_INTERVAL_DAYS,
             "customer_coordinates": "district centre from cpca adcodes + ~1.3 km jitter (GCJ-02)",
         },
     )

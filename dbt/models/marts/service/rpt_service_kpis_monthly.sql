@@ -1,0 +1,49 @@
+-- one row per month of creation x region x device model x channel: ticket volumes and the
+-- service KPIs of the tickets created in the month (durations in business hours on each
+-- target's calendar; see DECISIONLOG.md, "Service KPIs")
+with tickets as (
+    select * from {{ ref('fct_service_tickets') }}
+),
+
+final as (
+    select
+        created_month as month_start,
+        region_id,
+        region_name,
+        device_class,
+        sku,
+        device_model,
+        channel,
+        count(*) as tickets_created,
+        count(first_resolved_at) as tickets_resolved,
+        count(*) filter (where is_open) as tickets_open,
+        avg(accept_business_minutes) / 60.0 as mean_accept_business_hours,
+        median(accept_business_minutes) / 60.0 as median_accept_business_hours,
+        quantile_cont(accept_business_minutes, 0.9) / 60.0 as p90_accept_business_hours,
+        avg(arrive_business_minutes) / 60.0 as mean_arrive_business_hours,
+        median(arrive_business_minutes) / 60.0 as median_arrive_business_hours,
+        quantile_cont(arrive_business_minutes, 0.9) / 60.0 as p90_arrive_business_hours,
+        avg(resolve_business_minutes) filter (where first_resolved_at is not null) / 60.0
+            as mean_resolve_business_hours,
+        median(resolve_business_minutes) filter (where first_resolved_at is not null) / 60.0
+            as median_resolve_business_hours,
+        quantile_cont(resolve_business_minutes, 0.9) filter (where first_resolved_at is not null) / 60.0
+            as p90_resolve_business_hours,
+        count(*) filter (where is_first_time_fix) as first_time_fixes,
+        count(*) filter (where is_first_time_fix) / nullif(count(is_first_time_fix), 0) as first_time_fix_rate,
+        count(*) filter (where is_followed_by_repeat_fault) as repeat_faults,
+        count(*) filter (where is_followed_by_repeat_fault)
+        / nullif(count(is_followed_by_repeat_fault), 0) as repeat_fault_rate,
+        count(*) filter (where first_resolved_at is not null and resolution_mode = 'remote') as resolved_remotely,
+        count(*) filter (where first_resolved_at is not null and resolution_mode = 'remote')
+        / nullif(count(first_resolved_at), 0) as remote_share,
+        count(*) filter (where is_reopened) as tickets_reopened,
+        count(*) filter (where is_reopened) / nullif(count(first_closed_at), 0) as reopen_rate,
+        count(satisfaction) as ratings,
+        avg(satisfaction) as csat_average,
+        count(*) filter (where satisfaction >= 4) / nullif(count(satisfaction), 0) as csat_satisfied_share
+    from tickets
+    group by all
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Service operations: the business-calendar seed builder (no Dagster import here)."""
