@@ -242,6 +242,21 @@ PARTS_FORMATS: dict[str, Any] = {
     "service_col_parts_cost": format_cny,
     "service_col_cost_per_ticket": format_cny,
 }
+COVERED_OVERDUE_COLUMNS = {
+    "serial_no": "service_col_serial",
+    "device_model": "service_col_model",
+    "account_name": "service_col_account",
+    "region_name": "service_col_region",
+    "coverage_status": "service_col_coverage",
+    "customer_overdue_amount": "service_col_customer_overdue",
+    "customer_max_days_overdue": "service_col_customer_days_overdue",
+    "open_tickets": "service_col_open_tickets",
+}
+COVERED_OVERDUE_FORMATS: dict[str, Any] = {
+    "service_col_customer_overdue": format_cny,
+    "service_col_customer_days_overdue": "{:,.0f}",
+    "service_col_open_tickets": "{:,.0f}",
+}
 PNL_COLUMNS = {
     "month_start": "service_col_month",
     "contract_revenue": "service_col_contract_revenue",

@@ -28,6 +28,8 @@ SERVICE_ASSETS_MARTS = (
     "rpt_service_pnl_monthly",
 )
 KPI_TARGETS_TABLE = "rpt_service_kpi_targets"
+# built from the receivables and customer marts; the section shows only when published
+COVERED_OVERDUE_MART = "rpt_service_covered_devices_overdue"
 
 
 class ServiceFilters(NamedTuple):
@@ -243,6 +245,23 @@ def reliability(source: Published, filters: ServiceFilters) -> pd.DataFrame:
         order by failures_per_device_year desc nulls last, sku
         """,
         filters.params("models"),
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def covered_devices_overdue(source: Published, filters: ServiceFilters) -> pd.DataFrame:
+    """Devices under warranty or contract whose customer has overdue receivables, the largest
+    overdue amount first (region and model filters apply)."""
+    return fetch_df(
+        source,
+        """
+        select *
+        from rpt_service_covered_devices_overdue
+        where ($regions::varchar[] is null or list_contains($regions, region_name))
+            and ($models::varchar[] is null or list_contains($models, device_model))
+        order by customer_overdue_amount desc, serial_no
+        """,
+        filters.params("regions", "models"),
     )
 
 

@@ -59,6 +59,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Device reliability by model",
     },
     "service_section_stock": {"zh": "备件库存（按仓库）", "en": "Spare-part stock by warehouse"},
+    "service_section_covered_overdue": {
+        "zh": "在保设备 · 客户有逾期应收",
+        "en": "Covered devices of customers with overdue receivables",
+    },
+    "service_col_serial": {"zh": "设备序列号", "en": "Serial no."},
+    "service_col_coverage": {"zh": "保障状态", "en": "Coverage"},
+    "service_col_customer_overdue": {"zh": "客户逾期金额", "en": "Customer overdue"},
+    "service_col_customer_days_overdue": {"zh": "最长逾期天数", "en": "Longest days overdue"},
+    "service_col_open_tickets": {"zh": "未关闭工单", "en": "Open tickets"},
     "service_section_parts": {
         "zh": "备件消耗（按型号与故障）",
         "en": "Parts used by model and fault",

@@ -124,6 +124,23 @@ sections = (
         "service_parts_used",
     ),
 )
+if not data.missing_marts(source, (service_data.COVERED_OVERDUE_MART,)):
+    sections += (
+        (
+            "service_section_covered_overdue",
+            service_data.covered_devices_overdue(source, filters).replace(
+                {
+                    "coverage_status": {
+                        "warranty": t("service_card_warranty"),
+                        "service_contract": t("service_card_contract"),
+                    }
+                }
+            ),
+            service_charts.COVERED_OVERDUE_COLUMNS,
+            service_charts.COVERED_OVERDUE_FORMATS,
+            "service_covered_devices_overdue",
+        ),
+    )
 for title_key, frame, columns, formats, file_stem in sections:
     with st.container(border=True):
         title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
