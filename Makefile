@@ -23,13 +23,14 @@ lint: setup
 	$(BIN)/ruff format --check .
 	@# the dbt templater opens the warehouse file, and DuckDB will not create its folder
 	mkdir -p "$(MEDOPS_HOME)"
-	cd dbt && ../$(BIN)/sqlfluff lint models tests
+	@# all cores: dbt templates in one process, the linting itself spreads (halves the time)
+	cd dbt && ../$(BIN)/sqlfluff lint models tests --processes 0
 
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	mkdir -p "$(MEDOPS_HOME)"
-	cd dbt && ../$(BIN)/sqlfluff fix models tests
+	cd dbt && ../$(BIN)/sqlfluff fix models tests --processes 0
 
 # the Dagster assets are defined from dbt's manifest: parse first so it matches the models
 test: lint
