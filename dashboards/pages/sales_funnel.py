@@ -2,15 +2,12 @@
 through the stages to won; drill-down from company to rep, breakdowns by product line,
 channel and lead source, and why deals were lost."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
-DEFAULT_MONTHS = 12
 # The drill path: picker level, the column its choice filters, and the level broken down next.
 DRILL_PATH = (
     ("region", "region_id", "region_name", "province"),
@@ -57,15 +54,11 @@ def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[
     )
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | None) -> None:
     column.download_button(
         t("download_excel"),
         data=charts.table_to_excel(table, sheet_name=name[:31], lang=lang, number_formats=formats),
-        file_name=f"{name}_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+        file_name=f"{name}_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime=EXCEL_MIME,
         icon=":material/download:",
         on_click="ignore",
@@ -76,12 +69,8 @@ def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | 
 
 with st.container(border=True):
     month_col, line_col, channel_col, source_col = st.columns([3, 2, 2, 2], gap="medium")
-    month_from, month_to = month_col.select_slider(
-        t("filter_months"),
-        options=months,
-        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=_month_label,
-        key="sales_funnel_months",
+    month_from, month_to = periods.month_range(
+        month_col, t("filter_months"), months, key="sales_funnel_months"
     )
     line_codes = _pick_any(
         line_col, "filter_product_lines", code_labels["product_line"], "sales_funnel_product_lines"

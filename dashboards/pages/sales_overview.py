@@ -1,14 +1,10 @@
 """Sales overview: bookings against quota, order revenue and lead follow-up in the chosen
 months, by region and team, with a team league table."""
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
-
-DEFAULT_MONTHS = 12
 
 lang = current_language()
 source = data.current_published()
@@ -39,18 +35,10 @@ team_labels = {
 regions = [name for name in dict.fromkeys(teams["region_name"]) if isinstance(name, str)]
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 with st.container(border=True):
     month_col, region_col, team_col = st.columns([3, 2, 3], gap="medium")
-    month_from, month_to = month_col.select_slider(
-        t("filter_sales_months"),
-        options=months,
-        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=_month_label,
-        key="sales_overview_months",
+    month_from, month_to = periods.month_range(
+        month_col, t("filter_sales_months"), months, key="sales_overview_months"
     )
     region_names = region_col.multiselect(
         t("filter_regions"),
@@ -106,7 +94,7 @@ with st.container(border=True):
             lang=lang,
             number_formats=charts.league_excel_formats(lang),
         ),
-        file_name=f"sales_teams_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+        file_name=f"sales_teams_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
         on_click="ignore",
@@ -131,7 +119,7 @@ with st.container(border=True):
                 lang=lang,
                 number_formats=charts.retention_excel_formats(lang),
             ),
-            file_name=f"customer_retention_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+            file_name=f"customer_retention_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
             on_click="ignore",

@@ -2,14 +2,11 @@
 maintenance), reliability per model, spare-part stock and use, and the service P&L; filters by
 month, region and device model."""
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboards import charts, data, service_charts, service_data
+from dashboards import charts, data, periods, service_charts, service_data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
-DEFAULT_MONTHS = 12
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 lang = current_language()
@@ -35,18 +32,10 @@ if not months:
     st.stop()
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 with st.container(border=True):
     month_col, region_col, model_col = st.columns([3, 2, 3])
-    month_from, month_to = month_col.select_slider(
-        t("service_filter_months"),
-        options=months,
-        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=_month_label,
-        key="service_assets_months",
+    month_from, month_to = periods.month_range(
+        month_col, t("service_filter_months"), months, key="service_assets_months"
     )
     regions = region_col.multiselect(
         t("service_filter_regions"),

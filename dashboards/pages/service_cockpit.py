@@ -2,14 +2,11 @@
 SLA attainment trend and the engineer league table; filters by month, region, customer tier,
 device model and channel."""
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboards import charts, data, service_charts, service_data
+from dashboards import charts, data, periods, service_charts, service_data
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
-DEFAULT_MONTHS = 12
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 lang = current_language()
@@ -37,10 +34,6 @@ if not months:
     st.stop()
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 def _tier_label(tier: str) -> str:
     return t(f"service_tier_{tier}") if tier in ("key", "standard") else tier
 
@@ -52,12 +45,8 @@ def _channel_label(channel: str) -> str:
 
 with st.container(border=True):
     month_col, region_col, tier_col, model_col, channel_col = st.columns([3, 2, 2, 3, 2])
-    month_from, month_to = month_col.select_slider(
-        t("service_filter_months"),
-        options=months,
-        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=_month_label,
-        key="service_months",
+    month_from, month_to = periods.month_range(
+        month_col, t("service_filter_months"), months, key="service_months"
     )
     regions = region_col.multiselect(
         t("service_filter_regions"),
@@ -168,7 +157,7 @@ with st.container(border=True):
             lang=lang,
             number_formats=service_charts.excel_formats(service_charts.ENGINEER_FORMATS, lang),
         ),
-        file_name=f"service_engineers_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+        file_name=f"service_engineers_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime=XLSX,
         icon=":material/download:",
         on_click="ignore",

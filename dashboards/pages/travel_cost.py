@@ -2,15 +2,12 @@
 fair budgets per team against the current ones; outlier claims; a map of offices and
 customers."""
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboards import charts, travel_charts, travel_data
+from dashboards import charts, periods, travel_charts, travel_data
 from dashboards.data import current_published, missing_marts, published_path
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
-DEFAULT_MONTHS = 12
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -39,18 +36,10 @@ team_labels = {
 provinces = [name for name in dict.fromkeys(teams["office_province"]) if isinstance(name, str)]
 
 
-def _month_label(month: dt.date) -> str:
-    return f"{month:%Y-%m}"
-
-
 with st.container(border=True):
     month_col, province_col, team_col = st.columns([3, 2, 3], gap="medium")
-    month_from, month_to = month_col.select_slider(
-        t("travel_filter_months"),
-        options=months,
-        value=(months[max(0, len(months) - DEFAULT_MONTHS)], months[-1]),
-        format_func=_month_label,
-        key="travel_months",
+    month_from, month_to = periods.month_range(
+        month_col, t("travel_filter_months"), months, key="travel_months"
     )
     chosen_provinces = province_col.multiselect(
         t("travel_filter_provinces"),
@@ -138,7 +127,7 @@ with st.container(border=True):
                 lang=lang,
                 number_formats=travel_charts.outlier_excel_formats(lang),
             ),
-            file_name=f"travel_outlier_claims_{_month_label(month_from)}_{_month_label(month_to)}.xlsx",
+            file_name=f"travel_outlier_claims_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
             mime=EXCEL_MIME,
             icon=":material/download:",
             on_click="ignore",
