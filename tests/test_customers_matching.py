@@ -24,7 +24,12 @@ from medops.customers.matching import (
     same_customer,
     score_pair,
 )
-from medops.customers.normalize import normalize_name, regions_conflict
+from medops.customers.normalize import (
+    institution_rules,
+    normalize_name,
+    regions_conflict,
+    split_institution,
+)
 from medops.generator import customers, org
 from medops.generator.world import World
 
@@ -73,7 +78,7 @@ def test_branch_office_of_a_company_is_its_own_customer():
 
 def test_university_affiliation_is_separated_from_the_hospital_name():
     name = normalize_name("复旦大学附属华山医院")
-    assert name.affiliation == "复旦大学附属"
+    assert name.affiliation == "复旦大学"
     assert (name.distinct, name.kind) == ("华山", "医院")
 
 
@@ -128,6 +133,139 @@ def test_address_phone_and_credit_code_move_the_score_by_their_rule_weights():
         a, b, RULES, ("上海市徐汇区中山路1号", None, None), ("北京市朝阳区建国路88号", None, None)
     )
     assert far.score == pytest.approx(0.7 - RULES.address_disagree_penalty)
+
+
+# --- false merges: each class of the issue (names that share words but are other customers) ---
+
+
+def test_a_name_reducing_to_a_bare_kind_never_matches_on_the_name_alone():
+    # 杭州市医院 is nothing but a city and a kind: it says nothing about which hospital
+    assert normalize_name("杭州市医院").is_bare_kind
+    assert not same_customer("杭州市医院", "杭州市萧山区医院")[0]
+    assert not same_customer("人民医院", "杭州市人民医院")[0]
+    # the same place and kind written two ways is still the same hospital
+    assert same_customer("杭州市人民医院", "杭州人民医院")[0]
+
+
+def test_different_districts_of_one_city_conflict():
+    assert regions_conflict(frozenset({"杭州市", "西湖区"}), frozenset({"杭州市", "上城区"}))
+    assert not same_customer("杭州市西湖区人民医院", "杭州市上城区人民医院")[0]
+    assert not same_customer("杭州市西湖区中医院", "杭州市上城区中医院")[0]
+    # a district implies its city: 西湖区 (Hangzhou) and 宁波市 cannot both hold
+    assert regions_conflict(frozenset({"上城区"}), frozenset({"宁波市"}))
+    assert not regions_conflict(frozenset({"杭州市"}), frozenset({"杭州市", "西湖区"}))
+
+
+def _place_accounts(rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    """(account_id, name, province, city) without address, phone or credit code."""
+    return pl.DataFrame(
+        [
+            {
+                "account_id": account_id,
+                "account_name": name,
+                "province": province,
+                "city": city,
+                "district": None,
+                "address": None,
+                "phone": None,
+                "credit_code": None,
+                "created_on": dt.date(2020, 1, 1),
+            }
+            for account_id, name, province, city in rows
+        ],
+        schema_overrides={
+            "district": pl.Utf8,
+            "address": pl.Utf8,
+            "phone": pl.Utf8,
+            "credit_code": pl.Utf8,
+        },
+    )
+
+
+def test_a_city_inside_the_name_counts_against_the_accounts_city():
+    # a Wuhan rep's record of Beijing's 协和 and Wuhan's own 协和医院 (filed without a city)
+    accounts = _place_accounts(
+        [("W1", "协和医院", "湖北省", "武汉市"), ("W2", "北京协和医院", "湖北省", "武汉市")]
+    )
+    matches, pairs = match_accounts(accounts, decisions=[])
+    assert matches["golden_customer_id"].n_unique() == 2
+    assert pairs["region_conflict"].to_list() == [True]
+
+
+def test_one_famous_core_word_in_two_cities_or_two_ordinals_is_two_hospitals():
+    assert not same_customer("南京鼓楼医院", "福州鼓楼医院")[0]
+    assert not same_customer("中南大学湘雅医院", "中南大学湘雅二医院")[0]
+    assert not same_customer("湘雅二医院", "湘雅三医院")[0]
+    assert not same_customer("苏大附一院", "苏州大学附属第二医院")[0]
+    assert not same_customer("四川大学华西医院", "四川大学华西第二医院")[0]
+
+
+def test_chain_branches_and_village_clinics_are_different_customers():
+    assert not same_customer("爱尔眼科医院(西湖店)", "爱尔眼科医院(滨江店)")[0]
+    assert not same_customer("通策口腔(城西分院)", "通策口腔(萧山分院)")[0]
+    assert not same_customer("西湖区北山街道社区卫生服务站", "西湖区灵隐街道社区卫生服务站")[0]
+    assert not same_customer("余杭区良渚镇安溪村卫生室", "余杭区良渚镇大陆村卫生室")[0]
+    # one branch written with and without its qualifier is still one customer
+    assert same_customer("爱尔眼科医院(西湖店)", "爱尔眼科医院西湖店")[0]
+
+
+def test_a_shared_credit_code_or_phone_joins_two_branches_of_one_legal_entity():
+    a = normalize_name("通策口腔(城西分院)")
+    b = normalize_name("通策口腔(萧山分院)")
+    same = (None, None, "91330000MA2XXXXXX1")
+    assert score_pair(a, b, RULES, same, same).score >= RULES.match_threshold
+    assert score_pair(a, b, RULES).score < RULES.match_threshold
+
+
+# --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
+
+
+def test_university_short_forms_and_ordinal_forms_name_one_hospital():
+    forms = ["苏大附一院", "苏州大学附属第一医院", "苏州大学第一附属医院", "苏大一附院"]
+    parts = {(n.affiliation, n.ordinal, n.distinct) for n in map(normalize_name, forms)}
+    assert parts == {("苏州大学", 1, "")}
+    assert normalize_name("川大华西").affiliation == "四川大学"
+    assert normalize_name("川大华西").distinct == "华西"
+    assert same_customer("南大鼓楼", "南京大学医学院附属鼓楼医院")[0]
+    assert same_customer("湘雅二医院", "中南大学湘雅二医院")[0]
+    # a short form alone says nothing: 中山医院 is Fudan's, not 中山大学's first hospital
+    assert normalize_name("中山医院").affiliation is None
+    assert not same_customer("中山医院", "中山大学附属第一医院")[0]
+
+
+def test_an_ambiguous_short_form_is_read_with_the_records_province():
+    # 南大 is 南京大学 in Jiangsu and 南昌大学 in Jiangxi
+    assert normalize_name("南大一附院", frozenset({"江西省", "南昌市"})).affiliation == "南昌大学"
+    assert normalize_name("南大一附院", frozenset({"江苏省", "南京市"})).affiliation == "南京大学"
+    assert normalize_name("南大一附院").affiliation is None
+
+
+def test_military_numbers_former_and_dual_names():
+    assert same_customer("中国人民解放军联勤保障部队第九〇〇医院", "解放军900医院")[0]
+    assert not same_customer("解放军第九〇〇医院", "解放军第九〇一医院")[0]
+    assert same_customer("301医院", "中国人民解放军总医院")[0]
+    assert same_customer("第三军医大学西南医院", "陆军军医大学第一附属医院")[0]
+    assert same_customer("江苏省人民医院(南京医科大学第一附属医院)", "南医大一附院")[0]
+
+
+def test_a_company_is_named_by_its_brand_without_legal_form_or_line_of_business():
+    assert same_customer("国药控股股份有限公司", "国药")[0]
+    assert same_customer("乐普(北京)医疗器械股份有限公司", "乐普医疗")[0]
+    # a name that states another line of business is another company of the brand
+    assert not same_customer("杭州瑞慈医疗器械", "杭州瑞慈医药有限公司")[0]
+
+
+def test_an_analyst_extends_the_university_seed_without_code(tmp_path: Path):
+    seed = tmp_path / "institutions.csv"
+    seed.write_text(
+        "institution,short_forms,other_forms,province,city,affiliated_hospitals\n"
+        "示例医科大学,示医,示例医学院,浙江省,杭州市,星河\n",
+        encoding="utf-8",
+    )
+    rules = institution_rules(seed)
+    assert split_institution("示医附三院", rules=rules) == ("示例医科大学", "第三医院")
+    assert split_institution("示例医学院星河医院", rules=rules) == ("示例医科大学", "星河医院")
+    assert split_institution("示医星光医院", rules=rules) == (None, "示医星光医院")
 
 
 # --- clustering, survivorship, analyst decisions -----------------------------------------------
@@ -247,7 +385,12 @@ def test_precision_and_recall_on_the_planted_duplicates(planted_world: World):
         pl.exclude("^_.*$")  # the generator's own hidden columns are not export columns
     )
     answer = planted_world.answer_frames["duplicate_customers"]
-    matches, _ = match_accounts(accounts, decisions=[])
+    matches, pairs = match_accounts(accounts, decisions=[])
+    # clusters grow only by evidence: the size guard is a safety net that (almost) never fires
+    decisions = pairs["pair_decision"].value_counts()
+    counts = dict(zip(decisions["pair_decision"], decisions["count"], strict=True))
+    print(f"planted duplicates: pair decisions {counts}")
+    assert counts.get("guard_cluster_size", 0) <= 0.01 * counts["match"]
     # pairwise: every two records of one planted customer should be matched; every matched
     # pair outside the answer key is a false merge
     truth = _pairs_within(answer, "golden_customer_id")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,10 @@ from medops.customers.normalize import (
     SEEDS_DIR,
     NormalizedName,
     clean_text,
+    finest_place,
     normalize_name,
     regions_conflict,
+    with_own_places,
 )
 
 MATCH_RULES_CSV = SEEDS_DIR / "customer_match_rules.csv"
@@ -97,6 +100,8 @@ class MatchRules:
     address_disagree_similarity: float
     max_block_size: int
     max_cluster_size: int
+    bare_kind_name_score: float
+    min_cluster_link_score: float
 
 
 def load_match_rules(path: Path = MATCH_RULES_CSV) -> MatchRules:
@@ -139,6 +144,7 @@ class _Record:
     account_id: str
     name: NormalizedName
     city: str
+    places: frozenset[str]  # the name's places, completed by the record's province and city
     address: str | None
     phone: str | None
     credit_code: str | None
@@ -177,8 +183,26 @@ def _similarity(a: str, b: str) -> float:
     return Indel.normalized_similarity(a, b)
 
 
+# kinds that say nothing about a company's line of business: 乐普医疗 names the brand 乐普
+_GENERIC_COMPANY_KINDS = ("", "医疗", "控股", "医疗控股")
+
+
+def _brand_mention(short: NormalizedName, full: NormalizedName) -> bool:
+    """``short`` is how people name the company ``full`` by its brand (国药 / 国药控股股份有限
+    公司, 乐普医疗 / 乐普(北京)医疗器械股份有限公司): no legal form, no line of business."""
+    return (
+        not short.legal_forms
+        and bool(full.legal_forms)
+        and short.kind in _GENERIC_COMPANY_KINDS
+        and len(short.distinct) >= 2
+        and short.distinct == full.distinct
+    )
+
+
 def name_score(a: NormalizedName, b: NormalizedName, distinct_weight: float) -> float:
     """0-1 likeness of two normalized names, from the distinctive part and the kind."""
+    if _brand_mention(a, b) or _brand_mention(b, a):
+        return 1.0
     if a.distinct and b.distinct:
         distinct = _similarity(a.distinct, b.distinct)
     else:
@@ -200,7 +224,30 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
         return "different parent institution"  # 中山大学附属 / 浙江大学附属
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
+    for level in (_TOWN_LEVEL, _VILLAGE_LEVEL):
+        here = {p for p in a.localities if p.endswith(level)}
+        there = {p for p in b.localities if p.endswith(level)}
+        if here and there and not here & there:
+            return "different street or village"  # 北山街道 / 灵隐街道 社区卫生服务站
     return None
+
+
+_TOWN_LEVEL = ("街道", "镇", "乡")
+_VILLAGE_LEVEL = ("村", "社区")
+
+
+def _bare_kind_unplaced(
+    a: NormalizedName, b: NormalizedName, places_a: frozenset[str], places_b: frozenset[str]
+) -> bool:
+    """A bare-kind name (杭州市医院) is only the same as a bare-kind name of exactly the same
+    place: never one that adds a district, never one with a distinctive name. Numbered
+    hospitals named by their place alone (辽阳二院 / 宏伟区第二人民医院) need the same place too."""
+    if a.is_bare_kind != b.is_bare_kind:
+        return True
+    if not (a.is_named_by_place and b.is_named_by_place):
+        return False
+    level_a, codes_a = finest_place(places_a)
+    return level_a == 0 or (level_a, codes_a) != finest_place(places_b)
 
 
 def score_pair(
@@ -209,12 +256,17 @@ def score_pair(
     rules: MatchRules,
     evidence_a: tuple[str | None, str | None, str | None] = (None, None, None),
     evidence_b: tuple[str | None, str | None, str | None] = (None, None, None),
+    places: tuple[frozenset[str], frozenset[str]] | None = None,
 ) -> PairScore:
-    """Score two records; evidence is (address, phone, credit code), each cleaned or None."""
+    """Score two records; evidence is (address, phone, credit code), each cleaned or None;
+    ``places`` the records' places (default: the places in their names)."""
     (address_a, phone_a, credit_a), (address_b, phone_b, credit_b) = evidence_a, evidence_b
+    places_a, places_b = places or (a.regions, b.regions)
     names = name_score(a, b, rules.distinct_weight)
+    if _bare_kind_unplaced(a, b, places_a, places_b):
+        names = min(names, rules.bare_kind_name_score)
     name_conflict = name_conflict_reason(a, b)
-    region_conflict = regions_conflict(a.regions, b.regions)
+    region_conflict = regions_conflict(places_a, places_b)
     same_credit = bool(credit_a) and credit_a == credit_b
     credit_conflict = bool(credit_a) and bool(credit_b) and credit_a != credit_b
     same_phone = bool(phone_a) and phone_a == phone_b
@@ -232,6 +284,12 @@ def score_pair(
             score += rules.address_agree_bonus
         elif address < rules.address_disagree_similarity:
             score -= rules.address_disagree_penalty
+    branch_a, branch_b = a.specific_branch, b.specific_branch
+    if not name_conflict and branch_a and branch_b and branch_a != branch_b:
+        # two branches of a chain (西湖店 / 滨江店) are two customers unless the same legal
+        # entity shows (one credit code or phone: the campuses of one hospital)
+        if not (same_credit or same_phone):
+            name_conflict = "different branches"
     if credit_conflict or name_conflict:
         score = 0.0
     return PairScore(
@@ -284,6 +342,7 @@ def _records(accounts: pl.DataFrame) -> list[_Record]:
                 account_id=row["account_id"],
                 name=cache[key],
                 city=row["city"] or "",
+                places=with_own_places(cache[key].regions, row["province"], row["city"]),
                 address=clean_text(row["address"]) if row["address"] else None,
                 phone=_clean_phone(row["phone"]),
                 credit_code=_clean_credit_code(row["credit_code"]),
@@ -342,7 +401,9 @@ class _Clusters:
             i = self.parent[i]
         return i
 
-    def union(self, i: int, j: int, max_size: int | None) -> str:
+    def union(
+        self, i: int, j: int, max_size: int | None, linked: Callable[[int, int], bool] | None = None
+    ) -> str:
         """Join the clusters of i and j; returns 'joined', 'same' or why it was refused."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
@@ -354,6 +415,8 @@ class _Clusters:
         if max_size is not None:
             if len(self.credit_codes[ri] | self.credit_codes[rj]) > 1:
                 return "guard_credit_codes"
+            if linked and not all(linked(x, y) for x in mi for y in mj if (x, y) != (i, j)):
+                return "guard_weak_link"
             if len(mi) + len(mj) > max_size:
                 return "guard_cluster_size"
         self.parent[rj] = ri
@@ -387,7 +450,23 @@ def match_accounts(
     scored: dict[tuple[int, int], PairScore] = {}
     for i, j in candidate_pairs(records, rules.max_block_size):
         a, b = records[i], records[j]
-        scored[(i, j)] = score_pair(a.name, b.name, rules, evidence(a), evidence(b))
+        scored[(i, j)] = score_pair(
+            a.name, b.name, rules, evidence(a), evidence(b), (a.places, b.places)
+        )
+
+    def linked(i: int, j: int) -> bool:
+        """Whether two records may share a cluster: a join needs every record of one cluster
+        to be plausibly the same customer as every record of the other (an analyst's merge
+        overrides what the names say about its records)."""
+        if i in merged_by_analyst or j in merged_by_analyst:
+            return True
+        pair = (i, j) if i < j else (j, i)
+        if pair not in scored:
+            a, b = records[pair[0]], records[pair[1]]
+            scored[pair] = score_pair(
+                a.name, b.name, rules, evidence(a), evidence(b), (a.places, b.places)
+            )
+        return scored[pair].score >= rules.min_cluster_link_score
 
     manual: dict[tuple[int, int], str] = {}
     for d in decisions:
@@ -395,6 +474,7 @@ def match_accounts(
             i, j = sorted((index[d.account_id_a], index[d.account_id_b]))
             manual[(i, j)] = d.decision
     clusters = _Clusters(records, {p for p, d in manual.items() if d == "keep_apart"})
+    merged_by_analyst = {i for p, d in manual.items() if d == "merge" for i in p}
 
     pair_decision: dict[tuple[int, int], str] = {}
     for pair, d in manual.items():
@@ -408,7 +488,7 @@ def match_accounts(
         key=lambda p: (-scored[p].score, p),
     )
     for pair in ranked:
-        outcome = clusters.union(*pair, max_size=rules.max_cluster_size)
+        outcome = clusters.union(*pair, max_size=rules.max_cluster_size, linked=linked)
         pair_decision[pair] = "match" if outcome in ("joined", "same") else outcome
     for pair in scored:
         pair_decision.setdefault(pair, "no_match")

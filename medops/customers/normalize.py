@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,6 +33,9 @@ from medops.settings import REPO_ROOT
 
 SEEDS_DIR = REPO_ROOT / "seeds"
 ALIAS_RULES_CSV = SEEDS_DIR / "customer_name_aliases.csv"
+INSTITUTIONS_CSV = SEEDS_DIR / "customer_institutions.csv"
+ORDINAL_FORMS_CSV = SEEDS_DIR / "customer_ordinal_forms.csv"
+HOSPITAL_ALIASES_CSV = SEEDS_DIR / "customer_hospital_aliases.csv"
 
 COUNTRY_TOKENS = ("中华人民共和国", "中国")
 # Longest first, so 股份有限公司 is taken whole rather than as 有限公司.
@@ -46,12 +49,28 @@ LEGAL_FORMS = (
     "集团",
     "公司",
 )
-# Bracketed qualifiers that name a campus or branch of the same organisation.
+# Bracketed qualifiers that name a campus or branch (of one organisation, or of a chain).
 BRANCH_WORDS = ("分院", "院区", "本部", "总部", "北部", "南部", "东部", "西部", "东院", "西院",
-                "南院", "北院", "分公司", "分部", "门诊部", "分店")  # fmt: skip
+                "南院", "北院", "分公司", "分部", "门诊部", "分店", "店", "诊所")  # fmt: skip
+_GENERIC_BRANCH_WORDS = ("分院", "院区", "本部", "总部", "分公司", "分部", "门诊部", "分店", "店",
+                         "诊所", "公司")  # fmt: skip
 # Generic words at the end of a name: what kind of organisation it is, not which one.
 KIND_WORDS = (
     "社区卫生服务中心",
+    "社区卫生服务站",
+    "卫生服务站",
+    "卫生室",
+    "卫生所",
+    "门诊部",
+    "诊所",
+    "眼科医院",
+    "口腔医院",
+    "生物医药",
+    "口腔",
+    "眼科",
+    "控股",
+    "药业",
+    "制药",
     "中西医结合医院",
     "健康体检中心",
     "妇幼保健院",
@@ -83,13 +102,22 @@ KIND_WORDS = (
 _REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州",
                     "自治县", "地区", "省", "市", "盟", "区", "县", "旗")  # fmt: skip
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,2}|\d{1,2})")
+_CN_NUMERALS = dict(enumerate("〇一二三四五六七八九十"))
+_CN_DIGIT_VALUE = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+# 第一 / 第12 of a numbered hospital, 第900 of a military one
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,2}|\d{1,3})(?!\d)")
+# a military hospital's number in Chinese digits (第九〇〇医院 -> 第900医院)
+_BARE_ORDINAL = re.compile(r"(.{2,}?)([一二三四五六七八九])医院")
+_CN_NUMBER3 = re.compile(r"[〇零一二三四五六七八九]{3}(?=医院)")
+# a town or street (街道, 镇, 乡) and a village or neighbourhood (村, 社区) in a name
+_LOCALITY = re.compile(r"(.{2,6}?)(街道|镇|乡|村|社区)")
+_TOWN_LEVEL = ("街道", "镇", "乡")
 _BRACKETS = re.compile(r"\(([^()]*)\)")
 # The university or academy a hospital is affiliated to (复旦大学附属, 四川大学): weighed
 # separately so that the shared prefix does not make 华山 and 中山 alike.
 _AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
 # A campus written without brackets: 上海市第一人民医院宝山分院.
-_TRAILING_CAMPUS = re.compile(r"^(.+医院)(.{1,6}(?:分院|院区))$")
+_TRAILING_CAMPUS = re.compile(r"^(.+(?:医院|口腔|眼科))(.{1,6}?(?:分院|院区|分店|店))$")
 _DROP = re.compile(r"[\s·•.,，、。:：;；'\"“”‘’\-—_/\\|*#&]+")
 
 
@@ -108,10 +136,35 @@ class NormalizedName:
     branch: str | None
     # a company's branch office in a named place (广东分公司): its own registration and customer
     branch_office: str | None = None
+    # towns/streets and villages named in the distinctive part (良渚镇, 安溪村)
+    localities: tuple[str, ...] = ()
 
     @property
     def is_group(self) -> bool:
         return "集团" in self.legal_forms
+
+    @property
+    def is_named_by_place(self) -> bool:
+        """Nothing but places, a kind and perhaps a number (辽阳市第二人民医院): which hospital it
+        is depends on exactly which place it names."""
+        return not (self.distinct or self.affiliation)
+
+    @property
+    def specific_branch(self) -> str | None:
+        """The branch qualifier without its generic words (城西分院 -> 城西; 总部, 分公司 -> None):
+        what tells one branch of a chain from another."""
+        if not self.branch:
+            return None
+        specific = self.branch
+        for word in sorted(_GENERIC_BRANCH_WORDS, key=len, reverse=True):
+            specific = specific.replace(word, "")
+        return specific or None
+
+    @property
+    def is_bare_kind(self) -> bool:
+        """Nothing but places and a kind (杭州市医院, 人民医院): says which sort of organisation,
+        not which one (a campus qualifier does not make it one)."""
+        return not (self.distinct or self.ordinal or self.affiliation)
 
 
 @dataclass(frozen=True)
@@ -130,6 +183,127 @@ def load_alias_rules(path: Path = ALIAS_RULES_CSV) -> tuple[AliasRule, ...]:
 
 
 @dataclass(frozen=True)
+class Institution:
+    """A university or medical college with affiliated hospitals (one seed row)."""
+
+    name: str
+    province: str
+    city: str
+    hospitals: tuple[str, ...]  # core names of its affiliated hospitals (华西, 鼓楼)
+
+
+@dataclass(frozen=True)
+class InstitutionRules:
+    full_forms: tuple[tuple[str, Institution], ...]  # official and former names, longest first
+    short_forms: tuple[tuple[str, tuple[Institution, ...]], ...]  # 苏大, 川大; longest first
+    ordinal_forms: tuple[re.Pattern[str], ...]  # 附{n}院 ...: the whole rest after the school
+
+
+def _split_list(cell: str | None) -> list[str]:
+    return [part.strip() for part in (cell or "").split("|") if part.strip()]
+
+
+@cache
+def institution_rules(
+    institutions: Path = INSTITUTIONS_CSV, ordinal_forms: Path = ORDINAL_FORMS_CSV
+) -> InstitutionRules:
+    """Universities, their short forms and the ordinal forms, from the analysts' seeds."""
+    full: dict[str, Institution] = {}
+    short: dict[str, list[Institution]] = {}
+    with institutions.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            inst = Institution(
+                row["institution"], row["province"], row["city"],
+                tuple(_split_list(row["affiliated_hospitals"])),
+            )  # fmt: skip
+            for form in [inst.name, *_split_list(row["other_forms"])]:
+                full[clean_text(form)] = inst
+            for form in _split_list(row["short_forms"]):
+                short.setdefault(clean_text(form), []).append(inst)
+    digit = "(?P<n>[一二三四五六七八九十]|[1-9])"
+    with ordinal_forms.open(encoding="utf-8", newline="") as f:
+        forms = sorted((row["form"] for row in csv.DictReader(f)), key=len, reverse=True)
+    return InstitutionRules(
+        full_forms=tuple(sorted(full.items(), key=lambda kv: -len(kv[0]))),
+        short_forms=tuple(
+            sorted(((k, tuple(v)) for k, v in short.items()), key=lambda kv: -len(kv[0]))
+        ),
+        ordinal_forms=tuple(
+            re.compile(re.escape(form).replace(re.escape("{n}"), digit)) for form in forms
+        ),
+    )
+
+
+@cache
+def hospital_aliases(path: Path = HOSPITAL_ALIASES_CSV) -> dict[str, str]:
+    """Former names, dual names, numbers and nicknames -> the official name (whole names)."""
+    aliases: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            for alias in _split_list(row["alias"]):
+                aliases[clean_text(alias)] = clean_text(row["official_name"])
+    return aliases
+
+
+def _ordinal_rest(rest: str, rules: InstitutionRules) -> tuple[bool, int | None]:
+    """Whether ``rest`` is an ordinal form (附一院, 第三医院, 附属医院) and its number."""
+    for form in rules.ordinal_forms:
+        match = form.fullmatch(rest)
+        if match:
+            n = match.groupdict().get("n")
+            return True, _ordinal_value(n) if n else None
+    return False, None
+
+
+_CORE_ORDINAL = re.compile(r"(.+?)第?([一二三四五六七八九十])(?:医院|院)")
+
+
+def split_institution(
+    text: str, own_places: frozenset[str] | None = None, rules: InstitutionRules | None = None
+) -> tuple[str | None, str]:
+    """``苏大附一院`` -> (苏州大学, 第一医院); ``川大华西`` -> (四川大学, 华西医院);
+    ``南京大学医学院附属鼓楼医院`` -> (南京大学, 鼓楼医院). A short form (苏大, 中山) only counts
+    when an ordinal form, 附(属) or one of the school's listed hospitals follows, and an
+    ambiguous one (南大: 南京 or 南昌) only with the record's own province or city; otherwise
+    (None, text)."""
+    rules = rules or institution_rules()
+    candidates: tuple[Institution, ...] = ()
+    rest = ""
+    for form, inst in rules.full_forms:
+        if text.startswith(form) and len(text) > len(form):
+            candidates, rest, is_short = (inst,), text[len(form) :], False
+            break
+    else:
+        for form, insts in rules.short_forms:
+            if text.startswith(form) and len(text) > len(form):
+                candidates, rest, is_short = insts, text[len(form) :], True
+                break
+    if not candidates:
+        return None, text
+    is_ordinal, number = _ordinal_rest(rest, rules)
+    if is_ordinal:
+        canonical = f"第{_CN_NUMERALS[number]}医院" if number else "医院"
+        listed = candidates
+    else:
+        core = re.sub(r"^附属?", "", rest)
+        match = _CORE_ORDINAL.fullmatch(core)
+        if match:
+            core = f"{match.group(1)}第{match.group(2)}医院"
+        elif not core.endswith(("医院", "中心", "院")):
+            core += "医院"
+        canonical = core
+        listed = tuple(c for c in candidates if any(core.startswith(h) for h in c.hospitals))
+        if is_short and not rest.startswith("附") and not listed:
+            return None, text
+        listed = listed or candidates
+    if len(listed) > 1 and own_places:
+        listed = tuple(c for c in listed if {c.province, c.city} & own_places)
+    if len(listed) != 1:
+        return None, text
+    return listed[0].name, canonical
+
+
+@dataclass(frozen=True)
 class RegionVocabulary:
     """Place names of China from cpca's adcode table: the official names (上海市, 西湖区),
     which are weakened wherever they stand at the start of a name, and short forms (上海, 杭州)
@@ -140,6 +314,7 @@ class RegionVocabulary:
     official: frozenset[str]
     short_to_official: dict[str, frozenset[str]]
     longest: int
+    codes: dict[str, frozenset[str]] = field(default_factory=dict)  # official name -> adcodes
 
     def short(self, name: str) -> str:
         for suffix in _REGION_SUFFIXES:
@@ -153,12 +328,14 @@ def region_vocabulary() -> RegionVocabulary:
     path = resources.files("cpca").joinpath("resources/adcodes.csv")
     official: set[str] = set()
     short_to_official: dict[str, set[str]] = {}
+    codes: dict[str, set[str]] = {}
     with resources.as_file(path) as p, p.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             name, code = row["name"].strip(), row["adcode"][:6]
             if not name or name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
                 continue
             official.add(name)
+            codes.setdefault(name, set()).add(code)
             # provinces, prefecture and county-level cities are often written without 省/市
             if code.endswith("00") or name.endswith("市"):
                 short = RegionVocabulary(frozenset(), {}, 0).short(name)
@@ -166,7 +343,8 @@ def region_vocabulary() -> RegionVocabulary:
                     short_to_official.setdefault(short, set()).add(name)
     longest = max(len(n) for n in official | set(short_to_official))
     shorts = {short: frozenset(names) for short, names in short_to_official.items()}
-    return RegionVocabulary(frozenset(official), shorts, longest)
+    frozen_codes = {name: frozenset(c) for name, c in codes.items()}
+    return RegionVocabulary(frozenset(official), shorts, longest, frozen_codes)
 
 
 @cache
@@ -196,6 +374,11 @@ def clean_text(name: str) -> str:
     return _DROP.sub("", text)
 
 
+def _other_place_heads_hospital(rest: str) -> bool:
+    distinct, kind = _split_kind(rest)
+    return len(distinct) >= 2 and kind.endswith(("医院", "卫生院", "保健院"))
+
+
 def _strip_regions(
     text: str, vocab: RegionVocabulary, own_places: frozenset[str] | None, whole: bool = False
 ) -> tuple[str, set[str]]:
@@ -213,10 +396,13 @@ def _strip_regions(
                 found.add(head)
             elif head in vocab.short_to_official:
                 candidates = vocab.short_to_official[head]
-                if own_places is not None:
-                    candidates = candidates & own_places
-                    if not candidates:
+                if own_places is not None and not candidates & own_places:
+                    # another place's short name: a brand (泰和医疗器械), unless it heads a
+                    # hospital's name that has its own core (北京协和医院 filed in 武汉)
+                    if not _other_place_heads_hospital(text[size:]):
                         continue
+                elif own_places is not None:
+                    candidates = candidates & own_places
                 found |= candidates
             else:
                 continue
@@ -287,6 +473,8 @@ def normalize_name(
     branch_parts: list[str] = []
     kept: list[str] = []
     for inner in _BRACKETS.findall(text):
+        if len(inner) > 4 and inner.endswith(("医院", "医学院")):
+            continue  # a second hospital name in brackets is a dual name, not a qualifier
         rest, places = _strip_regions(inner, vocab, None, whole=True)
         regions |= places
         rest, forms = _strip_legal_forms(rest, whole=True)
@@ -301,8 +489,13 @@ def normalize_name(
             kept.append(rest)
     # abbreviation rules read the name without its bracketed qualifiers (上海一院(北部))
     outside = _BRACKETS.sub("", text).replace("(", "").replace(")", "")
+    outside = hospital_aliases().get(outside, outside)
+    outside = _CN_NUMBER3.sub(lambda m: "".join(_CN_DIGIT_VALUE[c] for c in m.group()), outside)
+    institution, outside = split_institution(outside, own_places)
     for rule in load_alias_rules() if aliases is None else aliases:
         outside = rule.pattern.sub(rule.replacement, outside)
+    if institution is None:  # a rule may have spelled the school out (浙江医附一院)
+        institution, outside = split_institution(outside, own_places)
     for token in COUNTRY_TOKENS:
         outside = outside.removeprefix(token)
     outside, tail = _split_branch_tail(outside)
@@ -329,8 +522,13 @@ def normalize_name(
     if match:
         ordinal = _ordinal_value(match.group(1))
         core = core[: match.start()] + core[match.end() :]
-    affiliation = None
-    match = _AFFILIATION.match(core)
+    else:
+        match = _BARE_ORDINAL.fullmatch(core)  # 湘雅二医院: the number without 第
+        if match:
+            ordinal = _ordinal_value(match.group(2))
+            core = match.group(1) + "医院"
+    affiliation = institution
+    match = None if institution else _AFFILIATION.match(core)
     if match:
         affiliation = match.group(1)
         core, places = _strip_regions(match.group(2), vocab, own_places)
@@ -347,12 +545,63 @@ def normalize_name(
         legal_forms=tuple(legal_forms),
         branch="".join(branch_parts) or None,
         branch_office=branch_office,
+        localities=tuple(a + b for a, b in _LOCALITY.findall(distinct)),
     )
 
 
+def _place_levels(places: frozenset[str]) -> tuple[set[str], set[str], set[str]]:
+    """Province, city and district codes the places stand for; a district implies its city
+    and province, a city its province (a name of several places counts all of them)."""
+    vocab = region_vocabulary()
+    provinces: set[str] = set()
+    cities: set[str] = set()
+    districts: set[str] = set()
+    for place in places:
+        for code in vocab.codes.get(place, ()):
+            provinces.add(code[:2])
+            if code[:2] in _MUNICIPALITIES:
+                cities.add(code[:2])
+            elif code[2:] != "0000":
+                cities.add(code[:4])
+            if code[4:] != "00":
+                districts.add(code)
+    return provinces, cities, districts
+
+
+_MUNICIPALITIES = ("11", "12", "31", "50")
+
+
 def regions_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both names carry place names and the places are not the same (西湖区 vs 上城区; 杭州市 vs
-    西湖区); a name that adds a place to the other's (上海市 vs 上海市徐汇区) agrees, and so does
-    an ambiguous short form (吉林 = 吉林省 or 吉林市) that shares one reading. A name without
-    places contradicts nothing."""
-    return bool(a) and bool(b) and not (a <= b or b <= a or (a & b and (len(a) > 1 or len(b) > 1)))
+    """Both names carry place names that cannot be the same place: different provinces,
+    cities or districts (杭州市西湖区 vs 杭州市上城区: the shared city does not make them agree;
+    上城区 vs 宁波市: the district lies in another city). A name that adds a place to the
+    other's (上海市 vs 上海市徐汇区) agrees, and so does an ambiguous name (鼓楼区, of four cities)
+    that shares one reading. A name without places contradicts nothing."""
+    if not a or not b:
+        return False
+    levels = zip(_place_levels(a), _place_levels(b), strict=True)
+    return any(x and y and not x & y for x, y in levels)
+
+
+def finest_place(places: frozenset[str]) -> tuple[int, frozenset[str]]:
+    """The most precise level the places name (0 none, 1 province, 2 city, 3 district) and its
+    codes: a bare-kind name (杭州市医院) is only the hospital of exactly that place."""
+    levels = _place_levels(places)
+    for depth in (2, 1, 0):
+        if levels[depth]:
+            return depth + 1, frozenset(levels[depth])
+    return 0, frozenset()
+
+
+def with_own_places(
+    places: frozenset[str], province: str | None, city: str | None
+) -> frozenset[str]:
+    """The name's places completed by the record's province and city where the name names
+    none: a place inside the name counts against the record's (北京协和医院 filed in 武汉)."""
+    provinces, cities, _ = _place_levels(places)
+    added = set(places)
+    if province and not provinces:
+        added.add(province)
+    if city and not cities and (not provinces or _place_levels(frozenset({city}))[0] & provinces):
+        added.add(city)
+    return frozenset(added)
