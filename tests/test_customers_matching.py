@@ -422,3 +422,38 @@ def test_precision_and_recall_on_the_hand_labelled_pairs():
     # the matcher clearly worse on real-style names fails here
     assert precision >= 0.97
     assert recall >= 0.92
+
+
+BENCHMARK_CSV = Path(__file__).resolve().parent / "data" / "customer_name_benchmark.csv"
+
+
+def test_precision_and_recall_per_kind_on_the_real_style_benchmark():
+    """Real hospital, company and chain names written from public knowledge: official names
+    against the aliases people use, and hard negatives sharing words, each pair with its kind
+    and the province both records belong to (as a CRM record always has one)."""
+    with BENCHMARK_CSV.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 400
+    assert len({row["province"] for row in rows}) >= 15
+    assert len({(row["name_a"], row["name_b"]) for row in rows}) == len(rows)
+    per_kind: dict[str, dict[str, int]] = {}
+    for row in rows:
+        predicted = same_customer(row["name_a"], row["name_b"], RULES, row["province"])[0]
+        actual = row["same"] == "true"
+        outcome = per_kind.setdefault(row["kind"], {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
+        outcome[("t" if predicted == actual else "f") + ("p" if predicted else "n")] += 1
+    total = {k: sum(o[k] for o in per_kind.values()) for k in ("tp", "fp", "fn", "tn")}
+    for kind, o in sorted(per_kind.items()):
+        same, different = o["tp"] + o["fn"], o["tn"] + o["fp"]
+        recall = f"recall {o['tp'] / same:.3f}" if same else ""
+        kept_apart = f"kept apart {o['tn'] / different:.3f}" if different else ""
+        print(f"benchmark {kind}: {same + different} pairs {recall}{kept_apart}")
+    precision = total["tp"] / (total["tp"] + total["fp"])
+    recall = total["tp"] / (total["tp"] + total["fn"])
+    print(f"benchmark: {len(rows)} pairs {total}: precision {precision:.3f} recall {recall:.3f}")
+    assert precision >= 0.98
+    assert recall >= 0.95
+    # every class of hard negative stays apart (a false merge class coming back fails here)
+    for kind, o in per_kind.items():
+        if kind.startswith("hard_negative"):
+            assert o["tn"] / (o["tn"] + o["fp"]) >= 0.95, kind

@@ -184,7 +184,17 @@ def _similarity(a: str, b: str) -> float:
 
 
 # kinds that say nothing about a company's line of business: 乐普医疗 names the brand 乐普
-_GENERIC_COMPANY_KINDS = ("", "医疗", "控股", "医疗控股")
+_GENERIC_COMPANY_KINDS = ("", "医疗", "控股", "医疗控股", "生物")
+# kinds written with or without 医院 (华西口腔 / 华西口腔医院, 爱尔眼科 / 爱尔眼科医院)
+_KIND_SHORT = {"口腔医院": "口腔", "眼科医院": "眼科"}
+
+
+def _kinds(a: NormalizedName, b: NormalizedName) -> tuple[str, str]:
+    """The kinds as compared: a numbered hospital is 第N人民医院 or 第N医院 alike (宁波一院)."""
+    kind_a, kind_b = _KIND_SHORT.get(a.kind, a.kind), _KIND_SHORT.get(b.kind, b.kind)
+    if a.ordinal is not None and a.ordinal == b.ordinal:
+        kind_a, kind_b = (k.replace("人民医院", "医院") for k in (kind_a, kind_b))
+    return kind_a, kind_b
 
 
 def _brand_mention(short: NormalizedName, full: NormalizedName) -> bool:
@@ -207,11 +217,12 @@ def name_score(a: NormalizedName, b: NormalizedName, distinct_weight: float) -> 
         distinct = _similarity(a.distinct, b.distinct)
     else:
         distinct = 1.0 if not a.distinct and not b.distinct else 0.0
-    if a.kind and b.kind:
+    kind_a, kind_b = _kinds(a, b)
+    if kind_a and kind_b:
         # squared: kinds that only overlap (医疗科技 / 科技) are different organisations
-        kind = _similarity(a.kind, b.kind) ** 2
+        kind = _similarity(kind_a, kind_b) ** 2
     else:
-        kind = 1.0 if not a.kind and not b.kind else 0.5
+        kind = 1.0 if not kind_a and not kind_b else 0.5
     return distinct_weight * distinct + (1 - distinct_weight) * kind
 
 
@@ -222,6 +233,9 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
         return "different hospital number"
     if a.affiliation and b.affiliation and a.affiliation != b.affiliation:
         return "different parent institution"  # 中山大学附属 / 浙江大学附属
+    if not (a.distinct or b.distinct) and (a.named_by_school != b.named_by_school):
+        if not (a.affiliation and b.affiliation):
+            return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
     for level in (_TOWN_LEVEL, _VILLAGE_LEVEL):
@@ -242,10 +256,10 @@ def _bare_kind_unplaced(
     """A bare-kind name (杭州市医院) is only the same as a bare-kind name of exactly the same
     place: never one that adds a district, never one with a distinctive name. Numbered
     hospitals named by their place alone (辽阳二院 / 宏伟区第二人民医院) need the same place too."""
-    if a.is_bare_kind != b.is_bare_kind:
-        return True
-    if not (a.is_named_by_place and b.is_named_by_place):
-        return False
+    if a.distinct or b.distinct:
+        return a.is_bare_kind or b.is_bare_kind
+    if (a.affiliation and b.affiliation) and not (a.is_bare_kind or b.is_bare_kind):
+        return False  # named by one school (and number): places add nothing
     level_a, codes_a = finest_place(places_a)
     return level_a == 0 or (level_a, codes_a) != finest_place(places_b)
 
@@ -304,10 +318,19 @@ def score_pair(
     )
 
 
-def same_customer(name_a: str, name_b: str, rules: MatchRules | None = None) -> tuple[bool, float]:
-    """The matcher's verdict on two bare names (no address, phone or credit code)."""
+def same_customer(
+    name_a: str, name_b: str, rules: MatchRules | None = None, province: str | None = None
+) -> tuple[bool, float]:
+    """The matcher's verdict on two bare names (no address, phone or credit code), optionally
+    of two records of one province (which reads short forms such as 南大 in that province)."""
     rules = rules or load_match_rules()
-    result = score_pair(normalize_name(name_a), normalize_name(name_b), rules)
+    own = frozenset({province}) if province else None
+    a, b = normalize_name(name_a, own), normalize_name(name_b, own)
+    places = (
+        with_own_places(a.regions, province, None),
+        with_own_places(b.regions, province, None),
+    )
+    result = score_pair(a, b, rules, places=places)
     return result.score >= rules.match_threshold, result.score
 
 

@@ -66,6 +66,15 @@ KIND_WORDS = (
     "眼科医院",
     "口腔医院",
     "生物医药",
+    "生物工程",
+    "生物传感",
+    "医疗用品",
+    "医用科技",
+    "医疗系统",
+    "大药房",
+    "药房",
+    "齿科",
+    "生物",
     "口腔",
     "眼科",
     "控股",
@@ -117,7 +126,9 @@ _BRACKETS = re.compile(r"\(([^()]*)\)")
 # separately so that the shared prefix does not make 华山 and 中山 alike.
 _AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
 # A campus written without brackets: 上海市第一人民医院宝山分院.
-_TRAILING_CAMPUS = re.compile(r"^(.+(?:医院|口腔|眼科))(.{1,6}?(?:分院|院区|分店|店))$")
+_TRAILING_CAMPUS = re.compile(
+    r"^(.+(?:医院|口腔|眼科|齿科|中心|药房))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
+)
 _DROP = re.compile(r"[\s·•.,，、。:：;；'\"“”‘’\-—_/\\|*#&]+")
 
 
@@ -138,6 +149,8 @@ class NormalizedName:
     branch_office: str | None = None
     # towns/streets and villages named in the distinctive part (良渚镇, 安溪村)
     localities: tuple[str, ...] = ()
+    # named by its university alone (附属第一医院), not by a place of its own (附属北京儿童医院)
+    named_by_school: bool = False
 
     @property
     def is_group(self) -> bool:
@@ -190,6 +203,7 @@ class Institution:
     province: str
     city: str
     hospitals: tuple[str, ...]  # core names of its affiliated hospitals (华西, 鼓楼)
+    short_forms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +229,7 @@ def institution_rules(
             inst = Institution(
                 row["institution"], row["province"], row["city"],
                 tuple(_split_list(row["affiliated_hospitals"])),
+                tuple(clean_text(f) for f in _split_list(row["short_forms"])),
             )  # fmt: skip
             for form in [inst.name, *_split_list(row["other_forms"])]:
                 full[clean_text(form)] = inst
@@ -232,6 +247,15 @@ def institution_rules(
             re.compile(re.escape(form).replace(re.escape("{n}"), digit)) for form in forms
         ),
     )
+
+
+@cache
+def institution_home(name: str) -> frozenset[str]:
+    """The province and city of a university in the seed."""
+    for _, inst in institution_rules().full_forms:
+        if inst.name == name:
+            return frozenset({inst.province, inst.city})
+    return frozenset()
 
 
 @cache
@@ -300,6 +324,10 @@ def split_institution(
         listed = tuple(c for c in listed if {c.province, c.city} & own_places)
     if len(listed) != 1:
         return None, text
+    for short in listed[0].short_forms:
+        # 中山大学中山眼科中心: the school's short form again is not a place (中山市)
+        if canonical.startswith(short) and len(canonical) > len(short) + 1:
+            canonical = canonical[len(short) :]
     return listed[0].name, canonical
 
 
@@ -374,6 +402,17 @@ def clean_text(name: str) -> str:
     return _DROP.sub("", text)
 
 
+def _within(candidates: frozenset[str], own_places: frozenset[str]) -> frozenset[str]:
+    """The places a short form may stand for that are the record's own places or lie inside
+    its own province (无锡 in a record of 江苏省)."""
+    own_provinces = _place_levels(own_places)[0]
+    return frozenset(
+        c
+        for c in candidates
+        if c in own_places or _place_levels(frozenset({c}))[0] <= own_provinces
+    )
+
+
 def _other_place_heads_hospital(rest: str) -> bool:
     distinct, kind = _split_kind(rest)
     return len(distinct) >= 2 and kind.endswith(("医院", "卫生院", "保健院"))
@@ -396,13 +435,13 @@ def _strip_regions(
                 found.add(head)
             elif head in vocab.short_to_official:
                 candidates = vocab.short_to_official[head]
-                if own_places is not None and not candidates & own_places:
+                if own_places is not None and not _within(candidates, own_places):
                     # another place's short name: a brand (泰和医疗器械), unless it heads a
                     # hospital's name that has its own core (北京协和医院 filed in 武汉)
                     if not _other_place_heads_hospital(text[size:]):
                         continue
                 elif own_places is not None:
-                    candidates = candidates & own_places
+                    candidates = _within(candidates, own_places)
                 found |= candidates
             else:
                 continue
@@ -496,6 +535,7 @@ def normalize_name(
         outside = rule.pattern.sub(rule.replacement, outside)
     if institution is None:  # a rule may have spelled the school out (浙江医附一院)
         institution, outside = split_institution(outside, own_places)
+    school_only = False
     for token in COUNTRY_TOKENS:
         outside = outside.removeprefix(token)
     outside, tail = _split_branch_tail(outside)
@@ -507,6 +547,10 @@ def normalize_name(
             branch_office = "".join(sorted(tail_places))
     outside, places = _strip_regions(outside, vocab, own_places)
     regions |= places
+    if institution and not places:
+        # 哈尔滨医科大学附属第一医院: the school names the hospital and its place
+        school_only = True
+        regions |= institution_home(institution)
     outside, legal_forms = _strip_legal_forms(outside)
     if legal_forms and legal_forms[0] == "分公司":
         branch_parts.append("分公司")
@@ -546,6 +590,7 @@ def normalize_name(
         branch="".join(branch_parts) or None,
         branch_office=branch_office,
         localities=tuple(a + b for a, b in _LOCALITY.findall(distinct)),
+        named_by_school=school_only,
     )
 
 
