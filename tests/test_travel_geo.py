@@ -9,6 +9,7 @@ the dbt macro must take its output back to where it started. The gazetteer seed 
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -19,6 +20,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from medops.geo.address import parse_address
+from medops.geo.coords import to_wgs84
 from medops.geo.gazetteer import SEED_PATH, build_gazetteer, read_adcodes
 from medops.settings import DBT_PROJECT_DIR
 
@@ -179,3 +182,69 @@ def test_travel_marts_are_dagster_assets_that_the_cockpit_copy_waits_for():
     # the gazetteer is a seed: the travel models need nothing but dbt
     locations = graph.get(dg.AssetKey(["intermediate", "int_geo__gazetteer"]))
     assert dg.AssetKey(["reference", "geo_gazetteer"]) in locations.parent_keys
+
+
+# --- address parsing and its measured accuracy ------------------------------------------------
+
+ADDRESSES_CSV = Path(__file__).resolve().parent / "data" / "geo_hospital_addresses.csv"
+
+
+def test_address_parts_with_short_forms_townships_zones_and_county_cities():
+    hangzhou = parse_address("浙江省杭州市西湖文三路100号")  # district written without 区
+    assert (hangzhou.city, hangzhou.district, hangzhou.road, hangzhou.number) == (
+        "杭州市", "西湖区", "文三路", "100"
+    )  # fmt: skip
+    # 西湖大道 is a road of 上城区, not the district 西湖区
+    assert parse_address("杭州市上城区西湖大道").district == "上城区"
+    assert parse_address("杭州市西湖大道18号").district is None
+    # a township places an address that names no district
+    township = parse_address("杭州市文新街道文一西路")
+    assert (township.township, township.district, township.precision) == (
+        "文新街道", "西湖区", "district"
+    )  # fmt: skip
+    zone = parse_address("江苏省苏州市工业园区苏雅路")
+    assert (zone.zone, zone.precision) == ("苏州工业园区", "zone")
+    assert parse_address("浙江省义乌市商城大道N1号").district == "义乌市"
+    assert parse_address("北京市东城区帅府园1号").city == "北京市"
+    assert parse_address("不明地址").precision == "none"
+
+
+def test_bd09_and_gcj02_coordinates_come_back_to_wgs84():
+    for lon, lat in ROUND_TRIP_POINTS:
+        g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+        # Baidu's published offset of GCJ-02, written here
+        z = math.sqrt(g_lon**2 + g_lat**2) + 0.00002 * math.sin(g_lat * math.pi * 3000 / 180)
+        theta = math.atan2(g_lat, g_lon) + 0.000003 * math.cos(g_lon * math.pi * 3000 / 180)
+        b_lon, b_lat = z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+        for frame, point in (("gcj02", (g_lon, g_lat)), ("bd09", (b_lon, b_lat))):
+            back = to_wgs84(*point, frame)
+            assert 1000 * haversine_km(lon, lat, *back) < 5, (frame, lon, lat)
+
+
+def test_geocoding_accuracy_on_real_style_hospital_addresses():
+    """Public hospital addresses with their approximate map coordinates (WGS-84, written here):
+    the share located at each level and the error of the location from the address alone."""
+    with ADDRESSES_CSV.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 200
+    levels: dict[str, int] = {}
+    errors = []
+    with_road = with_township = 0
+    for row in rows:
+        parsed = parse_address(row["address"])
+        levels[parsed.precision] = levels.get(parsed.precision, 0) + 1
+        with_road += parsed.road is not None
+        with_township += parsed.township is not None
+        truth = float(row["longitude_wgs84"]), float(row["latitude_wgs84"])
+        located = parsed.longitude is not None
+        errors.append(haversine_km(parsed.longitude, parsed.latitude, *truth) if located else 1e9)
+    errors.sort()
+    median = errors[len(errors) // 2]
+    p90 = errors[int(0.9 * len(errors))]
+    shares = {level: round(n / len(rows), 3) for level, n in sorted(levels.items())}
+    print(f"geocoding {len(rows)} addresses: located {shares}; road parsed "
+          f"{with_road / len(rows):.3f}, township {with_township / len(rows):.3f}; "
+          f"error median {median:.2f} km, p90 {p90:.2f} km")  # fmt: skip
+    assert median < 5
+    assert p90 < 15
+    assert (levels.get("district", 0) + levels.get("zone", 0)) / len(rows) >= 0.9
