@@ -69,9 +69,11 @@ def parse_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
     body = text.str.replace(r"^[A-Z]{3}\s*", "").str.replace_all(r"[¥￥元$€£%\s()万+-]", "")
     t, d = re.escape(thousands), re.escape(decimal)
     well_grouped = body.str.contains(rf"^\d{{1,3}}({t}\d{{3}})+({d}\d*)?$")
-    plain = body.str.replace_all(t, "", literal=True).str.replace(d, ".", literal=True)
+    plain = body.str.replace_all(thousands, "", literal=True).str.replace(
+        decimal, ".", literal=True
+    )
     digits = (
-        pl.when(body.str.contains(t, literal=True) & ~well_grouped)
+        pl.when(body.str.contains(thousands, literal=True) & ~well_grouped)
         .then(None)
         .otherwise(plain)
         .cast(pl.Float64, strict=False)

@@ -161,12 +161,14 @@ def _parse_column(
         timezone=timezone,
         decimal_mark=decimal_mark,
         thousands_mark=thousands_mark,
-        true_words=_words(raw.get("true"), TRUE_WORDS),
-        false_words=_words(raw.get("false"), FALSE_WORDS),
+        true_words=_words(raw.get("true_words"), TRUE_WORDS),
+        false_words=_words(raw.get("false_words"), FALSE_WORDS),
     )
 
 
 def _words(declared, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Boolean words as compared: folded and lower-case. YAML reads an unquoted yes or no as
+    a boolean itself, so the README asks for them quoted."""
     if declared is None:
         return default
     declared = [declared] if isinstance(declared, str | int | bool) else declared

@@ -152,17 +152,20 @@ def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
 def _csv_records(text: str, contract: SourceContract):
     """Records as the csv module reads them; a field over the limit rejects the file."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter)
+    last_line = contract.header_row - 1  # title lines were cut off before parsing
     try:
-        yield from reader
+        for record in reader:
+            yield record
+            last_line = contract.header_row - 1 + reader.line_num
     except csv.Error as exc:
         limit = contract.limits.field_chars
-        hint = (
+        problem = (
             f"a field is longer than {limit:,} characters (limits.field_chars), often an "
             "unclosed quote running on to the end of the file"
             if "field limit" in str(exc)
             else f"CSV cannot be parsed: {exc}"
         )
-        raise UnreadableFileError(f"{hint} (line {reader.line_num})") from exc
+        raise UnreadableFileError(f"{problem} (record starting on line {last_line + 1})") from exc
 
 
 def _csv_frame_fast(text: str, contract: SourceContract) -> pl.DataFrame:
