@@ -66,7 +66,12 @@ def parse_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
     """
     negative = text.str.contains(r"^\(.*\)$|^-|-$")
     ten_thousands = text.str.ends_with("万")
-    body = text.str.replace(r"^[A-Z]{3}\s*", "").str.replace_all(r"[¥￥元$€£%\s()万+-]", "")
+    # a sign only at either end: 2024-03-05 is not a number
+    body = (
+        text.str.replace(r"^[A-Z]{3}\s*", "")
+        .str.replace_all(r"[¥￥元$€£%\s()万]", "")
+        .str.strip_chars("+-")
+    )
     t, d = re.escape(thousands), re.escape(decimal)
     well_grouped = body.str.contains(rf"^\d{{1,3}}({t}\d{{3}})+({d}\d*)?$")
     plain = body.str.replace_all(thousands, "", literal=True).str.replace(

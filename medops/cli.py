@@ -56,6 +56,15 @@ def generate(scale: float, seed: int, dirty_rate: float, out: Path | None) -> No
     )
 
 
+contracts_option = click.option(
+    "--contracts",
+    "contract_folders",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also use the contracts (*.yml) in this folder; repeatable.",
+)
+
+
 def _contracts(folders: tuple[Path, ...]) -> list:
     """The bundled contracts, MEDOPS_CONTRACTS_DIR's and the folders given; a broken contract
     is a clear error, not a traceback."""
@@ -90,13 +99,7 @@ def _report_line(report, check: bool) -> str:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
-@click.option(
-    "--contracts",
-    "contract_folders",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Also use the contracts (*.yml) in this folder; repeatable.",
-)
+@contracts_option
 @click.option(
     "--check",
     is_flag=True,
@@ -136,6 +139,45 @@ def ingest(path: Path, as_json: bool, contract_folders: tuple[Path, ...], check:
             click.echo(_report_line(report, check))
     if any(r.status == "rejected" for r in reports):
         sys.exit(3)
+
+
+@main.group()
+def contract() -> None:
+    """Source contracts: draft one for a new export."""
+
+
+@contract.command("draft")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the draft (default ./<file name>.draft.yml).",
+)
+@contracts_option
+def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, ...]) -> None:
+    """Write a draft YAML contract for an export FILE from its headers and values."""
+    from ingest.contracts import ContractError
+    from ingest.draft import draft_contract, render
+    from ingest.readers import UnreadableFileError
+
+    try:
+        draft = draft_contract(file, contract_folders)
+    except (ContractError, UnreadableFileError) as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
+    except Exception as exc:  # a file no reader understands: say so, without a traceback
+        raise click.ClickException(
+            f"{file.name}: cannot draft a contract ({type(exc).__name__}: {exc})"
+        ) from exc
+    out = out or Path(f"{file.stem}.draft.yml")
+    out.write_text(render(draft), encoding="utf-8")
+    matched = draft.source.source if draft.source else "no known source"
+    click.echo(
+        f"{file.name}: {len(draft.columns)} columns, {draft.rows:,} rows; most likely feeds "
+        f"{matched}; draft written to {out}"
+    )
+    for lack in draft.lacks:
+        click.echo(f"  lacks {lack}")
 
 
 @main.command()
