@@ -6,15 +6,16 @@ Rows that break the contract are split off with the reason instead of being drop
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from ingest.contracts import ColumnSpec, SourceContract, normalize_header
+from ingest.contracts import WAREHOUSE_TIMEZONE, ColumnSpec, SourceContract, normalize_header
 from ingest.readers import EXCEL_EPOCH_1900, ROW_NUMBER, ROW_PROBLEM
 
-# What people type into a cell to mean "nothing here".
-NULL_TOKENS = ["", "-", "--", "—", "N/A", "n/a", "NA", "#N/A", "NULL", "null", "None", "无"]
+# What people type into a cell to mean "nothing here"; a contract's missing_values add to these.
+NULL_TOKENS = ("", "-", "--", "—", "N/A", "n/a", "NA", "#N/A", "NULL", "null", "None", "无")
 # What text decoded with the wrong codec somewhere upstream looks like: the replacement
 # character, and GBK's rendering of UTF-8's replacement bytes.
 MOJIBAKE = "\ufffd|锟斤拷"
@@ -25,7 +26,15 @@ DATETIME_FORMATS = (
     "%Y-%m-%d",
     "%Y%m%d",
 )
+# Day and month first, in either order: 5/3/2024, 05-03-2024 14:30, 5.3.24 2:30:15 PM.
+DAY_MONTH_DATE = (
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp][Mm])?)?$"
+)
+UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+DATE_ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
 EXTRA_COLUMNS = "_extra"
+FIRST_VALUE = "_first_value"
 REASON = "_reason"
 RAW_VALUES = "_raw_values"
 
@@ -40,26 +49,45 @@ class Conformed:
     quarantined: pl.DataFrame  # columns: _row_number, _reason, _raw_values
     unmapped_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was inferred: "dates read day-first"
 
 
-def clean_text(expr: pl.Expr) -> pl.Expr:
+def clean_text(expr: pl.Expr, null_tokens: tuple[str, ...] = NULL_TOKENS) -> pl.Expr:
     """Fold full-width characters, trim and collapse spaces, and turn blank markers into null."""
     folded = expr.str.normalize("NFKC").str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(folded.is_in(NULL_TOKENS)).then(None).otherwise(folded)
+    return pl.when(folded.is_in(list(null_tokens))).then(None).otherwise(folded)
 
 
-def parse_number(text: pl.Expr) -> pl.Expr:
-    """Amounts as finance writes them: 1,234.50  ¥1,234  (1,234)  1.2万  -5."""
-    negative = text.str.contains(r"^\(.*\)$")
+def parse_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.Expr:
+    """Amounts as finance writes them: 1,234.50  ¥1,234  CNY 1,234  (1,234)  1,234-  1.2万  75%.
+
+    Thousands marks must group digits by three, so a decimal comma in a column declared with
+    decimal point (``1,5``) is refused rather than read as 15.
+    """
+    negative = text.str.contains(r"^\(.*\)$|^-|-$")
     ten_thousands = text.str.ends_with("万")
-    digits = text.str.replace_all(r"[,¥￥元\s()万]", "").cast(pl.Float64, strict=False)
+    # a sign only at either end: 2024-03-05 is not a number
+    body = (
+        text.str.replace(r"^[A-Z]{3}\s*", "")
+        .str.replace_all(r"[¥￥元$€£%\s()万]", "")
+        .str.strip_chars("+-")
+    )
+    t, d = re.escape(thousands), re.escape(decimal)
+    well_grouped = body.str.contains(rf"^\d{{1,3}}({t}\d{{3}})+({d}\d*)?$")
+    plain = body.str.replace_all(thousands, "", literal=True).str.replace(
+        decimal, ".", literal=True
+    )
+    digits = (
+        pl.when(body.str.contains(thousands, literal=True) & ~well_grouped)
+        .then(None)
+        .otherwise(plain)
+        .cast(pl.Float64, strict=False)
+    )
     value = pl.when(ten_thousands).then(digits * 10_000).otherwise(digits)
     return pl.when(negative).then(-value).otherwise(value)
 
 
-def parse_datetime(text: pl.Expr, excel_epoch: dt.date = EXCEL_EPOCH_1900) -> pl.Expr:
-    """Dates and times in every form the exports use, including Excel serial day numbers
-    (counted from the workbook's epoch: 1900 or, for old Mac workbooks, 1904)."""
+def _year_first(text: pl.Expr) -> pl.Expr:
     unified = (
         text.str.replace_all(r"[年月/.](\d)", "-$1")
         .str.replace_all("[日号]", "")
@@ -69,14 +97,138 @@ def parse_datetime(text: pl.Expr, excel_epoch: dt.date = EXCEL_EPOCH_1900) -> pl
     candidates = [
         unified.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in DATETIME_FORMATS
     ]
+    # only a four-digit first part is a year: 05-03-24 must not read as the year 5
+    return pl.when(text.str.contains(r"^\d{4}")).then(pl.coalesce(candidates))
+
+
+def _day_month(text: pl.Expr, order: str) -> pl.Expr:
+    parts = text.str.extract_groups(DAY_MONTH_DATE)
+    first, second, year = (parts.struct.field(str(i)) for i in (1, 2, 3))
+    day, month = (first, second) if order == "dmy" else (second, first)
+    year = pl.when(year.str.len_chars() == 2).then(pl.lit("20") + year).otherwise(year)
+    hour = parts.struct.field("4").cast(pl.Int32).fill_null(0)
+    meridiem = parts.struct.field("8").str.to_uppercase()
+    hour = (
+        pl.when((meridiem == "PM") & (hour < 12))
+        .then(hour + 12)
+        .when((meridiem == "AM") & (hour == 12))
+        .then(0)
+        .otherwise(hour)
+    )
+    iso = pl.format(
+        "{}-{}-{} {}:{}:{}",
+        year,
+        month.str.zfill(2),
+        day.str.zfill(2),
+        hour.cast(pl.String).str.zfill(2),
+        parts.struct.field("5").fill_null("00"),
+        parts.struct.field("6").fill_null("00"),
+    )
+    fraction = parts.struct.field("7").str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+    whole = iso.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    return whole + pl.duration(microseconds=fraction)
+
+
+def parse_datetime(
+    text: pl.Expr,
+    excel_epoch: dt.date = EXCEL_EPOCH_1900,
+    formats: tuple[str, ...] = (),
+    timezone: str | None = None,
+) -> pl.Expr:
+    """Dates and times in every form the exports use, as wall-clock time of the warehouse.
+
+    Year-first forms (2024-03-05, 2024/3/5 14:30, 2024年3月5日, 20240305) and Excel serial day
+    numbers (from the workbook's 1900 or 1904 epoch) are always read. ``formats`` adds a named
+    order of day and month (``dmy``, ``mdy``) or strptime formats. A value with a UTC offset
+    (``Z``, ``+08:00``) is converted by it; a naive one is taken to be in ``timezone``.
+    """
     is_serial = text.str.contains(r"^\d{5}(\.\d+)?$")
     serial = pl.lit(dt.datetime.combine(excel_epoch, dt.time())) + pl.duration(
         microseconds=(text.cast(pl.Float64, strict=False) * 86_400_000_000).round().cast(pl.Int64)
     )
-    return pl.when(is_serial).then(serial).otherwise(pl.coalesce(candidates))
+    candidates = [_year_first(text)]
+    for fmt in formats:
+        if fmt in ("dmy", "mdy"):
+            candidates.append(_day_month(text, fmt))
+        elif fmt != "ymd":
+            candidates.append(text.str.to_datetime(fmt, strict=False, time_unit="us"))
+    naive = pl.when(is_serial).then(serial).otherwise(pl.coalesce(candidates))
+    if timezone is None:
+        return naive
+    if timezone != WAREHOUSE_TIMEZONE:
+        naive = (
+            naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone(WAREHOUSE_TIMEZONE)
+            .dt.replace_time_zone(None)
+        )
+    with_offset = (
+        text.str.replace("T", " ")
+        .str.replace("Z$", "+00:00")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f%z", strict=False, time_unit="us")
+        .dt.convert_time_zone(WAREHOUSE_TIMEZONE)
+        .dt.replace_time_zone(None)
+    )
+    return pl.when(text.str.contains(UTC_OFFSET)).then(with_offset).otherwise(naive)
 
 
-def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
+def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) -> str | None:
+    """The order of day and month in a column whose contract does not say it.
+
+    Values settle it when their first part is over 12 (day-first) or their second is
+    (month-first). A column where no value settles it, while some read as two different dates
+    (3/5/2024), or where values settle it both ways, raises SchemaError: guessing would load
+    wrong dates silently. None when no value has day and month first.
+    """
+    rows = row_numbers if row_numbers is not None else pl.Series(range(1, len(values) + 1))
+    parts = (
+        pl.DataFrame({"text": values, "row": rows})
+        .with_columns(pl.col("text").str.extract_groups(DAY_MONTH_DATE).alias("p"))
+        .select(
+            "text",
+            "row",
+            pl.col("p").struct.field("1").cast(pl.Int32).alias("first"),
+            pl.col("p").struct.field("2").cast(pl.Int32).alias("second"),
+        )
+        .drop_nulls(["first", "second"])
+    )
+    if parts.is_empty():
+        return None
+    day_first = parts.filter((pl.col("first") > 12) & (pl.col("second") <= 12))
+    month_first = parts.filter((pl.col("second") > 12) & (pl.col("first") <= 12))
+    if day_first.height and month_first.height:
+        raise SchemaError(
+            f"mixes day-first dates (data row {day_first['row'][0]}: "
+            f"'{day_first['text'][0]}') and month-first ones (data row {month_first['row'][0]}: "
+            f"'{month_first['text'][0]}')"
+        )
+    if day_first.height:
+        return "dmy"
+    if month_first.height:
+        return "mdy"
+    both_ways = parts.filter(pl.col("first") != pl.col("second"))
+    if both_ways.height:
+        raise SchemaError(
+            f"has dates that read both day-first and month-first (data row "
+            f"{both_ways['row'][0]}: '{both_ways['text'][0]}') and none that settles the "
+            "order; declare it with format: dmy or format: mdy"
+        )
+    return "dmy"  # every value reads the same both ways (1/1/2024)
+
+
+def parse_boolean(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
+    word = text.str.to_lowercase()
+    return (
+        pl.when(word.is_in(list(spec.true_words)))
+        .then(True)
+        .when(word.is_in(list(spec.false_words)))
+        .then(False)
+        .otherwise(None)
+    )
+
+
+def _typed(
+    spec: ColumnSpec, excel_epoch: dt.date, formats: tuple[str, ...], timezone: str
+) -> tuple[pl.Expr, pl.Expr]:
     """Return the typed value and an error message (null when fine) for one column."""
     text = pl.col(spec.name)
     if spec.type == "text":
@@ -89,16 +241,18 @@ def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
             return value, pl.when(bad).then(pl.format(f"unknown code in {spec.name}: '{{}}'", text))
         return value, pl.lit(None, dtype=pl.String)
     if spec.type in ("int", "decimal"):
-        number = parse_number(text)
+        number = parse_number(text, spec.decimal_mark, spec.thousands_mark)
         if spec.type == "int":
             whole = number.round(0) == number
             value = pl.when(whole).then(number.cast(pl.Int64, strict=False))
         else:
             value = number
+    elif spec.type == "boolean":
+        value = parse_boolean(text, spec)
     elif spec.type == "date":
-        value = parse_datetime(text, excel_epoch).dt.date()
+        value = parse_datetime(text, excel_epoch, formats).dt.date()
     else:
-        value = parse_datetime(text, excel_epoch)
+        value = parse_datetime(text, excel_epoch, formats, spec.timezone or timezone)
     bad = text.is_not_null() & value.is_null()
     return value, pl.when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
 
@@ -140,18 +294,26 @@ def conform(
         pl.struct(original_columns).struct.json_encode() if original_columns else pl.lit("{}")
     )
     extra = pl.struct(unmapped).struct.json_encode() if unmapped else pl.lit(None, dtype=pl.String)
+    null_tokens = (*NULL_TOKENS, *contract.missing_values)
+    first_value = (
+        pl.coalesce([clean_text(pl.col(h).cast(pl.String), null_tokens) for h in original_columns])
+        if original_columns
+        else pl.lit(None, dtype=pl.String)
+    )
     cleaned = frame.select(
         pl.col(ROW_NUMBER),
         pl.col(ROW_PROBLEM),
         raw_values.alias(RAW_VALUES),
         extra.alias(EXTRA_COLUMNS),
-        *[clean_text(pl.col(h).cast(pl.String)).alias(c) for h, c in renames.items()],
+        first_value.alias(FIRST_VALUE),
+        *[clean_text(pl.col(h).cast(pl.String), null_tokens).alias(c) for h, c in renames.items()],
         *[pl.lit(None, dtype=pl.String).alias(c.name) for c in missing],
     )
+    date_formats, notes = _date_formats(cleaned, contract)
 
     typed_columns, errors = [], [pl.col(ROW_PROBLEM)]
     for spec in contract.columns:
-        value, error = _typed(spec, excel_epoch)
+        value, error = _typed(spec, excel_epoch, date_formats[spec.name], contract.timezone)
         typed_columns.append(value.alias(spec.name))
         errors.append(error)
         errors.append(
@@ -163,12 +325,19 @@ def conform(
             errors.append(
                 pl.when(pl.col(spec.name).is_null()).then(pl.lit(f"missing value in {spec.name}"))
             )
+    # a totals row is not data: its one reason says so, whatever else it breaks
+    is_summary = pl.col(FIRST_VALUE).is_in(list(contract.summary_rows))
+    reason = (
+        pl.when(is_summary)
+        .then(pl.format("summary row ({}), not data", pl.col(FIRST_VALUE)))
+        .otherwise(pl.concat_str(errors, separator="; ", ignore_nulls=True))
+    )
     typed = cleaned.select(
         pl.col(ROW_NUMBER),
         pl.col(RAW_VALUES),
         pl.col(EXTRA_COLUMNS),
         *typed_columns,
-        pl.concat_str(errors, separator="; ", ignore_nulls=True).alias(REASON),
+        reason.alias(REASON),
     ).with_columns(pl.when(pl.col(REASON) == "").then(None).otherwise(pl.col(REASON)).alias(REASON))
 
     valid = typed.filter(pl.col(REASON).is_null())
@@ -181,7 +350,28 @@ def conform(
         quarantined=invalid.select(ROW_NUMBER, REASON, RAW_VALUES).sort(ROW_NUMBER),
         unmapped_columns=unmapped,
         missing_columns=[c.name for c in missing],
+        notes=notes,
     )
+
+
+def _date_formats(
+    cleaned: pl.DataFrame, contract: SourceContract
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """Each column's date formats: the contract's, else the order its values settle."""
+    formats: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for spec in contract.columns:
+        formats[spec.name] = spec.date_formats
+        if spec.type not in ("date", "timestamp") or spec.date_formats:
+            continue
+        try:
+            order = infer_date_order(cleaned[spec.name], cleaned[ROW_NUMBER])
+        except SchemaError as exc:
+            raise SchemaError(f"ambiguous dates: column {spec.name} {exc}") from exc
+        if order is not None:
+            formats[spec.name] = (order,)
+            notes.append(f"dates in {spec.name} read {DATE_ORDER_NAMES[order]} (from the values)")
+    return formats, notes
 
 
 def _split_duplicates(

@@ -7,17 +7,28 @@ named by ``MEDOPS_CONTRACTS_DIR``); no Python changes. The format is documented 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
+import re
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 BUNDLED_CONTRACTS_DIR = Path(__file__).resolve().parent / "sources"
-COLUMN_TYPES = {"text", "int", "decimal", "date", "timestamp"}
+COLUMN_TYPES = {"text", "int", "decimal", "boolean", "date", "timestamp"}
 FILE_FORMATS = {"csv", "xlsx", "xls", "jsonl"}
 PII_KINDS = {"name", "phone", "id_number", "email"}
+# Named orders of a date's parts; anything else with a % in it is a strptime format.
+DATE_ORDERS = {"ymd", "dmy", "mdy"}
+# Naive timestamps in the warehouse are wall-clock time here; a contract's `timezone` says
+# which zone a file's naive values are in, and they are converted to this one at load.
+WAREHOUSE_TIMEZONE = "Asia/Shanghai"
+EPOCH_FORMATS = {"epoch_s", "epoch_ms"}
+TRUE_WORDS = ("是", "y", "yes", "true", "t", "1", "√", "✓", "on")
+FALSE_WORDS = ("否", "n", "no", "false", "f", "0", "×", "✗", "off")
 
 
 class ContractError(ValueError):
@@ -39,6 +50,33 @@ class ColumnSpec:
     pii: str | None = None
     min_value: float | None = None
     max_value: float | None = None
+    # dates and timestamps: a named order (ymd, dmy, mdy) or strptime formats; None = detect
+    date_formats: tuple[str, ...] = ()
+    timezone: str | None = None  # of naive timestamps; None = the file's
+    decimal_mark: str = "."
+    thousands_mark: str = ","
+    true_words: tuple[str, ...] = TRUE_WORDS
+    false_words: tuple[str, ...] = FALSE_WORDS
+
+
+@dataclass(frozen=True)
+class ExportDateSpec:
+    """Where a file's export date comes from, tried in this order: a column of the file, a
+    pattern of the file name, the file's modification time."""
+
+    column: str | None = None
+    file_name: str = r"(?<!\d)(\d{4}[-_.]?\d{2}[-_.]?\d{2})(?!\d)"
+    format: str | None = None  # strptime, epoch_s or epoch_ms; None: YYYYMMDD with any separator
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold before it is rejected whole instead of read."""
+
+    file_mb: float = 2048
+    columns: int = 2000
+    field_chars: int = 1_048_576
+    seconds: float = 600
 
 
 @dataclass(frozen=True)
@@ -59,7 +97,13 @@ class SourceContract:
     target_table: str | None = None
     # Groups of timestamp columns that must not go backwards (created <= accepted <= ...).
     ordered_columns: tuple[tuple[str, ...], ...] = ()
+    missing_values: tuple[str, ...] = ()  # tokens meaning blank, beyond the usual ones
+    timezone: str = WAREHOUSE_TIMEZONE  # of the file's naive timestamps
+    summary_rows: tuple[str, ...] = ()  # first cell of a totals row: 合计, Total
+    export_date: ExportDateSpec = ExportDateSpec()
+    limits: Limits = Limits()
     path: Path | None = field(default=None, compare=False)
+    fingerprint: str = field(default="", compare=False)  # hash of the YAML text
 
     @property
     def table(self) -> str:
@@ -68,12 +112,19 @@ class SourceContract:
     def matches(self, file_name: str) -> bool:
         return fnmatch.fnmatch(file_name.lower(), self.file_pattern.lower())
 
+    @property
+    def label(self) -> str:
+        """The source and the file declaring it, as messages name a contract."""
+        return f"{self.source} ({self.path.name})" if self.path else self.source
+
     def column_for_header(self) -> dict[str, str]:
         """Map every accepted (normalized) header to its canonical column name."""
         return {normalize_header(h): c.name for c in self.columns for h in c.headers}
 
 
-def _parse_column(source: str, name: str, raw: dict) -> ColumnSpec:
+def _parse_column(
+    source: str, name: str, raw: dict, default_date_format: str | None = None
+) -> ColumnSpec:
     headers = raw.get("header", name)
     headers = tuple([headers] if isinstance(headers, str) else headers)
     col_type = raw.get("type", "text")
@@ -87,6 +138,16 @@ def _parse_column(source: str, name: str, raw: dict) -> ColumnSpec:
     values = raw.get("values")
     if values is not None:
         values = {str(k): str(v) for k, v in values.items()}
+    date_formats = _date_formats(f"{source}.{name}", raw.get("format", default_date_format))
+    if date_formats and col_type not in ("date", "timestamp") and "format" in raw:
+        raise ContractError(f"{source}.{name}: format applies to date and timestamp columns")
+    decimal_mark = str(raw.get("decimal", "."))
+    thousands_mark = str(raw.get("thousands", "," if decimal_mark == "." else "."))
+    if decimal_mark == thousands_mark:
+        raise ContractError(f"{source}.{name}: decimal and thousands marks are the same")
+    timezone = raw.get("timezone")
+    if timezone is not None:
+        _check_timezone(f"{source}.{name}", timezone)
     return ColumnSpec(
         name=name,
         headers=headers,
@@ -96,11 +157,77 @@ def _parse_column(source: str, name: str, raw: dict) -> ColumnSpec:
         pii=pii,
         min_value=raw.get("min"),
         max_value=raw.get("max"),
+        date_formats=date_formats if col_type in ("date", "timestamp") else (),
+        timezone=timezone,
+        decimal_mark=decimal_mark,
+        thousands_mark=thousands_mark,
+        true_words=_words(raw.get("true_words"), TRUE_WORDS),
+        false_words=_words(raw.get("false_words"), FALSE_WORDS),
     )
 
 
+def _words(declared, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Boolean words as compared: folded and lower-case. YAML reads an unquoted yes or no as
+    a boolean itself, so the README asks for them quoted."""
+    if declared is None:
+        return default
+    declared = [declared] if isinstance(declared, str | int | bool) else declared
+    return tuple(unicodedata.normalize("NFKC", str(w)).strip().lower() for w in declared)
+
+
+def _date_formats(where: str, declared) -> tuple[str, ...]:
+    """A named order or strptime formats, checked now so a typo fails at contract load."""
+    if declared is None:
+        return ()
+    formats = (declared,) if isinstance(declared, str) else tuple(declared)
+    for fmt in formats:
+        if fmt not in DATE_ORDERS and "%" not in fmt:
+            raise ContractError(
+                f"{where}: format {fmt!r} is neither one of {sorted(DATE_ORDERS)} "
+                "nor a strptime format such as '%m/%d/%Y'"
+            )
+    return formats
+
+
+def _check_timezone(where: str, name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ContractError(f"{where}: unknown time zone {name!r}") from exc
+
+
+def _export_date(path: Path, raw, names: set[str]) -> ExportDateSpec:
+    if raw is None:
+        return ExportDateSpec()
+    if not isinstance(raw, dict) or set(raw) - {"column", "file_name", "format"}:
+        raise ContractError(f"{path}: export_date takes column, file_name and format")
+    spec = ExportDateSpec(**raw)
+    if spec.column is not None and spec.column not in names:
+        raise ContractError(f"{path}: export_date column {spec.column!r} is not declared")
+    try:
+        pattern = re.compile(spec.file_name)
+    except re.error as exc:
+        raise ContractError(f"{path}: export_date file_name is not a valid pattern: {exc}") from exc
+    if pattern.groups > 1:
+        raise ContractError(f"{path}: export_date file_name must capture the date in one group")
+    return spec
+
+
+def _limits(path: Path, raw) -> Limits:
+    if raw is None:
+        return Limits()
+    unknown = set(raw) - set(Limits.__dataclass_fields__)
+    if unknown:
+        raise ContractError(f"{path}: unknown limits {sorted(unknown)}")
+    return Limits(**raw)
+
+
 def load_contract(path: Path) -> SourceContract:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ContractError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ContractError(f"{path}: expected a mapping")
     missing = {"source", "system", "file_pattern", "format", "primary_key", "columns"} - set(raw)
@@ -111,7 +238,12 @@ def load_contract(path: Path) -> SourceContract:
         raise ContractError(
             f"{path}: format {raw['format']!r} is not one of {sorted(FILE_FORMATS)}"
         )
-    columns = tuple(_parse_column(source, n, spec or {}) for n, spec in raw["columns"].items())
+    timezone = raw.get("timezone", WAREHOUSE_TIMEZONE)
+    _check_timezone(str(path), timezone)
+    columns = tuple(
+        _parse_column(source, n, spec or {}, raw.get("date_format"))
+        for n, spec in raw["columns"].items()
+    )
     names = {c.name for c in columns}
     ordered = tuple(tuple(group) for group in raw.get("ordered", []))
     for declared, what in (
@@ -136,17 +268,27 @@ def load_contract(path: Path) -> SourceContract:
         delimiter=raw.get("delimiter", ","),
         target_table=raw.get("table"),
         ordered_columns=ordered,
+        missing_values=tuple(str(v) for v in raw.get("missing_values", [])),
+        timezone=timezone,
+        summary_rows=tuple(str(v) for v in raw.get("summary_rows", [])),
+        export_date=_export_date(path, raw.get("export_date"), names),
+        limits=_limits(path, raw.get("limits")),
         path=path,
+        fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
     )
 
 
-def contract_dirs() -> list[Path]:
-    """The bundled contracts, plus an analyst's folder named by MEDOPS_CONTRACTS_DIR."""
+def contract_dirs(extra: list[Path] | None = None) -> list[Path]:
+    """The bundled contracts, the folders named by MEDOPS_CONTRACTS_DIR (separated by the
+    path separator, ``:``), and any given here (``medops ingest --contracts DIR``)."""
     dirs = [BUNDLED_CONTRACTS_DIR]
-    extra = os.environ.get("MEDOPS_CONTRACTS_DIR")
-    if extra:
-        dirs.append(Path(extra))
-    return dirs
+    named = os.environ.get("MEDOPS_CONTRACTS_DIR", "")
+    dirs += [Path(part) for part in named.split(os.pathsep) if part]
+    dirs += extra or []
+    for folder in dirs:
+        if not folder.is_dir():
+            raise ContractError(f"contract folder {folder} does not exist")
+    return list(dict.fromkeys(d.resolve() for d in dirs))
 
 
 def load_contracts(dirs: list[Path] | None = None) -> list[SourceContract]:
@@ -163,9 +305,7 @@ def load_contracts(dirs: list[Path] | None = None) -> list[SourceContract]:
     return list(contracts.values())
 
 
-def find_contract(file_name: str, contracts: list[SourceContract]) -> SourceContract | None:
-    matching = [c for c in contracts if c.matches(file_name)]
-    if len(matching) > 1:
-        names = ", ".join(c.source for c in matching)
-        raise ContractError(f"{file_name} matches several source contracts: {names}")
-    return matching[0] if matching else None
+def matching_contracts(file_name: str, contracts: list[SourceContract]) -> list[SourceContract]:
+    """Every contract whose pattern matches; more than one means the file is rejected, naming
+    them all, since loading it into either table would be a guess."""
+    return [c for c in contracts if c.matches(file_name)]

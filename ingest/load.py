@@ -4,23 +4,38 @@ Each file is loaded in one DuckDB transaction: its rows, its quarantined rows an
 entry commit together or not at all, so a load killed at any point can simply be run again.
 A file is identified by its content hash (the same content is never loaded twice, whatever its
 name) and by its name (a changed file with the same name replaces the rows it loaded before).
+
+A file is read and conformed in a worker process with a deadline (``limits.seconds`` of its
+contract, see ``ingest/worker.py``): a file that would hang the reader, or crash it, is
+rejected with the reason like any other bad file, and the files after it still load. A
+rejection is recorded in the ledger with the fingerprint of the contracts it was judged by, so
+the same file is not read again every night until it or its contract changes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 import uuid
+import zoneinfo
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from ingest.conform import EXTRA_COLUMNS, RAW_VALUES, REASON, SchemaError, conform
-from ingest.contracts import SourceContract, find_contract, load_contracts
-from ingest.readers import ROW_NUMBER, UnreadableFileError, read_export
+from ingest.conform import EXTRA_COLUMNS, RAW_VALUES, REASON, parse_datetime
+from ingest.contracts import (
+    EPOCH_FORMATS,
+    WAREHOUSE_TIMEZONE,
+    SourceContract,
+    load_contracts,
+    matching_contracts,
+)
+from ingest.readers import ROW_NUMBER, UnreadableFileError
+from ingest.worker import IsolatedReader, shared_reader
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_ledger"
@@ -30,6 +45,7 @@ DUCKDB_TYPES = {
     "text": "varchar",
     "int": "bigint",
     "decimal": "double",
+    "boolean": "boolean",
     "date": "date",
     "timestamp": "timestamp",
 }
@@ -39,7 +55,12 @@ LINEAGE_COLUMNS = {
     "_row_number": "bigint",
     "_loaded_at": "timestamp",
     "_extra": "varchar",
+    # the day the source system wrote the file (see export_date_of_file): dbt reads this,
+    # never the file name
+    "_export_date": "date",
 }
+EXPORT_DATE = "_export_date"
+NO_DATA_ROWS = "no data rows: the file holds only its header"
 
 
 @dataclass
@@ -55,9 +76,28 @@ class FileReport:
     unmapped_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     message: str | None = None
+    export_date: dt.date | None = None
+    export_date_from: str | None = None  # column, file name or modification time
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        fields = asdict(self)
+        fields["export_date"] = self.export_date.isoformat() if self.export_date else None
+        return fields
+
+    def add_message(self, text: str) -> None:
+        self.message = f"{self.message}; {text}" if self.message else text
+
+
+@dataclass
+class Evaluation:
+    """What reading a file gave, before anything is written."""
+
+    report: FileReport
+    contract: SourceContract | None
+    loaded: pl.DataFrame | None
+    quarantined: pl.DataFrame
+    fingerprint: str  # of the contracts that matched the file name
 
 
 def file_sha256(path: Path) -> str:
@@ -97,7 +137,10 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
             message varchar,
             loaded_at timestamp not null,
             superseded_by varchar,
-            system varchar
+            system varchar,
+            export_date date,
+            export_date_from varchar,
+            contract_fingerprint varchar
         )
         """
     )
@@ -132,9 +175,15 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-    # warehouses created before these tables recorded the contract's system
+    # warehouses created before these tables recorded the contract's system, export date ...
     for table in (LEDGER, VALIDATION_RESULTS):
         con.execute(f"alter table {table} add column if not exists system varchar")
+    for column, sql_type in (
+        ("export_date", "date"),
+        ("export_date_from", "varchar"),
+        ("contract_fingerprint", "varchar"),
+    ):
+        con.execute(f"alter table {LEDGER} add column if not exists {column} {sql_type}")
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> None:
@@ -156,32 +205,44 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -
             con.execute(f'alter table {table} add column "{name}" {sql_type}')
 
 
-def _already_loaded(con: duckdb.DuckDBPyConnection, file_hash: str) -> str | None:
+def skip_reason(con: duckdb.DuckDBPyConnection, file_hash: str, fingerprint: str) -> str | None:
+    """Why a file need not be read again: its content was loaded, or was rejected under the
+    same contracts (a changed contract gets a rejected file another try)."""
     row = con.execute(
-        f"select file_name from {LEDGER} where file_hash = ? and superseded_by is null",
+        f"select file_name, status, message, contract_fingerprint from {LEDGER} "
+        "where file_hash = ? and superseded_by is null order by loaded_at desc limit 1",
         [file_hash],
     ).fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    file_name, status, message, earlier_fingerprint = row
+    if status != "rejected":
+        return f"same content already loaded as {file_name}"
+    if earlier_fingerprint == fingerprint:
+        return (
+            f"same content already rejected as {file_name} ({message}); "
+            "change the file or its contract to try again"
+        )
+    return None
 
 
 def _commit_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     file_hash: str,
-    contract: SourceContract | None,
-    report: FileReport,
-    loaded: pl.DataFrame | None,
-    quarantined: pl.DataFrame,
+    evaluation: Evaluation,
+    earlier_tables: set[str],
 ) -> None:
     """Replace whatever an earlier version of this file loaded, in one transaction."""
+    report, contract = evaluation.report, evaluation.contract
+    loaded, quarantined = evaluation.loaded, evaluation.quarantined
     load_id = uuid.uuid4().hex
-    now = datetime.now()
+    now = dt.datetime.now()
     con.begin()
     try:
-        if contract is not None:
-            con.execute(
-                f"delete from {RAW_SCHEMA}.{contract.table} where _file_name = ?", [path.name]
-            )
+        loads_into = {contract.table} if contract and report.status == "loaded" else set()
+        for table in sorted(earlier_tables | loads_into):
+            con.execute(f"delete from {RAW_SCHEMA}.{table} where _file_name = ?", [path.name])
         con.execute(f"delete from {QUARANTINE} where file_name = ?", [path.name])
         con.execute(
             f"update {LEDGER} set superseded_by = ? where file_name = ? and superseded_by is null",
@@ -215,8 +276,9 @@ def _commit_file(
         con.execute(
             f"insert into {LEDGER} (load_id, source, file_name, file_path, file_hash, "
             "file_bytes, encoding, status, rows_read, rows_loaded, rows_quarantined, "
-            "unmapped_columns, missing_columns, message, loaded_at, system) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "unmapped_columns, missing_columns, message, loaded_at, system, export_date, "
+            "export_date_from, contract_fingerprint) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id,
                 report.source,
@@ -234,6 +296,9 @@ def _commit_file(
                 report.message,
                 now,
                 contract.system if contract is not None else None,
+                report.export_date,
+                report.export_date_from,
+                evaluation.fingerprint,
             ],
         )
         con.commit()
@@ -249,59 +314,177 @@ def _whole_file_rejection(reason: str) -> pl.DataFrame:
     )
 
 
-def ingest_file(
-    con: duckdb.DuckDBPyConnection, path: Path, contracts: list[SourceContract]
-) -> FileReport:
-    """Load one export file; return what happened to every row."""
-    ensure_ledger(con)
-    file_hash = file_sha256(path)
-    earlier_name = _already_loaded(con, file_hash)
-    if earlier_name is not None:
-        return FileReport(
-            file=path.name,
-            source=None,
-            status="skipped",
-            message=f"same content already loaded as {earlier_name}",
-        )
-    contract = find_contract(path.name, contracts)
-    if contract is None:
-        report = FileReport(
-            file=path.name,
-            source=None,
-            status="rejected",
-            message="no source contract matches this file name",
-        )
-        _commit_file(
-            con, path, file_hash, None, report, None, _whole_file_rejection(report.message)
-        )
-        return report
+def contracts_fingerprint(contracts: list[SourceContract]) -> str:
+    return ",".join(f"{c.source}:{c.fingerprint}" for c in contracts) or "none"
 
-    report = FileReport(file=path.name, source=contract.source, status="loaded")
+
+def _parse_export_date(text: str, fmt: str | None) -> dt.date | None:
     try:
-        rows = read_export(path, contract)
-        report.encoding = rows.encoding
-        report.rows_read = rows.frame.height
-        conformed = conform(rows.frame, contract, rows.excel_epoch)
-    except (UnreadableFileError, SchemaError) as exc:
-        report.status = "rejected"
+        if fmt in EPOCH_FORMATS:
+            seconds = int(text) / (1000 if fmt == "epoch_ms" else 1)
+            instant = dt.datetime.fromtimestamp(seconds, zoneinfo.ZoneInfo(WAREHOUSE_TIMEZONE))
+            return instant.date()
+        if fmt is None:
+            return dt.datetime.strptime(re.sub(r"\D", "", text), "%Y%m%d").date()
+        return dt.datetime.strptime(text, fmt).date()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def export_date_of_file(path: Path, contract: SourceContract) -> tuple[dt.date, str]:
+    """The file's export date: from the contract's file-name pattern, else the file's
+    modification time (as a date in the warehouse's time zone). A contract's export-date
+    column, tried first, is applied per row by ``_with_export_date``."""
+    spec = contract.export_date
+    match = re.search(spec.file_name, path.name)
+    if match:
+        text = match.group(1) if match.groups() else match.group(0)
+        found = _parse_export_date(text, spec.format)
+        if found is not None:
+            return found, "file name"
+    modified = dt.datetime.fromtimestamp(
+        path.stat().st_mtime, zoneinfo.ZoneInfo(WAREHOUSE_TIMEZONE)
+    )
+    return modified.date(), "modification time"
+
+
+def _with_export_date(
+    loaded: pl.DataFrame, contract: SourceContract, file_date: dt.date
+) -> pl.DataFrame:
+    column = contract.export_date.column
+    if column is None:
+        return loaded.with_columns(pl.lit(file_date, dtype=pl.Date).alias(EXPORT_DATE))
+    spec = next(c for c in contract.columns if c.name == column)
+    value = pl.col(column)
+    if spec.type == "text":
+        value = parse_datetime(value)
+    elif spec.type not in ("date", "timestamp"):
+        value = pl.lit(None, dtype=pl.Date)
+    return loaded.with_columns(
+        pl.coalesce(value.cast(pl.Date), pl.lit(file_date, dtype=pl.Date)).alias(EXPORT_DATE)
+    )
+
+
+def evaluate_file(
+    path: Path, contracts: list[SourceContract], reader: IsolatedReader
+) -> Evaluation:
+    """Read a file against the contracts and say what would happen to every row; nothing is
+    written. Never raises for a bad file: the evaluation is a rejection with the reason."""
+    matches = matching_contracts(path.name, contracts)
+    fingerprint = contracts_fingerprint(matches)
+    report = FileReport(file=path.name, source=None, status="rejected")
+    if len(matches) != 1:
+        report.message = (
+            "no source contract matches this file name"
+            if not matches
+            else "matches several source contracts: "
+            + ", ".join(c.label for c in matches)
+            + "; make their file_pattern exclusive"
+        )
+        report.reasons = {report.message: 1}
+        return Evaluation(report, None, None, _whole_file_rejection(report.message), fingerprint)
+    [contract] = matches
+    report.source = contract.source
+    report.export_date, report.export_date_from = export_date_of_file(path, contract)
+    try:
+        size_mb = path.stat().st_size / 1_048_576
+        if size_mb > contract.limits.file_mb:
+            raise UnreadableFileError(
+                f"file is {size_mb:,.0f} MB, over the limit of {contract.limits.file_mb:g} MB "
+                "(limits.file_mb)"
+            )
+        report.encoding, report.rows_read, conformed = reader.read(path, contract)
+    except UnreadableFileError as exc:
         report.message = str(exc)
         report.reasons = {str(exc): 1}
-        _commit_file(con, path, file_hash, contract, report, None, _whole_file_rejection(str(exc)))
-        return report
+        return Evaluation(report, contract, None, _whole_file_rejection(str(exc)), fingerprint)
 
+    report.status = "loaded"
     report.rows_loaded = conformed.loaded.height
     report.rows_quarantined = conformed.quarantined.height
     report.reasons = reason_summary(conformed.quarantined[REASON])
     report.unmapped_columns = conformed.unmapped_columns
     report.missing_columns = conformed.missing_columns
+    if report.rows_read == 0:
+        report.warnings.append(NO_DATA_ROWS)
     if conformed.unmapped_columns or conformed.missing_columns:
-        report.message = (
+        report.warnings.append(
             f"schema drift: unmapped columns {conformed.unmapped_columns} kept in _extra; "
             f"missing optional columns {conformed.missing_columns} loaded as null"
         )
-    ensure_raw_table(con, contract)
-    _commit_file(con, path, file_hash, contract, report, conformed.loaded, conformed.quarantined)
-    return report
+    for text in [*report.warnings, *conformed.notes]:
+        report.add_message(text)
+    loaded = _with_export_date(conformed.loaded, contract, report.export_date)
+    if contract.export_date.column is not None and loaded.height:
+        report.export_date, report.export_date_from = loaded[EXPORT_DATE].max(), "column"
+    return Evaluation(report, contract, loaded, conformed.quarantined, fingerprint)
+
+
+def _earlier_tables(
+    con: duckdb.DuckDBPyConnection, file_name: str, contracts: list[SourceContract]
+) -> set[str]:
+    """Raw tables the file's current ledger entry loaded into (its rows are replaced)."""
+    tables = {c.source: c.table for c in contracts}
+    rows = con.execute(
+        f"select source from {LEDGER} where file_name = ? and superseded_by is null "
+        "and status = 'loaded'",
+        [file_name],
+    ).fetchall()
+    return {tables[source] for (source,) in rows if source in tables}
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    contracts: list[SourceContract],
+    reader: IsolatedReader = shared_reader,
+) -> FileReport:
+    """Load one export file; return what happened to every row."""
+    ensure_ledger(con)
+    file_hash = file_sha256(path)
+    fingerprint = contracts_fingerprint(matching_contracts(path.name, contracts))
+    skipped = skip_reason(con, file_hash, fingerprint)
+    if skipped is not None:
+        return FileReport(file=path.name, source=None, status="skipped", message=skipped)
+    evaluation = evaluate_file(path, contracts, reader)
+    if evaluation.contract is not None and evaluation.report.status == "loaded":
+        ensure_raw_table(con, evaluation.contract)
+    _commit_file(con, path, file_hash, evaluation, _earlier_tables(con, path.name, contracts))
+    return evaluation.report
+
+
+def check_path(
+    path: Path,
+    contracts: list[SourceContract],
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> list[FileReport]:
+    """Dry run of a drop: what ingest would do with each file, writing nothing. Given a
+    (read-only) connection to the warehouse, files ingest would skip are reported as such."""
+    ledger_exists = con is not None and bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [RAW_SCHEMA, LEDGER.split(".")[1]],
+        ).fetchone()[0]
+    )
+    return [
+        _check_file(file, contracts, shared_reader, con if ledger_exists else None)
+        for file in export_files(path)
+    ]
+
+
+def _check_file(
+    file: Path,
+    contracts: list[SourceContract],
+    reader: IsolatedReader,
+    con: duckdb.DuckDBPyConnection | None,
+) -> FileReport:
+    if con is not None:
+        fingerprint = contracts_fingerprint(matching_contracts(file.name, contracts))
+        skipped = skip_reason(con, file_sha256(file), fingerprint)
+        if skipped is not None:
+            return FileReport(file=file.name, source=None, status="skipped", message=skipped)
+    return evaluate_file(file, contracts, reader).report
 
 
 def export_files(path: Path) -> list[Path]:

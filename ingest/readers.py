@@ -29,6 +29,7 @@ ROW_PROBLEM = "_row_problem"
 EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
 EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 HEADER_LEVEL_SEPARATOR = "/"
+EXTRA_VALUES_SHOWN = 20  # of a row longer than its header, in its quarantine reason
 
 
 class UnreadableFileError(Exception):
@@ -116,6 +117,14 @@ def _split_header(records: list[list[str | None]], header_row: int, header_rows:
     return combine_header_levels(records[start:header_end]), header_end
 
 
+def _check_width(width: int, contract: SourceContract, what: str) -> None:
+    if width > contract.limits.columns:
+        raise UnreadableFileError(
+            f"{what} has {width:,} columns, over the limit of {contract.limits.columns:,} "
+            "(limits.columns)"
+        )
+
+
 def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
     text, encoding = _decode(path.read_bytes(), contract)
     if not text.strip():
@@ -123,6 +132,15 @@ def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
     # title lines above the header are skipped as lines, before any CSV parsing
     titles = contract.header_row - 1
     text = text.split("\n", titles)[titles] if titles and text.count("\n") >= titles else text
+    # the header's width, counted before any parser sees a line of millions of fields
+    header_end = text.find("\n")
+    _check_width(
+        text.count(contract.delimiter, 0, header_end if header_end >= 0 else len(text)) + 1,
+        contract,
+        "the header",
+    )
+    # the csv module's own limit (131,072 characters) would otherwise raise mid-file
+    csv.field_size_limit(contract.limits.field_chars)
     try:
         frame = _csv_frame_fast(text, contract)
     except pl.exceptions.ComputeError:
@@ -131,13 +149,29 @@ def _read_csv(path: Path, contract: SourceContract) -> ExportRows:
     return ExportRows(frame, encoding)
 
 
+def _csv_records(text: str, contract: SourceContract):
+    """Records as the csv module reads them; a field over the limit rejects the file."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter)
+    last_line = contract.header_row - 1  # title lines were cut off before parsing
+    try:
+        for record in reader:
+            yield record
+            last_line = contract.header_row - 1 + reader.line_num
+    except csv.Error as exc:
+        limit = contract.limits.field_chars
+        problem = (
+            f"a field is longer than {limit:,} characters (limits.field_chars), often an "
+            "unclosed quote running on to the end of the file"
+            if "field limit" in str(exc)
+            else f"CSV cannot be parsed: {exc}"
+        )
+        raise UnreadableFileError(f"{problem} (record starting on line {last_line + 1})") from exc
+
+
 def _csv_frame_fast(text: str, contract: SourceContract) -> pl.DataFrame:
     """Polars parses the values; Python's csv module only counts each record's fields, which
     is what tells a truncated row from one whose last fields are merely empty."""
-    field_counts = [
-        len(record)
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter)
-    ]
+    field_counts = [len(record) for record in _csv_records(text, contract)]
     raw = pl.read_csv(
         io.BytesIO(text.encode("utf-8")),
         has_header=False,
@@ -162,10 +196,7 @@ def _csv_frame_fast(text: str, contract: SourceContract) -> pl.DataFrame:
 
 
 def _csv_frame_exact(text: str, contract: SourceContract) -> pl.DataFrame:
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter))
-    except csv.Error as exc:
-        raise UnreadableFileError(f"CSV cannot be parsed: {exc}") from exc
+    records = list(_csv_records(text, contract))
     headers, body_start = _split_header(records, 1, contract.header_rows)
     body = records[body_start:]
     width = len(headers)
@@ -174,7 +205,14 @@ def _csv_frame_exact(text: str, contract: SourceContract) -> pl.DataFrame:
         if record and len(record) != width:
             problems[i] = f"row has {len(record)} fields, the header has {width}"
             if len(record) > width:
-                problems[i] += ": extra values " + json.dumps(record[width:], ensure_ascii=False)
+                extra = record[width:]
+                shown = json.dumps(extra[:EXTRA_VALUES_SHOWN], ensure_ascii=False)
+                more = (
+                    f" and {len(extra) - EXTRA_VALUES_SHOWN:,} more"
+                    if len(extra) > EXTRA_VALUES_SHOWN
+                    else ""
+                )
+                problems[i] += f": extra values {shown}{more}"
             body[i] = (record + [None] * width)[:width]
         elif not record:
             body[i] = [None] * width
@@ -212,6 +250,7 @@ def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
         raise UnreadableFileError(f"sheet {wanted!r} cannot be read: {exc}") from exc
     if raw.width == 0 or raw.height == 0:
         raise UnreadableFileError(f"sheet {wanted!r} is empty")
+    _check_width(raw.width, contract, f"sheet {wanted!r}")
     head = [list(row) for row in raw.head(contract.header_row + contract.header_rows).rows()]
     headers, body_start = _split_header(head, contract.header_row, contract.header_rows)
     frame = (
@@ -242,6 +281,7 @@ def _read_jsonl(path: Path, contract: SourceContract) -> ExportRows:
         records.append(record)
         problems.append(problem)
     names = list(dict.fromkeys(k for r in records for k in r))
+    _check_width(len(names), contract, "the file's JSON objects together")
     if not names:
         raise UnreadableFileError("no JSON object with any field in the file")
     frame = pl.DataFrame(

@@ -56,37 +56,128 @@ def generate(scale: float, seed: int, dirty_rate: float, out: Path | None) -> No
     )
 
 
+contracts_option = click.option(
+    "--contracts",
+    "contract_folders",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also use the contracts (*.yml) in this folder; repeatable.",
+)
+
+
+def _contracts(folders: tuple[Path, ...]) -> list:
+    """The bundled contracts, MEDOPS_CONTRACTS_DIR's and the folders given; a broken contract
+    is a clear error, not a traceback."""
+    from ingest.contracts import ContractError, contract_dirs, load_contracts
+
+    try:
+        return load_contracts(contract_dirs(list(folders)))
+    except ContractError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _report_line(report, check: bool) -> str:
+    verb = {"loaded": "load", "rejected": "reject", "skipped": "skip"}[report.status]
+    status = f"would {verb}" if check else report.status
+    line = f"{status:12} {report.file}"
+    if report.source:
+        line += f" -> {report.source}"
+    if report.status == "loaded":
+        line += (
+            f": read {report.rows_read}, loaded {report.rows_loaded}, "
+            f"quarantined {report.rows_quarantined}"
+        )
+    if report.export_date:
+        line += f", exported {report.export_date} (from the {report.export_date_from})"
+    if report.reasons and report.status != "rejected":
+        line += "  " + ", ".join(f"{k} x{v}" for k, v in report.reasons.items())
+    if report.message:
+        line += f"  ({report.message})"
+    return ("WARNING " if report.warnings else "") + line
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
-def ingest(path: Path, as_json: bool) -> None:
+@contracts_option
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Dry run: per file, the contract it matches and the rows that would load or be "
+    "quarantined, with reasons. Nothing is written.",
+)
+def ingest(path: Path, as_json: bool, contract_folders: tuple[Path, ...], check: bool) -> None:
     """Load a file or a folder of exports into the warehouse's raw layer."""
     import duckdb
 
-    from ingest.load import ingest_path
+    from ingest.load import check_path, ingest_path
 
+    contracts = _contracts(contract_folders)
     home = paths()
-    home.home.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(home.warehouse))
-    try:
-        reports = ingest_path(con, path)
-    finally:
-        con.close()
+    if check:
+        # the ledger says which files would be skipped; without a readable warehouse, none
+        try:
+            con = duckdb.connect(str(home.warehouse), read_only=True)
+        except duckdb.Error:
+            con = None
+        try:
+            reports = check_path(path, contracts, con)
+        finally:
+            if con is not None:
+                con.close()
+    else:
+        home.home.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(home.warehouse))
+        try:
+            reports = ingest_path(con, path, contracts)
+        finally:
+            con.close()
     for report in reports:
         if as_json:
             click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
-            continue
-        line = (
-            f"{report.status:8} {report.file}: read {report.rows_read}, "
-            f"loaded {report.rows_loaded}, quarantined {report.rows_quarantined}"
-        )
-        if report.reasons:
-            line += "  " + ", ".join(f"{k} x{v}" for k, v in report.reasons.items())
-        if report.message:
-            line += f"  ({report.message})"
-        click.echo(line)
+        else:
+            click.echo(_report_line(report, check))
     if any(r.status == "rejected" for r in reports):
         sys.exit(3)
+
+
+@main.group()
+def contract() -> None:
+    """Source contracts: draft one for a new export."""
+
+
+@contract.command("draft")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the draft (default ./<file name>.draft.yml).",
+)
+@contracts_option
+def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, ...]) -> None:
+    """Write a draft YAML contract for an export FILE from its headers and values."""
+    from ingest.contracts import ContractError
+    from ingest.draft import draft_contract, render
+    from ingest.readers import UnreadableFileError
+
+    try:
+        draft = draft_contract(file, contract_folders)
+    except (ContractError, UnreadableFileError) as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
+    except Exception as exc:  # a file no reader understands: say so, without a traceback
+        raise click.ClickException(
+            f"{file.name}: cannot draft a contract ({type(exc).__name__}: {exc})"
+        ) from exc
+    out = out or Path(f"{file.stem}.draft.yml")
+    out.write_text(render(draft), encoding="utf-8")
+    matched = draft.source.source if draft.source else "no known source"
+    click.echo(
+        f"{file.name}: {len(draft.columns)} columns, {draft.rows:,} rows; most likely feeds "
+        f"{matched}; draft written to {out}"
+    )
+    for lack in draft.lacks:
+        click.echo(f"  lacks {lack}")
 
 
 @main.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest_support import rows_by_key, write_export
 
 from ingest.contracts import load_contracts
 from ingest.load import ingest_path
@@ -29,17 +30,15 @@ def contracts():
 
 def write_statements(folder: Path, rows: list[str], encoding: str = "gb18030") -> Path:
     path = folder / "erp" / "erp_statements_20261121.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(("\n".join([STATEMENT_HEADER, *rows]) + "\n").encode(encoding))
-    return path
+    return write_export(path, STATEMENT_HEADER, rows, encoding)
 
 
 def loaded_statements(con) -> dict[str, tuple]:
-    rows = con.execute(
+    return rows_by_key(
+        con,
         "select statement_id, account_id, statement_on, due_on, statement_amount "
-        "from raw.erp_statements"
-    ).fetchall()
-    return {r[0]: r[1:] for r in rows}
+        "from raw.erp_statements",
+    )
 
 
 def test_values_are_typed_from_every_written_form(tmp_path, con, contracts):

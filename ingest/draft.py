@@ -1,0 +1,531 @@
+"""Draft a source contract for an export nobody has described yet (``medops contract draft``).
+
+The draft is a starting point for a person to review, never loaded silently: it proposes the
+source the file most likely feeds (its headers against every known contract's headers,
+canonical names and a table of common synonyms in Chinese and English), each column's type
+and date order as the values show them, the codes found in code columns with the canonical
+code each most likely means, a primary key, and what the marts will lack without the columns
+the file does not have. Whatever it could not decide is said in a comment beside the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ingest.conform import (
+    DAY_MONTH_DATE,
+    SchemaError,
+    clean_text,
+    infer_date_order,
+    parse_boolean,
+    parse_datetime,
+    parse_number,
+)
+from ingest.contracts import (
+    ColumnSpec,
+    SourceContract,
+    contract_dirs,
+    load_contracts,
+    normalize_header,
+)
+from ingest.readers import ROW_NUMBER, ROW_PROBLEM, UnreadableFileError, read_export
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = REPO_ROOT / "examples"
+SEEDS_DIR = REPO_ROOT / "seeds"
+FORMATS_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xls": "xls"}
+FORMATS_BY_SUFFIX[".jsonl"] = "jsonl"
+SAMPLE_ROWS = 20_000
+CODE_COLUMN_MAX_VALUES = 30  # a column the target maps: its values are listed up to this many
+CODE_COLUMN_FEW_VALUES = 12  # another column, repeating few values, is probably a code too
+# Headers other systems use for our canonical columns (compared squashed: case, spaces,
+# underscores and punctuation ignored, so InvoiceDate, invoice_date and "Invoice Date" agree).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "opportunity_id": ("opportunity id", "opportunity", "deal id", "商机id", "机会编号"),
+    "opportunity_name": ("opportunity name", "deal name", "商机", "项目名称"),
+    "account_id": ("account id", "customer id", "customerid", "客户id", "客户代码"),
+    "account_name": ("account", "account name", "customer", "customer name", "客户"),
+    "owner_id": ("owner id", "sales rep id", "负责人", "销售工号"),
+    "owner_name": ("owner", "opportunity owner", "sales agent", "sales rep", "销售", "业务员"),
+    "current_stage": ("stage", "deal stage", "status", "商机阶段", "阶段"),
+    "product_line": ("product", "product family", "product line", "产品", "产品系列"),
+    "amount": ("amount", "close value", "deal value", "value", "金额", "合同金额"),
+    "created_on": ("created date", "create date", "engage date", "created", "创建时间"),
+    "close_on": ("close date", "closing date", "closed date", "成交日期", "关闭日期"),
+    "closed_on": ("close date", "closed date", "actual close date"),
+    "expected_close_on": ("expected close date", "close date", "预计签约日期"),
+    "customer_id": ("customer id", "customerid", "customer number", "客户号", "客户代码"),
+    "customer_name": ("customer", "customer name", "客户"),
+    "invoice_id": ("invoice number", "invoicenumber", "invoice no", "invoice id", "发票号"),
+    "invoiced_on": ("invoice date", "invoicedate", "issue date", "billing date", "开票时间"),
+    "due_on": ("due date", "duedate", "payment due", "应收日期", "到期时间"),
+    "invoice_amount": ("invoice amount", "invoiceamount", "amount", "发票金额", "应收金额"),
+    "settled_on": ("settled date", "settleddate", "paid date", "payment date", "回款日期"),
+    "disputed": ("disputed", "in dispute", "是否争议", "争议"),
+    "ticket_id": ("number", "incident", "ticket", "ticket id", "issue key", "工单号"),
+    "ticket_status": ("incident state", "state", "status", "ticket status", "工单状态"),
+    "priority": ("priority", "优先级"),
+    "event_at": ("sys updated at", "sys updated on", "updated", "event time", "变更时间"),
+    "opened_at": ("opened at", "opened", "created", "created at", "创建时间", "报修时间"),
+    "resolved_at": ("resolved at", "resolved", "resolution date", "解决时间"),
+    "closed_at": ("closed at", "closed", "关闭时间"),
+    "update_no": ("sys mod count", "update count", "updates", "变更序号"),
+    "assigned_to": ("assigned to", "assignee", "engineer", "工程师"),
+}
+# What the marts cannot show without a column (the column's name in any contract).
+MART_NEEDS: dict[str, str] = {
+    "owner_id": "owners by name only: the employee dimension is built from names",
+    "product_line": "no product line: figures by product line show one unknown line",
+    "created_on": "no creation date: no sales cycle, no pipeline by month created",
+    "closed_on": "no close date: no won or lost by month, no sales cycle",
+    "close_on": "no close date: no won or lost by month, no sales cycle",
+    "amount": "no amount: counts only, no pipeline or weighted forecast value",
+    "due_on": "no due date: no aging, no days late, no overdue share",
+    "settled_on": "no settled date: every invoice counts as open; no days to settle",
+    "invoiced_on": "no invoice date: no DSO, no invoicing by month",
+    "priority": "no priority: SLA targets fall back to the default priority",
+    "resolved_at": "no resolution time: no resolution hours, no SLA met share",
+    "event_at": "no event time: no status history, no time in status",
+    "unit_id": "no org unit: a flat company > team from the owner's manager or office",
+}
+
+
+@dataclass
+class ColumnDraft:
+    header: str
+    name: str
+    type: str = "text"
+    required: bool = False
+    date_format: str | None = None
+    decimal: str | None = None
+    values: dict[str, str | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    file: Path
+    format: str
+    encoding: str
+    delimiter: str
+    header_row: int
+    rows: int
+    source: SourceContract | None
+    alternatives: list[tuple[str, int]]
+    columns: list[ColumnDraft]
+    primary_key: list[str]
+    missing_tokens: list[str]
+    summary_rows: list[str]
+    lacks: list[str]
+    export_date_note: str
+
+
+def squash(header: str) -> str:
+    """Headers compared as words only: InvoiceDate, invoice_date, "Invoice Date" agree."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header)
+    return re.sub(r"[\W_]+", "", normalize_header(spaced))
+
+
+def _names_for(column: ColumnSpec) -> set[str]:
+    return {squash(h) for h in (*column.headers, column.name, *SYNONYMS.get(column.name, ()))}
+
+
+def match_columns(headers: list[str], contract: SourceContract) -> dict[str, str]:
+    """File header -> the contract's column it most likely is (each column used once).
+    Exact headers first, then canonical names and synonyms."""
+    exact = contract.column_for_header()
+    matched: dict[str, str] = {}
+    for header in headers:
+        name = exact.get(normalize_header(header))
+        if name and name not in matched.values():
+            matched[header] = name
+    for header in headers:
+        if header in matched:
+            continue
+        for column in contract.columns:
+            if column.name not in matched.values() and squash(header) in _names_for(column):
+                matched[header] = column.name
+                break
+    return matched
+
+
+def candidate_contracts(extra_dirs: Iterable[Path] = ()) -> list[SourceContract]:
+    """Every contract a new file could feed: the bundled ones, the worked examples' and any
+    folder given; the examples are the shapes of other systems' exports."""
+    dirs = contract_dirs(list(extra_dirs))
+    dirs += [d for d in sorted(EXAMPLES_DIR.glob("*")) if d.is_dir() and any(d.glob("*.yml"))]
+    by_source: dict[str, SourceContract] = {}
+    for folder in dirs:
+        for contract in load_contracts([folder]):
+            by_source.setdefault(contract.source, contract)
+    return list(by_source.values())
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        raise UnreadableFileError("file is empty")
+    counts = {d: [line.count(d) for line in lines] for d in (",", ";", "\t", "|")}
+    # the delimiter shows in most lines, as often as in the busiest line
+    return max(counts, key=lambda d: (sorted(counts[d])[len(lines) // 2], max(counts[d])))
+
+
+def _probe_contract(path: Path, fmt: str, delimiter: str, header_row: int) -> SourceContract:
+    return SourceContract(
+        source="draft",
+        system="draft",
+        description="",
+        file_pattern=path.name,
+        format=fmt,
+        primary_key=(),
+        columns=(),
+        header_row=header_row,
+        delimiter=delimiter,
+    )
+
+
+def _header_row(path: Path, fmt: str, delimiter: str) -> int:
+    """The first of the top rows that is as wide as the widest and holds no numbers: title
+    rows (a report name, an export time) above it are skipped."""
+    if fmt == "jsonl":
+        return 1
+    if fmt == "csv":
+        from ingest.readers import detect_encoding
+
+        data = path.read_bytes()[:200_000]
+        text = data.decode(detect_encoding(data), errors="replace")
+        rows = list(csv.reader(text.splitlines()[:20], delimiter=delimiter))
+    else:
+        frame = read_export(path, _probe_contract(path, fmt, delimiter, 1)).frame
+        rows = [list(frame.columns)] + [list(r) for r in frame.head(19).drop(ROW_NUMBER).rows()]
+    filled = [sum(1 for cell in row if cell and str(cell).strip()) for row in rows]
+    widest = max(filled, default=0)
+    for index, row in enumerate(rows):
+        numeric = any(re.fullmatch(r"[\d.,/: -]+", str(cell).strip()) for cell in row if cell)
+        if filled[index] >= max(1, 0.8 * widest) and not numeric:
+            return index + 1
+    return 1
+
+
+def _type_of(values: pl.Series) -> tuple[str, str | None, str | None, list[str]]:
+    """(type, date format, decimal mark, notes) that every sampled value fits."""
+    frame = pl.DataFrame({"v": values})
+    if values.is_empty():
+        return "text", None, None, ["no values in the sample: typed as text"]
+    notes: list[str] = []
+    words = frame.select(
+        parse_boolean(pl.col("v"), ColumnSpec(name="v", headers=("v",))).alias("b")
+    )["b"]
+    if words.is_not_null().all() and not values.str.contains(r"^\d+$").all():
+        return "boolean", None, None, notes
+    if not values.str.contains(r"^0\d").any():  # leading zeros: an identifier, kept as text
+        for decimal in (".", ","):
+            thousands = "," if decimal == "." else "."
+            numbers = frame.select(parse_number(pl.col("v"), decimal, thousands).alias("n"))["n"]
+            if numbers.is_not_null().all():
+                whole = (numbers.round(0) == numbers).all()
+                kind = "int" if whole and decimal == "." else "decimal"
+                return kind, None, (decimal if decimal != "." else None), notes
+    order = None
+    if values.str.contains(DAY_MONTH_DATE).any():
+        try:
+            order = infer_date_order(values)
+        except SchemaError as exc:
+            notes.append(f"dates {exc}")
+            order = "dmy"  # parsed to decide date vs timestamp; the format is left out
+    formats = (order,) if order else ()
+    parsed = frame.select(parse_datetime(pl.col("v"), formats=formats).alias("d"))["d"]
+    if parsed.is_not_null().all():
+        kind = "timestamp" if values.str.contains(":").any() else "date"
+        return kind, (order if order and not notes else None), None, notes
+    return "text", None, None, notes
+
+
+def _seed_names() -> dict[str, dict[str, str]]:
+    """Per seed of codes (its first column), every name of a code -> the code."""
+    names: dict[str, dict[str, str]] = {}
+    for path in sorted(SEEDS_DIR.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        if not rows:
+            continue
+        code_column = next(iter(rows[0]))
+        label_columns = [c for c in rows[0] if "name" in c]
+        if not label_columns:
+            continue
+        names[path.stem] = {
+            squash(row[c]): row[code_column] for row in rows for c in [code_column, *label_columns]
+        }
+    return names
+
+
+def suggest_codes(found: list[str], column: ColumnSpec | None) -> dict[str, str | None]:
+    """Each value found -> the canonical code it most likely is (None: no guess).
+
+    The target column's own mapping decides first; then the code seeds whose codes include the
+    column's codes, by code and by their Chinese and English names."""
+    known = {squash(k): v for k, v in (column.values or {}).items()} if column else {}
+    codes = set(known.values())
+    lookups = [
+        lookup for lookup in _seed_names().values() if codes and codes <= set(lookup.values())
+    ]
+    suggestions: dict[str, str | None] = {}
+    for value in found:
+        key = squash(value)
+        guess = known.get(key) or (key if key in codes else None)
+        for lookup in lookups:
+            guess = guess or lookup.get(key)
+        if guess is None and column is not None:
+            # closed won -> won, 2 - high -> p2_high: a code that the value's words contain
+            guess = next((c for c in sorted(codes) if squash(c.split("_")[-1]) in key), None)
+        suggestions[value] = guess
+    return suggestions
+
+
+def _primary_key(
+    frame: pl.DataFrame, columns: list[ColumnDraft], target: SourceContract | None
+) -> list[str]:
+    """The target's key if the file has it and it is unique, else the first unique id-like
+    column, else an id with a counter or a time (an event log)."""
+    by_name = {c.name: c.header for c in columns}
+    if target is not None and all(k in by_name for k in target.primary_key):
+        key = [by_name[k] for k in target.primary_key]
+        if (
+            frame.select(key).drop_nulls().height == frame.height
+            and not frame.select(key).is_duplicated().any()
+        ):
+            return list(target.primary_key)
+    id_like = re.compile(r"id$|_id|编号|号码|编码|number|^no$|key", re.IGNORECASE)
+    ordered = sorted(columns, key=lambda c: not id_like.search(c.name + " " + c.header))
+    for column in ordered:
+        values = frame[column.header]
+        if values.null_count() == 0 and values.n_unique() == frame.height:
+            return [column.name]
+    # an event log: an id with a counter or a time makes the key
+    for first in ordered[:3]:
+        for second in columns:
+            if second.type in ("int", "timestamp") and second is not first:
+                pair = frame.select(first.header, second.header)
+                if pair.drop_nulls().height == frame.height and not pair.is_duplicated().any():
+                    return [first.name, second.name]
+    return [columns[0].name] if columns else []
+
+
+def _ascii_name(text: str) -> str:
+    """A file's stem as a source name: its ASCII words (new when it has none)."""
+    words = re.findall(r"[a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", text).lower())
+    return "_".join(words) or "new"
+
+
+def _canonical(header: str, index: int, taken: set[str]) -> str:
+    name = re.sub(r"[^0-9a-z]+", "_", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", header).lower())
+    name = name.strip("_") if re.search(r"[a-z]", name) else f"column_{index + 1}"
+    while name in taken:
+        name += "_2"
+    return name
+
+
+def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
+    fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower(), "csv")
+    delimiter = ","
+    if fmt == "csv":
+        from ingest.readers import detect_encoding
+
+        head = path.read_bytes()[:200_000]
+        delimiter = _sniff_delimiter(head.decode(detect_encoding(head), errors="replace"))
+    header_row = _header_row(path, fmt, delimiter)
+    read = read_export(path, _probe_contract(path, fmt, delimiter, header_row))
+    frame = read.frame.head(SAMPLE_ROWS).drop(ROW_NUMBER, ROW_PROBLEM)
+    headers = list(frame.columns)
+    tokens = [t for t in ("?", "NULL", "-", "N/A", "(null)", "#N/A") if _holds(frame, t)]
+    cleaned = frame.select(
+        clean_text(pl.col(h).cast(pl.String), ("", *tokens)).alias(h) for h in headers
+    )
+    # totals rows (合计, Grand Total) are not data: left out of the sample, named in the draft
+    first_value = cleaned.select(pl.coalesce(headers).alias("first"))["first"]
+    is_summary = first_value.is_in(list(SUMMARY_LABELS))
+    summary_labels = first_value.filter(is_summary).unique().sort().to_list()
+    cleaned = cleaned.filter(~is_summary)
+
+    scored = []
+    for contract in candidate_contracts(extra_dirs):
+        matched = match_columns(headers, contract)
+        required = [c.name for c in contract.columns if c.required]
+        covered = sum(1 for r in required if r in matched.values())
+        scored.append((len(matched) + covered, len(matched), contract, matched))
+    scored.sort(key=lambda s: (-s[0], s[2].source))
+    best = scored[0] if scored and scored[0][1] else None
+    target = best[2] if best else None
+    matched = best[3] if best else {}
+    alternatives = [(s[2].source, s[1]) for s in scored[1:4] if s[1]]
+
+    columns: list[ColumnDraft] = []
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        values = cleaned[header].drop_nulls()
+        name = matched.get(header) or _canonical(header, index, taken)
+        taken.add(name)
+        kind, date_format, decimal, notes = _type_of(values)
+        spec = next((c for c in target.columns if c.name == name), None) if target else None
+        if spec is not None and (spec.type, kind) in COMPATIBLE:
+            kind = spec.type  # an id of digits stays text; whole amounts stay decimal
+        column = ColumnDraft(header, name, kind, date_format=date_format, decimal=decimal)
+        column.notes = notes
+        blanks = cleaned[header].null_count()
+        column.required = bool(spec and spec.required) and blanks == 0
+        if spec is not None and spec.required and blanks:
+            column.notes.append(
+                f"{target.source} requires it, but {blanks:,} of {cleaned.height:,} rows are "
+                "blank here: left optional"
+            )
+        distinct = values.unique().sort().to_list()
+        # a code column: the target maps its values, or few values repeat over many rows
+        mapped_by_target = spec is not None and bool(spec.values)
+        repeats = 1 < len(distinct) <= CODE_COLUMN_FEW_VALUES and len(values) >= 5 * len(distinct)
+        if (
+            kind == "text"
+            and len(distinct) <= CODE_COLUMN_MAX_VALUES
+            and (mapped_by_target or repeats)
+        ):
+            column.values = suggest_codes(distinct, spec)
+        if spec is not None and spec.type != kind and values.len():
+            column.notes.append(f"the values read as {kind}; {target.source} expects {spec.type}")
+        columns.append(column)
+
+    lacks = []
+    if target is not None:
+        present = {c.name for c in columns}
+        for spec in target.columns:
+            if spec.name in present:
+                continue
+            need = MART_NEEDS.get(spec.name, "loaded as blank")
+            if spec.required:
+                need = f"required by {target.source}: map a column to it or drop the line; {need}"
+            lacks.append(f"{spec.name}: {need}")
+    return Draft(
+        file=path,
+        format=fmt,
+        encoding=read.encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        rows=read.frame.height,
+        source=target,
+        alternatives=alternatives,
+        columns=columns,
+        primary_key=_primary_key(cleaned, columns, target),
+        missing_tokens=tokens,
+        summary_rows=summary_labels,
+        lacks=lacks,
+        export_date_note=_export_date_note(path),
+    )
+
+
+def _holds(frame: pl.DataFrame, token: str) -> bool:
+    return any((frame[c].str.strip_chars() == token).any() for c in frame.columns)
+
+
+def _export_date_note(path: Path) -> str:
+    if re.search(r"(?<!\d)\d{4}[-_.]?\d{2}[-_.]?\d{2}(?!\d)", path.name):
+        return "the file name carries the export date (YYYYMMDD): the default reads it"
+    return (
+        "the file name carries no date: the export date will be the file's modification "
+        "time; say export_date: {column: ...} or {file_name: ..., format: ...} if there is one"
+    )
+
+
+SUMMARY_LABELS = ("合计", "小计", "总计", "Total", "Grand Total", "Totals", "Sum")
+# (target's type, type the values read as) where the target's type holds the values as well
+COMPATIBLE = {("text", "int"), ("text", "decimal"), ("decimal", "int"), ("timestamp", "date")}
+YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
+
+
+def _scalar(value) -> str:
+    """A value as YAML flow text: plain when that reads back the same, else quoted."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    text = str(value)
+    plain = re.fullmatch(r"[^\W\d][\w .()/%-]*", text) and not text.endswith(" ")
+    if plain and text.lower() not in YAML_WORDS and ": " not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render(draft: Draft) -> str:
+    """The draft as a YAML contract, with comments where a person must look."""
+    target = draft.source
+    lines = [
+        f"# Draft contract for {draft.file.name} ({draft.rows:,} data rows read),",
+        "# written by `medops contract draft`: review every line marked CHECK before use.",
+    ]
+    if target:
+        lines.append(f"# Most likely feeds {target.source} ({target.description[:80]}...)")
+    for name, count in draft.alternatives:
+        lines.append(f"#   also possible: {name} ({count} matching columns)")
+    pattern = re.sub(r"\d{6,}", "*", draft.file.stem)
+    pattern = pattern if "*" in pattern else f"{pattern}*"
+    if target:
+        # a new source feeding the target's raw table: two contracts may share a table
+        lines += [
+            f"source: {target.source}_{_ascii_name(draft.file.stem)}",
+            f"system: {target.system}",
+            f"table: {target.table}",
+        ]
+    else:
+        lines += [
+            f"source: {_ascii_name(draft.file.stem)}",
+            "system: crm  # CHECK: crm, erp or service; no known source matches the headers",
+        ]
+    lines += [
+        f"description: {_scalar(f'CHECK: one row per what, from {draft.file.name}')}",
+        f"file_pattern: {_scalar(pattern + draft.file.suffix)}",
+        f"format: {draft.format}",
+        f"encoding: {draft.encoding}",
+    ]
+    if draft.delimiter != ",":
+        lines.append(f"delimiter: {_scalar(draft.delimiter)}")
+    if draft.header_row != 1:
+        lines.append(f"header_row: {draft.header_row}")
+    if draft.missing_tokens:
+        lines.append(f"missing_values: {_scalar(draft.missing_tokens)}")
+    if draft.summary_rows:
+        lines.append(f"summary_rows: {_scalar(draft.summary_rows)}")
+    lines.append(f"# export date: {draft.export_date_note}")
+    if any(c.type == "timestamp" for c in draft.columns):
+        lines.append("timezone: Asia/Shanghai  # CHECK: the zone the file's times are written in")
+    lines.append(f"primary_key: {_scalar(draft.primary_key)}")
+    lines.append("columns:")
+    for column in draft.columns:
+        lines.append(f"  {column.name}:")
+        lines.append(f"    header: {_scalar([column.header])}")
+        lines.append(f"    type: {column.type}")
+        if column.required or column.name in draft.primary_key:
+            lines.append("    required: true")
+        if column.date_format:
+            lines.append(f"    format: {column.date_format}")
+        if column.decimal:
+            lines.append(f"    decimal: {_scalar(column.decimal)}")
+        for note in column.notes:
+            lines.append(f"    # CHECK: {note}")
+        guessed = {k: v for k, v in column.values.items() if v is not None}
+        unknown = [k for k, v in column.values.items() if v is None]
+        if guessed:
+            lines.append("    values:")
+            lines += [f"      {_scalar(k)}: {_scalar(v)}" for k, v in guessed.items()]
+            if unknown:
+                lines.append(
+                    f"    # CHECK: no code found for {_scalar(unknown)}; "
+                    "rows with them are quarantined until mapped"
+                )
+        elif unknown:
+            lines.append(f"    # values found: {_scalar(unknown)}; values: would map them to codes")
+    if draft.lacks:
+        lines.append("# What the marts will lack without these columns of the source:")
+        lines += [f"#   {lack}" for lack in draft.lacks]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,210 @@
+"""Contracts that describe real files: date orders and formats, time zones, decimal marks,
+booleans, missing-value tokens, the export date. Expected values are written out by hand or
+computed with the standard library, independently of ingest's Polars expressions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from ingest_support import rows_by_key, write_export
+
+from ingest.contracts import ContractError, load_contract, load_contracts
+from ingest.load import ingest_path
+
+CONTRACT = """
+source: field_visits
+system: crm
+description: Visits from a European partner's tool (test-only contract).
+file_pattern: "field_visits_*.csv"
+format: csv
+missing_values: ["?"]
+timezone: Europe/Berlin
+export_date: {column: exported_on}
+primary_key: [visit_id]
+columns:
+  visit_id: {header: [Visit], type: text, required: true}
+  visited_on: {header: [Date], type: date, format: dmy}
+  started_at: {header: [Start], type: timestamp, format: mdy}
+  booked_at: {header: [Booked], type: timestamp, format: "%d.%m.%Y %H.%M"}
+  cost: {header: [Cost], type: decimal, decimal: ",", thousands: "."}
+  billable: {header: [Billable], type: boolean}
+  urgent: {header: [Urgent], type: boolean, true_words: ["J"], false_words: ["N"]}
+  logged_at: {header: [Logged], type: timestamp}
+  exported_on: {header: [Exported], type: date}
+"""
+HEADER = "Visit;Date;Start;Booked;Cost;Billable;Urgent;Logged;Exported"
+BERLIN, SHANGHAI = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Shanghai")
+
+
+def berlin_to_warehouse(*parts: int) -> dt.datetime:
+    """Wall-clock time in Berlin as the warehouse keeps it: Shanghai time, naive."""
+    return dt.datetime(*parts, tzinfo=BERLIN).astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+@pytest.fixture()
+def contracts(tmp_path):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "field_visits.yml").write_text(
+        CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'"), encoding="utf-8"
+    )
+    return load_contracts([folder])
+
+
+@pytest.fixture()
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+def drop(tmp_path: Path, files: dict[str, list[str]]) -> Path:
+    for name, rows in files.items():
+        write_export(tmp_path / "drop" / name, HEADER, rows)
+    return tmp_path / "drop"
+
+
+VISITS = (
+    "select visit_id, visited_on, started_at, booked_at, cost, billable, urgent, logged_at, "
+    "_export_date from raw.field_visits"
+)
+
+
+def test_declared_formats_time_zones_marks_booleans_and_tokens(tmp_path, con, contracts):
+    folder = drop(
+        tmp_path,
+        {
+            "field_visits_20240307.csv": [
+                "V1;25/03/2024;3/5/2024 2:30 PM;05.03.2024 14.30;1.234,50;是;J;"
+                "2024-03-05T06:30:00Z;2024-03-06",
+                "V2;5-3-24;12/25/2024 00:15;?;-12,5;false;N;2024-07-05 10:00;?",
+                "V3;31/02/2024;1/2/2024;?;1,5.0;maybe;N;?;?",
+                "V4;?;?;?;?;?;?;?;?",
+            ]
+        },
+    )
+    [report] = ingest_path(con, folder, contracts)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 3, 1)
+    got = rows_by_key(con, VISITS)
+    assert got["V1"] == (
+        dt.date(2024, 3, 25),
+        berlin_to_warehouse(2024, 3, 5, 14, 30),
+        berlin_to_warehouse(2024, 3, 5, 14, 30),
+        1234.5,
+        True,
+        True,
+        dt.datetime(2024, 3, 5, 14, 30),  # 06:30 UTC, by its own offset, not Berlin's
+        dt.date(2024, 3, 6),  # the export-date column
+    )
+    assert got["V2"] == (
+        dt.date(2024, 3, 5),
+        berlin_to_warehouse(2024, 12, 25, 0, 15),
+        None,
+        -12.5,
+        False,
+        False,
+        berlin_to_warehouse(2024, 7, 5, 10, 0),  # summer time: +6 h, not +7 h
+        dt.date(2024, 3, 7),  # no value in the column: the file name's date
+    )
+    # "?" means blank, here as everywhere in the file
+    assert got["V4"] == (None, None, None, None, None, None, None, dt.date(2024, 3, 7))
+    reasons = con.execute("select row_number, reason from raw._ingest_quarantine").fetchall()
+    assert reasons == [
+        (
+            3,
+            "invalid date in visited_on: '31/02/2024'; invalid decimal in cost: '1,5.0'; "
+            "invalid boolean in billable: 'maybe'",
+        )
+    ]
+    assert report.export_date == dt.date(2024, 3, 7)
+
+
+def test_undeclared_day_month_order_is_inferred_or_refused(tmp_path, con, contracts):
+    folder = drop(
+        tmp_path,
+        {
+            # the order is settled by 25/3: day-first
+            "field_visits_20240301.csv": ["A1;;;;;;;3/5/2024 10:00;", "A2;;;;;;;25/3/2024 09:00;"],
+            # no value settles it: refused, not guessed
+            "field_visits_20240302.csv": ["B1;;;;;;;3/5/2024 10:00;", "B2;;;;;;;4/6/2024 11:00;"],
+            # settled both ways
+            "field_visits_20240303.csv": ["C1;;;;;;;25/3/2024;", "C2;;;;;;;3/25/2024;"],
+        },
+    )
+    reports = {r.file: r for r in ingest_path(con, folder, contracts)}
+    inferred = reports["field_visits_20240301.csv"]
+    assert (inferred.status, inferred.rows_loaded) == ("loaded", 2)
+    assert inferred.message == "dates in logged_at read day-first (from the values)"
+    assert rows_by_key(con, VISITS)["A1"][6] == berlin_to_warehouse(2024, 5, 3, 10, 0)
+    assert reports["field_visits_20240302.csv"].status == "rejected"
+    assert reports["field_visits_20240302.csv"].message == (
+        "ambiguous dates: column logged_at has dates that read both day-first and month-first "
+        "(data row 1: '3/5/2024 10:00') and none that settles the order; declare it with "
+        "format: dmy or format: mdy"
+    )
+    assert reports["field_visits_20240303.csv"].message == (
+        "ambiguous dates: column logged_at mixes day-first dates (data row 1: '25/3/2024') "
+        "and month-first ones (data row 2: '3/25/2024')"
+    )
+    assert set(rows_by_key(con, VISITS)) == {"A1", "A2"}
+
+
+def test_export_date_from_the_file_name_pattern_or_the_modification_time(tmp_path, con):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "field_visits.yml").write_text(
+        CONTRACT.replace("export_date: {column: exported_on}", "")
+        .replace("format: csv", "format: csv\ndelimiter: ';'")
+        .replace('"field_visits_*.csv"', '"field_visits*.csv"'),
+        encoding="utf-8",
+    )
+    contracts = load_contracts([folder])
+    files = drop(
+        tmp_path,
+        {
+            "field_visits_2024-03-07.csv": ["D1;;;;;;;;"],
+            "field_visits.csv": ["D2;;;;;;;;"],
+        },
+    )
+    # 2024-03-08 20:00 UTC is already 2024-03-09 in Shanghai
+    stamp = dt.datetime(2024, 3, 8, 20, 0, tzinfo=dt.UTC).timestamp()
+    os.utime(files / "field_visits.csv", (stamp, stamp))
+    reports = {r.file: r for r in ingest_path(con, files, contracts)}
+    assert (
+        reports["field_visits_2024-03-07.csv"].export_date_from,
+        reports["field_visits.csv"].export_date_from,
+    ) == ("file name", "modification time")
+    assert con.execute(
+        "select visit_id, _export_date from raw.field_visits order by visit_id"
+    ).fetchall() == [("D1", dt.date(2024, 3, 7)), ("D2", dt.date(2024, 3, 9))]
+    assert con.execute(
+        "select file_name, export_date, export_date_from from raw._ingest_ledger order by 1"
+    ).fetchall() == [
+        ("field_visits.csv", dt.date(2024, 3, 9), "modification time"),
+        ("field_visits_2024-03-07.csv", dt.date(2024, 3, 7), "file name"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("type: date, format: dmy}", "format 'dym' is neither one of"),
+        ("timezone: Europe/Berlin", "unknown time zone 'Mars/Olympus'"),
+        ("export_date: {column: exported_on}", "export_date column 'exported' is not declared"),
+    ],
+)
+def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
+    broken = {
+        "type: date, format: dmy}": "type: date, format: dym}",
+        "timezone: Europe/Berlin": "timezone: Mars/Olympus",
+        "export_date: {column: exported_on}": "export_date: {column: exported}",
+    }[change]
+    path = tmp_path / "field_visits.yml"
+    path.write_text(CONTRACT.replace(change, broken, 1), encoding="utf-8")
+    with pytest.raises(ContractError, match=message):
+        load_contract(path)
