@@ -7,7 +7,7 @@ with payments as (
 first_exports as (
     select
         payment_id,
-        min({{ export_date_of('_file_name') }}) as first_exported_on
+        min({{ exported_on(source('erp', 'erp_payments')) }}) as first_exported_on
     from {{ source('erp', 'erp_payments') }}
     group by payment_id
 ),

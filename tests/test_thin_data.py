@@ -1,0 +1,326 @@
+"""dbt on exports that are thin or named unlike ours: raw tables written as ingest loads them
+(tests/thin_exports.py), the marts built by a real `dbt build`, figures worked out by hand
+from the rows below.
+
+- Export files named without a date (``pipeline.csv``): the export date comes from the
+  ``_export_date`` column ingest records, else the load time; the forecast history still
+  builds and dates its versions by it.
+- An opportunity quarantined at ingest: its stage changes are held back, not counted in the
+  funnel, and counted as "parent quarantined" in the data-quality mart.
+- A service export without acceptance times: acceptance medians are blank, not the age of
+  the open targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from thin_exports import create_raw_tables, dbt, load_file, rows
+
+pytestmark = pytest.mark.slow
+
+FIRST_EXPORT = dt.date(2026, 3, 2)
+SECOND_EXPORT = dt.date(2026, 3, 9)
+
+
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _opportunity(opportunity_id: str, stage: str, created: str, closed: str | None, close: str):
+    return {
+        "opportunity_id": opportunity_id,
+        "account_id": "A1",
+        "owner_id": "E1",
+        "product_line": "imaging_equipment",
+        "channel": "direct",
+        "amount": 1_000_000.0,
+        "created_on": dt.date.fromisoformat(created),
+        "expected_close_on": dt.date.fromisoformat(close),
+        "current_stage": stage,
+        "closed_on": dt.date.fromisoformat(closed) if closed else None,
+    }
+
+
+OPPORTUNITIES = [
+    _opportunity("O1", "won", "2026-01-05", "2026-02-10", "2026-02-10"),
+    _opportunity("O2", "lost", "2026-01-10", "2026-02-01", "2026-03-31"),
+    _opportunity("O3", "negotiation", "2026-01-15", None, "2026-04-30"),
+]
+STAGE_HISTORY = [
+    ("O1", "qualification", "2026-01-05 09:00"),
+    ("O1", "proposal", "2026-01-20 09:00"),
+    ("O1", "won", "2026-02-10 09:00"),
+    ("O2", "qualification", "2026-01-10 09:00"),
+    ("O2", "lost", "2026-02-01 09:00"),
+    ("O3", "qualification", "2026-01-15 09:00"),
+    ("O3", "negotiation", "2026-02-20 09:00"),
+    # OQ was quarantined at ingest (no account): these two must not reach the funnel
+    ("OQ", "qualification", "2026-01-07 09:00"),
+    ("OQ", "proposal", "2026-01-25 09:00"),
+]
+QUARANTINED_OPPORTUNITY = [
+    ({"Opportunity ID": "OQ", "Account": "", "Stage": "方案报价"}, "missing value in account_id")
+]
+ORG_UNITS = [
+    ("C", "公司", "company", None),
+    ("R1", "华东大区", "region", "C"),
+    ("P1", "江苏省区", "province", "R1"),
+    ("T1", "南京一组", "team", "P1"),
+]
+# tickets of a service desk that records no acceptance or arrival times (Mon 2 Feb 2026 on)
+TICKETS = [
+    ("K1", "2026-02-02 09:00", "2026-02-03 10:00"),
+    ("K2", "2026-02-04 09:00", "2026-02-04 15:00"),
+]
+
+
+@pytest.fixture(scope="module")
+def thin_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("thin_home")
+    db = home / "warehouse.duckdb"
+    create_raw_tables(db)
+    # the ingest branch records each file's export date; this warehouse has it for the
+    # opportunities only, so the other sources take the fallback (load time)
+    con = duckdb.connect(str(db))
+    con.execute("alter table raw.crm_opportunities add column _export_date date")
+    con.close()
+    first_load = dt.datetime.combine(FIRST_EXPORT, dt.time(2, 0))
+    load_file(
+        db,
+        "crm_org_units",
+        "org.csv",
+        [
+            {"unit_id": u, "unit_name": n, "unit_level": lvl, "parent_unit_id": p}
+            for u, n, lvl, p in ORG_UNITS
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "crm_employees",
+        "people.csv",
+        [
+            {
+                "employee_id": "E1",
+                "employee_name": "张伟",
+                "job_role": "sales_rep",
+                "unit_id": "T1",
+            },
+            {
+                "employee_id": "E2",
+                "employee_name": "王强",
+                "job_role": "service_engineer",
+                "unit_id": "T1",
+            },
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "crm_accounts",
+        "accounts.csv",
+        [
+            {
+                "account_id": "A1",
+                "account_name": "南京市第一医院",
+                "account_type": "hospital",
+                "hospital_grade": "3A",
+                "province": "江苏省",
+                "city": "南京市",
+            }
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "crm_opportunities",
+        "pipeline.csv",
+        [row | {"_export_date": FIRST_EXPORT} for row in OPPORTUNITIES],
+        first_load,
+        quarantined=QUARANTINED_OPPORTUNITY,
+    )
+    load_file(
+        db,
+        "crm_opportunity_stage_history",
+        "stage_history.csv",
+        [{"opportunity_id": o, "stage": s, "entered_at": _at(t)} for o, s, t in STAGE_HISTORY],
+        first_load,
+    )
+    load_file(
+        db,
+        "erp_products",
+        "products.csv",
+        [
+            {
+                "sku": "SKU1",
+                "product_name": "CT",
+                "product_line": "imaging_equipment",
+                "product_category": "equipment",
+            }
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "svc_devices",
+        "devices.csv",
+        [{"serial_no": "SN1", "sku": "SKU1", "account_id": "A1"}],
+        first_load,
+    )
+    load_file(
+        db,
+        "svc_tickets",
+        "tickets.csv",
+        [
+            {
+                "ticket_id": ticket,
+                "serial_no": "SN1",
+                "account_id": "A1",
+                "priority": "p2_high",
+                "created_at": _at(created),
+                "resolved_at": _at(resolved),
+                "resolution_mode": "on_site",
+                "ticket_status": "resolved",
+            }
+            for ticket, created, resolved in TICKETS
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "svc_ticket_history",
+        "ticket_events.csv",
+        [
+            {
+                "ticket_id": ticket,
+                "change_no": number,
+                "changed_at": _at(at),
+                "ticket_status": status,
+                "priority": "p2_high",
+            }
+            for ticket, created, resolved in TICKETS
+            for number, (status, at) in enumerate([("new", created), ("resolved", resolved)], 1)
+        ],
+        first_load,
+    )
+    dbt(
+        home,
+        "build",
+        "--select",
+        "+fct_funnel_stage_reached",
+        "+rpt_sales_cycle",
+        "+int_opportunity_history",
+        "+int_opportunity_close_date_changes",
+        "+rpt_quarantine_reasons",
+        "+rpt_service_kpis_monthly",
+    )
+    # a week later the same file name again, with O3's expected close date moved out
+    second = [
+        row | {"_export_date": SECOND_EXPORT}
+        if row["opportunity_id"] != "O3"
+        else row | {"_export_date": SECOND_EXPORT, "expected_close_on": dt.date(2026, 5, 31)}
+        for row in OPPORTUNITIES
+    ]
+    load_file(
+        db,
+        "crm_opportunities",
+        "pipeline.csv",
+        second,
+        dt.datetime.combine(SECOND_EXPORT, dt.time(2, 0)),
+        quarantined=QUARANTINED_OPPORTUNITY,
+    )
+    dbt(home, "snapshot")
+    dbt(home, "run", "--select", "int_opportunity_history", "int_opportunity_close_date_changes")
+    return home
+
+
+def test_an_export_named_without_a_date_is_dated_by_its_export_date(thin_home):
+    db = thin_home / "warehouse.duckdb"
+    assert rows(
+        db,
+        "select opportunity_id, seen_on, previous_expected_close_on, expected_close_on "
+        "from intermediate.int_opportunity_close_date_changes",
+    ) == [("O3", SECOND_EXPORT, dt.date(2026, 4, 30), dt.date(2026, 5, 31))]
+    # the second version of O3 holds from the second export on; the first from creation
+    versions = rows(
+        db,
+        "select distinct valid_from, expected_close_on from intermediate.int_opportunity_history "
+        "where opportunity_id = 'O3' and stage_code = 'negotiation' order by 1",
+    )
+    assert versions == [
+        (_at("2026-02-20 09:00"), dt.date(2026, 4, 30)),
+        (dt.datetime.combine(SECOND_EXPORT, dt.time()), dt.date(2026, 5, 31)),
+    ]
+
+
+def test_a_source_without_export_dates_falls_back_to_the_load_day(thin_home):
+    db = thin_home / "warehouse.duckdb"
+    assert rows(db, "select distinct exported_on from staging.stg_crm__opportunities") == [
+        (SECOND_EXPORT,)
+    ]
+    # stage_history.csv: no date in its name, no _export_date column -> the day it was loaded
+    compiled = dbt(
+        thin_home,
+        "--quiet",
+        "compile",
+        "--inline",
+        "select distinct _exported_on from ({{ latest_export_rows("
+        "source('crm', 'crm_opportunity_stage_history'), ['opportunity_id', 'entered_at']) }})",
+    )
+    assert rows(db, compiled) == [(FIRST_EXPORT,)]
+
+
+def test_stage_changes_of_a_quarantined_opportunity_are_held_back_and_counted(thin_home):
+    db = thin_home / "warehouse.duckdb"
+    in_funnel = rows(db, "select distinct opportunity_id from marts.fct_funnel_stage_reached")
+    assert sorted(o for (o,) in in_funnel) == ["O1", "O2", "O3"]
+    # the funnel counts 3 deals at qualification, 1 won: win rate 1/3
+    assert rows(
+        db,
+        "select count(*), count(*) filter (where is_won) from marts.fct_funnel_stage_reached "
+        "where stage_code = 'qualification'",
+    ) == [(3, 1)]
+    reasons = rows(
+        db,
+        "select source, file_name, reason_kind, rows_quarantined, example_row_number, "
+        "example_reason from marts.rpt_quarantine_reasons order by source",
+    )
+    assert reasons == [
+        (
+            "crm_opportunities",
+            "pipeline.csv",
+            "missing value in account_id",
+            1,
+            4,
+            "missing value in account_id",
+        ),
+        (
+            "crm_opportunity_stage_history",
+            "stage_history.csv",
+            "parent quarantined",
+            2,
+            8,
+            "parent quarantined: the crm_opportunities row with opportunity_id OQ was "
+            "quarantined at ingest",
+        ),
+    ]
+
+
+def test_acceptance_and_arrival_medians_are_blank_when_no_ticket_reached_them(thin_home):
+    db = thin_home / "warehouse.duckdb"
+    kpis = rows(
+        db,
+        "select month_start, sum(tickets_created), max(median_accept_business_hours), "
+        "max(mean_accept_business_hours), max(median_arrive_business_hours), "
+        "max(median_resolve_business_hours) "
+        "from marts.rpt_service_kpis_monthly group by month_start",
+    )
+    assert len(kpis) == 1
+    month, created, median_accept, mean_accept, median_arrive, median_resolve = kpis[0]
+    assert (month, created) == (dt.date(2026, 2, 1), 2)
+    assert (median_accept, mean_accept, median_arrive) == (None, None, None)
+    assert median_resolve is not None and median_resolve > 0
