@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from thin_exports import create_raw_tables, dbt, load_file, rows
+from thin_exports import company_project, create_raw_tables, dbt, load_file, rows
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +30,19 @@ def _at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def _opportunity(opportunity_id: str, stage: str, created: str, closed: str | None, close: str):
+def _opportunity(
+    opportunity_id: str,
+    stage: str,
+    created: str,
+    closed: str | None,
+    close: str,
+    product_line: str = "imaging_equipment",
+):
     return {
         "opportunity_id": opportunity_id,
         "account_id": "A1",
         "owner_id": "E1",
-        "product_line": "imaging_equipment",
+        "product_line": product_line,
         "channel": "direct",
         "amount": 1_000_000.0,
         "created_on": dt.date.fromisoformat(created),
@@ -78,17 +85,8 @@ TICKETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def thin_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("thin_home")
-    db = home / "warehouse.duckdb"
-    create_raw_tables(db)
-    # the ingest branch records each file's export date; this warehouse has it for the
-    # opportunities only, so the other sources take the fallback (load time)
-    con = duckdb.connect(str(db))
-    con.execute("alter table raw.crm_opportunities add column _export_date date")
-    con.close()
-    first_load = dt.datetime.combine(FIRST_EXPORT, dt.time(2, 0))
+def load_organisation(db: Path, loaded_at: dt.datetime) -> None:
+    """One team in a company > region > province tree, a rep and an engineer in it."""
     load_file(
         db,
         "crm_org_units",
@@ -97,7 +95,7 @@ def thin_home(tmp_path_factory) -> Path:
             {"unit_id": u, "unit_name": n, "unit_level": lvl, "parent_unit_id": p}
             for u, n, lvl, p in ORG_UNITS
         ],
-        first_load,
+        loaded_at,
     )
     load_file(
         db,
@@ -117,8 +115,22 @@ def thin_home(tmp_path_factory) -> Path:
                 "unit_id": "T1",
             },
         ],
-        first_load,
+        loaded_at,
     )
+
+
+@pytest.fixture(scope="module")
+def thin_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("thin_home")
+    db = home / "warehouse.duckdb"
+    create_raw_tables(db)
+    # the ingest branch records each file's export date; this warehouse has it for the
+    # opportunities only, so the other sources take the fallback (load time)
+    con = duckdb.connect(str(db))
+    con.execute("alter table raw.crm_opportunities add column _export_date date")
+    con.close()
+    first_load = dt.datetime.combine(FIRST_EXPORT, dt.time(2, 0))
+    load_organisation(db, first_load)
     load_file(
         db,
         "crm_accounts",
@@ -324,3 +336,110 @@ def test_acceptance_and_arrival_medians_are_blank_when_no_ticket_reached_them(th
     assert (month, created) == (dt.date(2026, 2, 1), 2)
     assert (median_accept, mean_accept, median_arrive) == (None, None, None)
     assert median_resolve is not None and median_resolve > 0
+
+
+# --- a company with its own stages and product lines -----------------------------------------
+# It edits the seeds (tests/thin_exports.py copies the project); its contract maps its CRM's
+# names onto these codes. Three open stages, its own probabilities, two product lines.
+COMPANY_STAGES = (
+    "stage_code,stage_order,stage_name_zh,stage_name_en,is_closed,is_won,default_win_probability\n"
+    """discovery,1,需求发现,Discovery,false,false,0.15
+evaluation,2,试用评估,Evaluation,false,false,0.35
+tender,3,招标采购,Tender,false,false,0.60
+won,4,中标,Won,true,true,1.00
+lost,,丢单,Lost,true,false,0.00
+"""
+)
+COMPANY_PRODUCT_LINES = (
+    "product_line,sort_order,product_line_name_zh,product_line_name_en,product_category,"
+    "product_category_name_zh\n"
+    """ventilators,1,呼吸机,Ventilators,equipment,设备
+dialysis_consumables,2,透析耗材,Dialysis consumables,consumable,耗材
+"""
+)
+COMPANY_OPPORTUNITIES = [
+    _opportunity("D1", "won", "2026-01-05", "2026-03-02", "2026-03-02", "ventilators"),
+    _opportunity("D2", "lost", "2026-01-12", "2026-02-01", "2026-04-30", "dialysis_consumables"),
+    _opportunity("D3", "evaluation", "2026-02-03", None, "2026-05-31", "ventilators"),
+]
+COMPANY_STAGE_HISTORY = [
+    ("D1", "discovery", "2026-01-05 10:00"),
+    ("D1", "tender", "2026-02-01 10:00"),  # evaluation skipped: passed through
+    ("D1", "won", "2026-03-02 10:00"),
+    ("D2", "discovery", "2026-01-12 10:00"),
+    ("D2", "lost", "2026-02-01 10:00"),
+    ("D3", "discovery", "2026-02-03 10:00"),
+    ("D3", "evaluation", "2026-02-20 10:00"),
+]
+
+
+@pytest.fixture(scope="module")
+def company_home(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("company")
+    project = company_project(
+        root, {"opportunity_stages": COMPANY_STAGES, "product_lines": COMPANY_PRODUCT_LINES}
+    )
+    home = root / "home"
+    home.mkdir()
+    db = home / "warehouse.duckdb"
+    create_raw_tables(db)
+    loaded_at = dt.datetime(2026, 3, 3, 2, 0)
+    load_organisation(db, loaded_at)
+    load_file(db, "crm_opportunities", "opportunities.csv", COMPANY_OPPORTUNITIES, loaded_at)
+    load_file(
+        db,
+        "crm_opportunity_stage_history",
+        "stages.csv",
+        [
+            {"opportunity_id": o, "stage": s, "entered_at": _at(t)}
+            for o, s, t in COMPANY_STAGE_HISTORY
+        ],
+        loaded_at,
+    )
+    dbt(home, "build", "--select", "+rpt_sales_funnel_monthly", "+rpt_sales_cycle", project=project)
+    return home, project
+
+
+def test_a_company_with_its_own_stages_and_product_lines_builds(company_home):
+    home, _ = company_home
+    db = home / "warehouse.duckdb"
+    funnel = rows(
+        db,
+        "select stage_code, stage_order, sum(opportunities_reached), sum(opportunities_won) "
+        "from marts.rpt_sales_funnel_monthly group by all order by stage_order",
+    )
+    # reached: D1 every stage (evaluation passed through), D2 discovery only, D3 up to evaluation
+    assert funnel == [
+        ("discovery", 1, 3, 1),
+        ("evaluation", 2, 2, 1),
+        ("tender", 3, 1, 1),
+        ("won", 4, 1, 1),
+    ]
+    assert rows(
+        db,
+        "select distinct product_line, product_line_name_zh from marts.rpt_sales_funnel_monthly "
+        "order by 1",
+    ) == [("dialysis_consumables", "透析耗材"), ("ventilators", "呼吸机")]
+    assert rows(db, "select opportunity_id, sales_cycle_days from marts.rpt_sales_cycle") == [
+        ("D1", 56)
+    ]
+
+
+def test_a_code_outside_the_company_seeds_fails_the_staging_tests(company_home):
+    home, project = company_home
+    db = home / "warehouse.duckdb"
+    stray = _opportunity("D4", "proposal", "2026-02-10", None, "2026-06-30", "imaging_equipment")
+    load_file(db, "crm_opportunities", "stray.csv", [stray], dt.datetime(2026, 3, 4, 2, 0))
+    output = dbt(
+        home,
+        "test",
+        "--select",
+        "stg_crm__opportunities",
+        "--indirect-selection",
+        "eager",
+        project=project,
+        succeed=False,
+    )
+    failing = {line for line in output.splitlines() if "FAIL 1 " in line}
+    assert any("relationships_stg_crm__opportunities_product_line" in line for line in failing)
+    assert any("relationships_stg_crm__opportunities_current_stage" in line for line in failing)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -93,20 +94,32 @@ def load_file(
         con.close()
 
 
-def dbt(home: Path, *args: str) -> str:
-    """Run dbt on the warehouse in ``home``; fail the test with dbt's output if it fails."""
+def dbt(home: Path, *args: str, project: Path = REPO / "dbt", succeed: bool = True) -> str:
+    """Run dbt (the project in ``project``) on the warehouse in ``home``; fail the test with
+    dbt's output if it fails (or, with ``succeed=False``, if it does not)."""
     from dagster_project.resources import DBT_EXECUTABLE
 
     done = subprocess.run(
         [DBT_EXECUTABLE, *args],
-        cwd=REPO / "dbt",
+        cwd=project,
         env={**os.environ, "MEDOPS_HOME": str(home)},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert (done.returncode == 0) == succeed, done.stdout[-4000:] + done.stderr[-2000:]
     return done.stdout
+
+
+def company_project(root: Path, seeds: dict[str, str]) -> Path:
+    """A copy of the dbt project and its seeds with some seed files replaced (name -> CSV
+    text), as a company edits its code sets; returns the copy's dbt folder."""
+    ignore = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
+    shutil.copytree(REPO / "dbt", root / "dbt", ignore=ignore)
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    for name, text in seeds.items():
+        (root / "seeds" / f"{name}.csv").write_text(text, encoding="utf-8")
+    return root / "dbt"
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
