@@ -14,6 +14,7 @@ from the rows below.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -77,6 +78,20 @@ ORG_UNITS = [
     ("R1", "华东大区", "region", "C"),
     ("P1", "江苏省区", "province", "R1"),
     ("T1", "南京一组", "team", "P1"),
+]
+# receivables of account A1: (statement, issued, due, amount), plan instalments, payments
+STATEMENTS = [
+    ("S1", "2026-01-05", "2026-02-04", 100_000),
+    ("S2", "2026-01-10", "2026-02-09", 50_000),
+    ("S3", "2026-01-20", "2026-02-19", 80_000),
+    ("S4", "2026-02-01", "2026-02-28", 10_000),
+]
+PLAN = [("S3", 1, "2026-02-19", 40_000), ("S3", 2, "2026-03-21", 40_000)]
+PAYMENTS = [
+    ("P1", "S1", "2026-02-01", 100_000),
+    ("P2", "S2", "2026-02-05", 20_000),
+    ("P3", "S2", "2026-02-20", 30_000),
+    ("P4", "S3", "2026-03-01", 80_000),
 ]
 # tickets of a service desk that records no acceptance or arrival times (Mon 2 Feb 2026 on)
 TICKETS = [
@@ -219,6 +234,54 @@ def thin_home(tmp_path_factory) -> Path:
         ],
         first_load,
     )
+    load_file(
+        db,
+        "erp_statements",
+        "statements.csv",
+        [
+            {
+                "statement_id": sid,
+                "account_id": "A1",
+                "statement_on": dt.date.fromisoformat(issued),
+                "due_on": dt.date.fromisoformat(due),
+                "statement_amount": amount,
+            }
+            for sid, issued, due, amount in STATEMENTS
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "erp_statement_installments",
+        "plans.csv",
+        [
+            {
+                "statement_id": sid,
+                "installment_no": number,
+                "due_on": dt.date.fromisoformat(due),
+                "installment_amount": amount,
+            }
+            for sid, number, due, amount in PLAN
+        ],
+        first_load,
+    )
+    load_file(
+        db,
+        "erp_payments",
+        "payments.csv",
+        [
+            {
+                "payment_id": pid,
+                "account_id": "A1",
+                "statement_id": sid,
+                "paid_on": dt.date.fromisoformat(paid),
+                "payment_amount": amount,
+                "recorded_on": dt.date.fromisoformat(paid),
+            }
+            for pid, sid, paid, amount in PAYMENTS
+        ],
+        first_load,
+    )
     dbt(
         home,
         "build",
@@ -229,6 +292,7 @@ def thin_home(tmp_path_factory) -> Path:
         "+int_opportunity_close_date_changes",
         "+rpt_quarantine_reasons",
         "+rpt_service_kpis_monthly",
+        "+rpt_ar_payment_behaviour_monthly",
     )
     # a week later the same file name again, with O3's expected close date moved out
     second = [
@@ -443,3 +507,68 @@ def test_a_code_outside_the_company_seeds_fails_the_staging_tests(company_home):
     failing = {line for line in output.splitlines() if "FAIL 1 " in line}
     assert any("relationships_stg_crm__opportunities_product_line" in line for line in failing)
     assert any("relationships_stg_crm__opportunities_current_stage" in line for line in failing)
+
+
+def independent_settlements() -> list[dict]:
+    """Each instalment's settlement day, walking the payments of its statement in date order
+    against its instalments oldest due first (plain Python, from the rows above)."""
+    plans = {sid: [(date, amt) for s_id, _, date, amt in PLAN if s_id == sid] for sid, *_ in PLAN}
+    items = []
+    for sid, issued, due, amount in STATEMENTS:
+        owed = 0
+        paid = sorted((d, a) for _, s_id, d, a in PAYMENTS if s_id == sid)
+        for item_due, item_amount in sorted(plans.get(sid, [(due, amount)])):
+            owed += item_amount
+            running, settled = 0, None
+            for day, cash in paid:
+                running += cash
+                if running >= owed:
+                    settled = dt.date.fromisoformat(day)
+                    break
+            items.append(
+                {
+                    "issued": dt.date.fromisoformat(issued),
+                    "due": dt.date.fromisoformat(item_due),
+                    "amount": item_amount,
+                    "settled": settled,
+                }
+            )
+    return items
+
+
+def test_payment_behaviour_matches_an_independent_computation(thin_home):
+    data_as_of = dt.date(2026, 3, 1)  # the latest payment (statements end on 1 Feb)
+    expected = {}
+    for month in sorted({item["due"].replace(day=1) for item in independent_settlements()}):
+        due = [i for i in independent_settlements() if i["due"].replace(day=1) == month]
+        settled = [i for i in due if i["settled"]]
+        late = [i for i in settled if i["settled"] > i["due"]]
+        days_late = [max((i["settled"] - i["due"]).days, 0) for i in settled]
+        expected[month] = (
+            len(due),
+            sum(i["amount"] for i in due),
+            len(settled),
+            len(late),
+            sum(i["amount"] for i in late),
+            len(late) / len(settled),
+            sum(i["amount"] for i in late) / sum(i["amount"] for i in settled),
+            sum(days_late) / len(days_late),
+            sum((i["settled"] - i["issued"]).days for i in settled) / len(settled),
+            sum(1 for i in due if not i["settled"] and i["due"] < data_as_of),
+        )
+    got = {
+        month: tuple(float(v) if isinstance(v, Decimal) else v for v in values)
+        for month, *values in rows(
+            thin_home / "warehouse.duckdb",
+            "select due_month, installments_due, amount_due, installments_settled, "
+            "installments_paid_late, amount_paid_late, share_installments_paid_late, "
+            "share_amount_paid_late, avg_days_late, avg_days_to_settle, "
+            "installments_open_past_due from marts.rpt_ar_payment_behaviour_monthly "
+            "where account_id = 'A1'",
+        )
+    }
+    assert got.keys() == expected.keys()
+    for month, values in expected.items():
+        assert got[month] == pytest.approx(values), month
+    # by hand, February: S1 on time, S2 11 days late, S3's first instalment 10 days late, S4 open
+    assert expected[dt.date(2026, 2, 1)][3] == 2 and expected[dt.date(2026, 2, 1)][7] == 7
