@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import random
-import subprocess
 from functools import cache
 from pathlib import Path
 
 import chinese_calendar
 import duckdb
 import pytest
+from thin_exports import dbt
 
-from dagster_project.resources import DBT_EXECUTABLE
 from medops.service.holidays import holiday_rows, last_known_year
 
 REPO = Path(__file__).resolve().parent.parent
@@ -258,30 +256,16 @@ def _sql_values(rows: list[tuple]) -> str:
     return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
 
 
-def _dbt(home: Path, *args: str) -> str:
-    env = {**os.environ, "MEDOPS_HOME": str(home)}
-    done = subprocess.run(
-        [DBT_EXECUTABLE, *args],
-        cwd=REPO / "dbt",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def calendar_warehouse(tmp_path_factory) -> Path:
     """A warehouse with just the calendar seeds and the interval spine, built by dbt."""
     home = tmp_path_factory.mktemp("calendar_home")
-    _dbt(home, "build", "--select", "+int_service_calendar_intervals", "service_calendar_regions")
+    dbt(home, "build", "--select", "+int_service_calendar_intervals", "service_calendar_regions")
     return home
 
 
 def _run_inline(home: Path, sql: str) -> list[tuple]:
-    compiled = _dbt(home, "--quiet", "compile", "--inline", sql)
+    compiled = dbt(home, "--quiet", "compile", "--inline", sql)
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         return con.execute(compiled).fetchall()

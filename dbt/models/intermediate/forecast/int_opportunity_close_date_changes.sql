@@ -1,6 +1,7 @@
 -- One row per change of an opportunity's expected close date seen between two exports (from
 -- the snapshot of successive exports; the CRM export itself keeps no such history). A single
--- export shows no changes: the first version of every deal is where its history starts.
+-- export shows no changes: the first version of every deal is where its history starts. A
+-- version is seen on the export date of the file it first appeared in (`exported_on`).
 with versions as (
     select
         opportunity_id,
@@ -8,8 +9,10 @@ with versions as (
         amount,
         expected_close_on,
         source_file_name,
-        cast(
-            strptime(regexp_extract(source_file_name, '(\d{8})', 1), '%Y%m%d') as date
+        -- versions snapshotted before staging carried the export date: the date in the file
+        -- name, else the day the snapshot saw the version
+        coalesce(
+            exported_on, {{ export_date_of('source_file_name') }}, cast(dbt_valid_from as date)
         ) as seen_on,
         lag(expected_close_on) over (
             partition by opportunity_id order by dbt_valid_from

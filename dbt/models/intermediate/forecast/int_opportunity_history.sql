@@ -29,8 +29,12 @@ versions as (
         owner_id,
         amount,
         expected_close_on,
+        -- versions snapshotted before staging carried the export date: the date in the file
+        -- name, else the day the snapshot saw the version
         cast(
-            strptime(regexp_extract(source_file_name, '(\d{8})', 1), '%Y%m%d') as timestamp
+            coalesce(
+                exported_on, {{ export_date_of('source_file_name') }}, cast(dbt_valid_from as date)
+            ) as timestamp
         ) as first_seen_at,
         row_number() over (
             partition by opportunity_id order by dbt_valid_from

@@ -1,5 +1,11 @@
+-- only stage changes of opportunities in the warehouse: those of an opportunity quarantined
+-- at ingest (or missing from its export) are held back (int_held_back_child_rows), so the
+-- funnel never counts a deal the opportunity marts do not have
 with stage_history as (
-    select * from {{ ref('stg_crm__opportunity_stage_history') }}
+    select stage_history.*
+    from {{ ref('stg_crm__opportunity_stage_history') }} as stage_history
+    semi join {{ ref('stg_crm__opportunities') }} as opportunities
+        on stage_history.opportunity_id = opportunities.opportunity_id
 ),
 
 stages as (

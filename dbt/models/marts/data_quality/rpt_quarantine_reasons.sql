@@ -43,6 +43,28 @@ per_kind as (
     group by load_id, reason_kind
 ),
 
+-- rows ingest loaded but the warehouse holds back because their parent row is not there
+-- (see int_held_back_child_rows): counted here beside the ingest quarantine, by their kind
+held_back_per_kind as (
+    select
+        files.load_id,
+        held_back.reason_kind,
+        false as is_whole_file,
+        count(*) as rows_quarantined,
+        min(held_back.data_row_number) as example_row_number,
+        arg_min(held_back.reason, held_back.data_row_number) as example_reason,
+        cast(null as varchar) as example_raw_values
+    from {{ ref('int_held_back_child_rows') }} as held_back
+    inner join files on held_back.file_name = files.file_name
+    group by files.load_id, held_back.reason_kind
+),
+
+all_kinds as (
+    select * from per_kind
+    union all
+    select * from held_back_per_kind
+),
+
 final as (
     select
         files.source,
@@ -60,7 +82,7 @@ final as (
         per_kind.example_reason,
         per_kind.example_raw_values,
         files.loaded_at
-    from per_kind
+    from all_kinds as per_kind
     inner join files on per_kind.load_id = files.load_id
 )
 

@@ -17,18 +17,18 @@ final as (
         count(*) as tickets_created,
         count(first_resolved_at) as tickets_resolved,
         count(*) filter (where is_open) as tickets_open,
-        avg(accept_business_minutes) / 60.0 as mean_accept_business_hours,
-        median(accept_business_minutes) / 60.0 as median_accept_business_hours,
-        quantile_cont(accept_business_minutes, 0.9) / 60.0 as p90_accept_business_hours,
-        avg(arrive_business_minutes) / 60.0 as mean_arrive_business_hours,
-        median(arrive_business_minutes) / 60.0 as median_arrive_business_hours,
-        quantile_cont(arrive_business_minutes, 0.9) / 60.0 as p90_arrive_business_hours,
-        avg(resolve_business_minutes) filter (where first_resolved_at is not null) / 60.0
-            as mean_resolve_business_hours,
-        median(resolve_business_minutes) filter (where first_resolved_at is not null) / 60.0
-            as median_resolve_business_hours,
-        quantile_cont(resolve_business_minutes, 0.9) filter (where first_resolved_at is not null) / 60.0
-            as p90_resolve_business_hours,
+        -- each duration only over tickets that reached the step: an open target's minutes run
+        -- up to the as-of moment, and an export without acceptance times must give blank
+        {%- for step, reached_at in [
+            ('accept', 'accepted_at'), ('arrive', 'arrived_at'), ('resolve', 'first_resolved_at')
+        ] %}
+            avg({{ step }}_business_minutes) filter (where {{ reached_at }} is not null) / 60.0
+                as mean_{{ step }}_business_hours,
+            median({{ step }}_business_minutes) filter (where {{ reached_at }} is not null) / 60.0
+                as median_{{ step }}_business_hours,
+            quantile_cont({{ step }}_business_minutes, 0.9) filter (where {{ reached_at }} is not null)
+            / 60.0 as p90_{{ step }}_business_hours,
+        {%- endfor %}
         count(*) filter (where is_first_time_fix) as first_time_fixes,
         count(*) filter (where is_first_time_fix) / nullif(count(is_first_time_fix), 0) as first_time_fix_rate,
         count(*) filter (where is_followed_by_repeat_fault) as repeat_faults,

@@ -17,6 +17,7 @@ final as (
         current_stage,
         closed_on,
         lost_reason,
+        _exported_on as exported_on,
         _file_name as source_file_name,
         _row_number as source_row_number
     from opportunities

@@ -1,3 +1,4 @@
+{%- set ledger = optional_relation(source('erp', 'erp_ar_invoice_ledger')) -%}
 with payments as (
     {{ latest_export_rows(source('erp', 'erp_payments'), ['payment_id']) }}
 ),
@@ -7,7 +8,7 @@ with payments as (
 first_exports as (
     select
         payment_id,
-        min({{ export_date_of('_file_name') }}) as first_exported_on
+        min({{ exported_on(source('erp', 'erp_payments')) }}) as first_exported_on
     from {{ source('erp', 'erp_payments') }}
     group by payment_id
 ),
@@ -28,6 +29,29 @@ final as (
         payments._row_number as source_row_number
     from payments
     left join first_exports on payments.payment_id = first_exports.payment_id
+    {%- if ledger %}
+        union all
+        -- an AR ledger has no payment rows: a settled invoice was paid in full on its settled
+        -- date; the settled part of one not yet settled, on a day the ledger does not say,
+        -- counts from the export that shows it (see DECISIONLOG, "Thin exports")
+        select
+            'ledger:' || invoice_id as payment_id,
+            customer_id as account_id,
+            invoice_id as statement_id,
+            coalesce(settled_on, _exported_on) as paid_on,
+            cast(
+                case when settled_on is not null then invoice_amount else settled_amount end
+                as decimal(18, 2)
+            ) as payment_amount,
+            cast(null as varchar) as payment_method,
+            coalesce(settled_on, _exported_on) as recorded_on,
+            _exported_on as first_exported_on,
+            coalesce(settled_on, _exported_on) as known_on,
+            _file_name as source_file_name,
+            _row_number as source_row_number
+        from ({{ latest_export_rows(ledger, ['invoice_id']) }})
+        where settled_on is not null or settled_amount > 0
+    {%- endif %}
 )
 
 select * from final

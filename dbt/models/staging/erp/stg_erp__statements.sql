@@ -1,3 +1,4 @@
+{%- set ledger = optional_relation(source('erp', 'erp_ar_invoice_ledger')) -%}
 with statements as (
     {{ latest_export_rows(source('erp', 'erp_statements'), ['statement_id']) }}
 ),
@@ -14,6 +15,22 @@ final as (
         _file_name as source_file_name,
         _row_number as source_row_number
     from statements
+    {%- if ledger %}
+        union all
+        -- an AR ledger's invoice is billed and due like a statement due in one piece (see
+        -- DECISIONLOG, "Thin exports"); its rep comes by name only, so it has no owner id
+        select
+            invoice_id as statement_id,
+            customer_id as account_id,
+            strftime(invoiced_on, '%Y-%m') as period,
+            invoiced_on as statement_on,
+            due_on,
+            cast(invoice_amount as decimal(18, 2)) as statement_amount,
+            cast(null as varchar) as owner_id,
+            _file_name as source_file_name,
+            _row_number as source_row_number
+        from ({{ latest_export_rows(ledger, ['invoice_id']) }})
+    {%- endif %}
 )
 
 select * from final
