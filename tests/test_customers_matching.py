@@ -209,6 +209,32 @@ def test_chain_branches_and_village_clinics_are_different_customers():
     assert same_customer("爱尔眼科医院(西湖店)", "爱尔眼科医院西湖店")[0]
 
 
+def test_one_chain_name_at_addresses_districts_apart_is_two_customers():
+    rows = [
+        ("E1", "爱尔眼科医院", "浙江省杭州市西湖区文三路100号", None),
+        ("E2", "爱尔眼科医院", "浙江省杭州市萧山区市心中路200号", None),
+        ("E3", "爱尔眼科医院", "浙江省杭州市西湖区文三路102号", None),
+        # one switchboard: the same legal entity whatever the address
+        ("E4", "通策口腔医院", "浙江省杭州市萧山区市心中路300号", "0571-88886666"),
+        ("E5", "通策口腔医院", "浙江省杭州市西湖区文三路100号", "0571-88886666"),
+    ]
+    accounts = pl.DataFrame(
+        [
+            {"account_id": i, "account_name": n, "province": "浙江省", "city": "杭州市",
+             "district": None, "address": a, "phone": p, "credit_code": None,
+             "created_on": dt.date(2020, 1, 1)}
+            for i, n, a, p in rows
+        ],
+        schema_overrides={"district": pl.Utf8, "credit_code": pl.Utf8},
+    )  # fmt: skip
+    _, pairs = match_accounts(accounts, decisions=[])
+    verdict = {(r["account_id_a"], r["account_id_b"]): r for r in pairs.iter_rows(named=True)}
+    assert verdict[("E1", "E3")]["pair_decision"] == "match"  # the same street
+    assert verdict[("E1", "E2")]["pair_decision"] == "no_match"
+    assert "km apart" in verdict[("E1", "E2")]["name_conflict"]
+    assert verdict[("E4", "E5")]["pair_decision"] == "match"
+
+
 def test_a_shared_credit_code_or_phone_joins_two_branches_of_one_legal_entity():
     a = normalize_name("通策口腔(城西分院)")
     b = normalize_name("通策口腔(萧山分院)")

@@ -206,7 +206,9 @@ def test_address_parts_with_short_forms_townships_zones_and_county_cities():
     assert (zone.zone, zone.precision) == ("苏州工业园区", "zone")
     assert parse_address("浙江省义乌市商城大道N1号").district == "义乌市"
     assert parse_address("北京市东城区帅府园1号").city == "北京市"
-    assert parse_address("不明地址").precision == "none"
+    assert parse_address("湖北省仙桃市仙桃大道1号").district == "仙桃市"  # directly under 湖北省
+    for odd in ("不明地址", "", "()（）#@!123", "号号号路路路"):
+        assert parse_address(odd).precision == "none"
 
 
 def test_bd09_and_gcj02_coordinates_come_back_to_wgs84():

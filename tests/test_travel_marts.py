@@ -196,6 +196,7 @@ def test_fair_budget_per_team_from_the_visit_plan(travel_build):
 
     fair = defaultdict(float)
     planned_km = defaultdict(float)
+    on_points = defaultdict(int)
     for acc in truth(exports, "accounts").iter_rows(named=True):
         owner = employees.get(acc["owner_id"])
         if owner is None or owner["job_role"] != "销售代表":
@@ -214,6 +215,7 @@ def test_fair_budget_per_team_from_the_visit_plan(travel_build):
         )
         fair[owner["unit_id"]] += visits * (km * r["km_rate_cny"] + r["daily_allowance_cny"])
         planned_km[owner["unit_id"]] += visits * km
+        on_points[owner["unit_id"]] += acc["account_id"] in located
 
     heads = defaultdict(int)
     for e in employees.values():
@@ -228,11 +230,14 @@ def test_fair_budget_per_team_from_the_visit_plan(travel_build):
     rows = query(
         db,
         "select team_id, office_province, reps, fair_budget_month_cny, planned_km_month, "
-        "current_budget_month_cny, claimed_month_cny from marts.rpt_travel_budget_teams",
+        "current_budget_month_cny, claimed_month_cny, customers_located_by_point "
+        "from marts.rpt_travel_budget_teams",
     )
     assert {row[0] for row in rows} == set(fair)
-    for team, province, reps, fair_cny, km, current, claimed_cny in rows:
+    for team, province, reps, fair_cny, km, current, claimed_cny, points in rows:
         assert reps == heads[team]
+        # the budget says how many of its customers rest on a measured point
+        assert points == on_points[team], team
         assert fair_cny == pytest.approx(fair[team], rel=0.01), team
         assert km == pytest.approx(planned_km[team], rel=0.01), team
         assert current == reps * budgets.get(province, budgets[None])

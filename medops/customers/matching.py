@@ -42,6 +42,8 @@ from medops.customers.normalize import (
     regions_conflict,
     with_own_places,
 )
+from medops.geo.address import parse_address
+from medops.geo.coords import distance_km
 
 MATCH_RULES_CSV = SEEDS_DIR / "customer_match_rules.csv"
 MATCH_DECISIONS_CSV = SEEDS_DIR / "customer_match_decisions.csv"
@@ -102,6 +104,7 @@ class MatchRules:
     max_cluster_size: int
     bare_kind_name_score: float
     min_cluster_link_score: float
+    max_address_distance_km: float
 
 
 def load_match_rules(path: Path = MATCH_RULES_CSV) -> MatchRules:
@@ -145,6 +148,7 @@ class _Record:
     name: NormalizedName
     city: str
     places: frozenset[str]  # the name's places, completed by the record's province and city
+    province: str | None
     address: str | None
     phone: str | None
     credit_code: str | None
@@ -271,9 +275,11 @@ def score_pair(
     evidence_a: tuple[str | None, str | None, str | None] = (None, None, None),
     evidence_b: tuple[str | None, str | None, str | None] = (None, None, None),
     places: tuple[frozenset[str], frozenset[str]] | None = None,
+    address_km: float | None = None,
 ) -> PairScore:
     """Score two records; evidence is (address, phone, credit code), each cleaned or None;
-    ``places`` the records' places (default: the places in their names)."""
+    ``places`` the records' places (default: the places in their names); ``address_km`` how far
+    apart the addresses' districts or zones are, when both are located that precisely."""
     (address_a, phone_a, credit_a), (address_b, phone_b, credit_b) = evidence_a, evidence_b
     places_a, places_b = places or (a.regions, b.regions)
     names = name_score(a, b, rules.distinct_weight)
@@ -299,11 +305,14 @@ def score_pair(
         elif address < rules.address_disagree_similarity:
             score -= rules.address_disagree_penalty
     branch_a, branch_b = a.specific_branch, b.specific_branch
-    if not name_conflict and branch_a and branch_b and branch_a != branch_b:
-        # two branches of a chain (西湖店 / 滨江店) are two customers unless the same legal
-        # entity shows (one credit code or phone: the campuses of one hospital)
-        if not (same_credit or same_phone):
+    # two branches of a chain (西湖店 / 滨江店), or one name at addresses far apart, are two
+    # customers unless the same legal entity shows (one credit code or phone: the campuses of
+    # one hospital)
+    if not (name_conflict or same_credit or same_phone):
+        if branch_a and branch_b and branch_a != branch_b:
             name_conflict = "different branches"
+        elif address_km is not None and address_km > rules.max_address_distance_km:
+            name_conflict = f"addresses {address_km:.0f} km apart"
     if credit_conflict or name_conflict:
         score = 0.0
     return PairScore(
@@ -366,6 +375,7 @@ def _records(accounts: pl.DataFrame) -> list[_Record]:
                 name=cache[key],
                 city=row["city"] or "",
                 places=with_own_places(cache[key].regions, row["province"], row["city"]),
+                province=row["province"],
                 address=clean_text(row["address"]) if row["address"] else None,
                 phone=_clean_phone(row["phone"]),
                 credit_code=_clean_credit_code(row["credit_code"]),
@@ -470,12 +480,24 @@ def match_accounts(
     def evidence(r: _Record) -> tuple[str | None, str | None, str | None]:
         return r.address, r.phone, r.credit_code
 
-    scored: dict[tuple[int, int], PairScore] = {}
-    for i, j in candidate_pairs(records, rules.max_block_size):
+    located: dict[int, tuple[float, float] | None] = {}
+
+    def location(i: int) -> tuple[float, float] | None:
+        """The record's address at its district or development zone, parsed once."""
+        if i not in located:
+            r = records[i]
+            parsed = parse_address(r.address, r.province, r.city) if r.address else None
+            precise = parsed is not None and parsed.precision in ("district", "zone")
+            located[i] = (parsed.longitude, parsed.latitude) if precise else None
+        return located[i]
+
+    def score(i: int, j: int) -> PairScore:
         a, b = records[i], records[j]
-        scored[(i, j)] = score_pair(
-            a.name, b.name, rules, evidence(a), evidence(b), (a.places, b.places)
-        )
+        here, there = location(i), location(j)
+        km = distance_km(*here, *there) if here and there else None
+        return score_pair(a.name, b.name, rules, evidence(a), evidence(b), (a.places, b.places), km)
+
+    scored = {(i, j): score(i, j) for i, j in candidate_pairs(records, rules.max_block_size)}
 
     def linked(i: int, j: int) -> bool:
         """Whether two records may share a cluster: a join needs every record of one cluster
@@ -485,10 +507,7 @@ def match_accounts(
             return True
         pair = (i, j) if i < j else (j, i)
         if pair not in scored:
-            a, b = records[pair[0]], records[pair[1]]
-            scored[pair] = score_pair(
-                a.name, b.name, rules, evidence(a), evidence(b), (a.places, b.places)
-            )
+            scored[pair] = score(*pair)
         return scored[pair].score >= rules.min_cluster_link_score
 
     manual: dict[tuple[int, int], str] = {}

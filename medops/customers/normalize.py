@@ -594,7 +594,8 @@ def normalize_name(
     )
 
 
-def _place_levels(places: frozenset[str]) -> tuple[set[str], set[str], set[str]]:
+@cache
+def _place_levels(places: frozenset[str]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Province, city and district codes the places stand for; a district implies its city
     and province, a city its province (a name of several places counts all of them)."""
     vocab = region_vocabulary()
@@ -610,7 +611,7 @@ def _place_levels(places: frozenset[str]) -> tuple[set[str], set[str], set[str]]
                 cities.add(code[:4])
             if code[4:] != "00":
                 districts.add(code)
-    return provinces, cities, districts
+    return frozenset(provinces), frozenset(cities), frozenset(districts)
 
 
 _MUNICIPALITIES = ("11", "12", "31", "50")

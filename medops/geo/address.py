@@ -218,7 +218,11 @@ def parse_address(
         found = _find_name(rest, [(d.district, d) for d in counties if d.district.endswith("市")])
         if found:
             district_place, end = found
-            city_place = next(c for c in gaz.cities[prov.province] if c.city == district_place.city)
+            # its prefecture's city row, or itself when directly under the province (仙桃市)
+            city_place = next(
+                (c for c in gaz.cities.get(prov.province, []) if c.city == district_place.city),
+                district_place,
+            )
             rest = rest[end:]
     if city_place and prov is None:
         prov = gaz.provinces[city_place.province]

@@ -1,6 +1,8 @@
 -- one row per office and per customer account: the finest gazetteer place its address names
 -- (district > city > province). A blank province, city or district column is filled from the
--- address text when exactly one place of that level under the known parent occurs in it.
+-- address text when exactly one place of that level under the known parent occurs in it, else
+-- from the Python address parser (short names, townships, development zones); a development
+-- zone with its own centre and no district is located there (precision zone).
 with offices as (
     select * from {{ ref('stg_crm__offices') }}
 ),
@@ -11,6 +13,10 @@ accounts as (
 
 gazetteer as (
     select * from {{ ref('int_geo__gazetteer') }}
+),
+
+parsed as (
+    select * from {{ ref('int_geo__address_parsed') }}
 ),
 
 addresses as (
@@ -116,13 +122,35 @@ named as (
         with_city.location_type,
         with_city.location_id,
         with_city.province,
-        with_city.city,
-        coalesce(with_city.district, district_from_address.district) as district
+        coalesce(
+            with_city.city,
+            case when parsed.parsed_province = with_city.province then parsed.parsed_city end
+        ) as city,
+        coalesce(
+            with_city.district,
+            district_from_address.district,
+            case when parsed.parsed_city = with_city.city then parsed.parsed_district end
+        ) as district,
+        parsed.parsed_zone as development_zone,
+        parsed.parsed_township as township,
+        parsed.parsed_road as road,
+        case
+            when parsed.parsed_precision = 'zone' and parsed.parsed_city = with_city.city
+                then parsed.parsed_longitude
+        end as zone_longitude,
+        case
+            when parsed.parsed_precision = 'zone' and parsed.parsed_city = with_city.city
+                then parsed.parsed_latitude
+        end as zone_latitude
     from with_city
     left join district_from_address
         on
             with_city.location_type = district_from_address.location_type
             and with_city.location_id = district_from_address.location_id
+    left join parsed
+        on
+            with_city.location_type = parsed.location_type
+            and with_city.location_id = parsed.location_id
 ),
 
 final as (
@@ -132,11 +160,20 @@ final as (
         named.province,
         named.city,
         named.district,
+        named.development_zone,
+        named.township,
+        named.road,
         coalesce(districts.adcode, cities.adcode, provinces.adcode) as adcode,
-        coalesce(districts.admin_level, cities.admin_level, provinces.admin_level, 'none')
-            as place_precision,
-        coalesce(districts.longitude, cities.longitude, provinces.longitude) as place_longitude,
-        coalesce(districts.latitude, cities.latitude, provinces.latitude) as place_latitude,
+        case
+            when districts.adcode is null and named.zone_longitude is not null then 'zone'
+            else coalesce(districts.admin_level, cities.admin_level, provinces.admin_level, 'none')
+        end as place_precision,
+        coalesce(
+            districts.longitude, named.zone_longitude, cities.longitude, provinces.longitude
+        ) as place_longitude,
+        coalesce(
+            districts.latitude, named.zone_latitude, cities.latitude, provinces.latitude
+        ) as place_latitude,
         provinces.province_min_longitude,
         provinces.province_max_longitude,
         provinces.province_min_latitude,

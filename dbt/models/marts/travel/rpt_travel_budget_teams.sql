@@ -75,6 +75,10 @@ needed as (
         reps.team_id,
         count(*) as customers_served,
         count(*) filter (where plans.round_trip_road_km is null) as customers_without_distance,
+        count(*) filter (where plans.customer_coordinate_precision = 'point')
+            as customers_located_by_point,
+        sum(plans.visits_per_month * plans.round_trip_road_km)
+        filter (where plans.customer_coordinate_precision = 'point') as point_km_month,
         sum(plans.visits_per_month) as planned_visits_month,
         sum(plans.visits_per_month * plans.round_trip_road_km) as planned_km_month,
         avg(plans.round_trip_road_km) as avg_round_trip_km,
@@ -114,6 +118,9 @@ final as (
         teams.reps,
         coalesce(needed.customers_served, 0) as customers_served,
         coalesce(needed.customers_without_distance, 0) as customers_without_distance,
+        coalesce(needed.customers_located_by_point, 0) as customers_located_by_point,
+        cast(needed.point_km_month / nullif(needed.planned_km_month, 0) as double)
+            as planned_km_share_on_points,
         coalesce(needed.planned_visits_month, 0) as planned_visits_month,
         coalesce(needed.planned_km_month, 0) as planned_km_month,
         needed.avg_round_trip_km,
