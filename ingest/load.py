@@ -411,7 +411,8 @@ def evaluate_file(
     for text in [*report.warnings, *conformed.notes]:
         report.add_message(text)
     loaded = _with_export_date(conformed.loaded, contract, report.export_date)
-    if contract.export_date.column is not None and loaded.height:
+    column = contract.export_date.column
+    if column is not None and loaded[column].is_not_null().any():
         report.export_date, report.export_date_from = loaded[EXPORT_DATE].max(), "column"
     return Evaluation(report, contract, loaded, conformed.quarantined, fingerprint)
 
