@@ -198,6 +198,7 @@ def test_export_date_from_the_file_name_pattern_or_the_modification_time(tmp_pat
         ("type: date, format: dmy}", "format 'dym' is neither one of"),
         ("timezone: Europe/Berlin", "unknown time zone 'Mars/Olympus'"),
         ("export_date: {column: exported_on}", "export_date column 'exported' is not declared"),
+        ("format: dmy}", "unknown key 'formt'; did you mean 'format'"),
     ],
 )
 def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
@@ -205,6 +206,7 @@ def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
         "type: date, format: dmy}": "type: date, format: dym}",
         "timezone: Europe/Berlin": "timezone: Mars/Olympus",
         "export_date: {column: exported_on}": "export_date: {column: exported}",
+        "format: dmy}": "formt: dmy}",
     }[change]
     path = tmp_path / "field_visits.yml"
     path.write_text(CONTRACT.replace(change, broken, 1), encoding="utf-8")
