@@ -179,6 +179,8 @@ def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) ->
     (3/5/2024), or where values settle it both ways, raises SchemaError: guessing would load
     wrong dates silently. None when no value has day and month first.
     """
+    if not values.str.contains(r"^\d{1,2}[/.\-]\d").any():
+        return None  # the usual case, year-first: no need for the full pattern
     rows = row_numbers if row_numbers is not None else pl.Series(range(1, len(values) + 1))
     parts = (
         pl.DataFrame({"text": values, "row": rows})
@@ -295,9 +297,10 @@ def conform(
     )
     extra = pl.struct(unmapped).struct.json_encode() if unmapped else pl.lit(None, dtype=pl.String)
     null_tokens = (*NULL_TOKENS, *contract.missing_values)
+    # only a contract with summary rows needs each row's first value (it costs a pass)
     first_value = (
         pl.coalesce([clean_text(pl.col(h).cast(pl.String), null_tokens) for h in original_columns])
-        if original_columns
+        if original_columns and contract.summary_rows
         else pl.lit(None, dtype=pl.String)
     )
     cleaned = frame.select(

@@ -6,6 +6,7 @@ named by ``MEDOPS_CONTRACTS_DIR``); no Python changes. The format is documented 
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import os
@@ -27,6 +28,43 @@ DATE_ORDERS = {"ymd", "dmy", "mdy"}
 # which zone a file's naive values are in, and they are converted to this one at load.
 WAREHOUSE_TIMEZONE = "Asia/Shanghai"
 EPOCH_FORMATS = {"epoch_s", "epoch_ms"}
+FILE_KEYS = {
+    "source",
+    "system",
+    "description",
+    "file_pattern",
+    "format",
+    "primary_key",
+    "columns",
+    "encoding",
+    "sheet",
+    "header_row",
+    "header_rows",
+    "delimiter",
+    "table",
+    "ordered",
+    "missing_values",
+    "timezone",
+    "summary_rows",
+    "export_date",
+    "limits",
+    "date_format",
+}
+COLUMN_KEYS = {
+    "header",
+    "type",
+    "required",
+    "values",
+    "pii",
+    "min",
+    "max",
+    "format",
+    "timezone",
+    "decimal",
+    "thousands",
+    "true_words",
+    "false_words",
+}
 TRUE_WORDS = ("是", "y", "yes", "true", "t", "1", "√", "✓", "on")
 FALSE_WORDS = ("否", "n", "no", "false", "f", "0", "×", "✗", "off")
 
@@ -122,9 +160,19 @@ class SourceContract:
         return {normalize_header(h): c.name for c in self.columns for h in c.headers}
 
 
+def _check_keys(where: str, keys, allowed: set[str]) -> None:
+    """A misspelt key would otherwise be ignored without a word (formt: dmy)."""
+    for key in keys:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ContractError(f"{where}: unknown key {key!r}{hint}")
+
+
 def _parse_column(
     source: str, name: str, raw: dict, default_date_format: str | None = None
 ) -> ColumnSpec:
+    _check_keys(f"{source}.{name}", raw, COLUMN_KEYS)
     headers = raw.get("header", name)
     headers = tuple([headers] if isinstance(headers, str) else headers)
     col_type = raw.get("type", "text")
@@ -233,6 +281,7 @@ def load_contract(path: Path) -> SourceContract:
     missing = {"source", "system", "file_pattern", "format", "primary_key", "columns"} - set(raw)
     if missing:
         raise ContractError(f"{path}: missing keys {sorted(missing)}")
+    _check_keys(str(path), raw, FILE_KEYS)
     source = raw["source"]
     if raw["format"] not in FILE_FORMATS:
         raise ContractError(

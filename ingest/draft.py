@@ -35,13 +35,25 @@ from ingest.contracts import (
     load_contracts,
     normalize_header,
 )
-from ingest.readers import ROW_NUMBER, ROW_PROBLEM, UnreadableFileError, read_export
+from ingest.readers import (
+    ROW_NUMBER,
+    ROW_PROBLEM,
+    UnreadableFileError,
+    detect_encoding,
+    read_export,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
 SEEDS_DIR = REPO_ROOT / "seeds"
-FORMATS_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xls": "xls"}
-FORMATS_BY_SUFFIX[".jsonl"] = "jsonl"
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xls": "xls",
+    ".jsonl": "jsonl",
+}
 SAMPLE_ROWS = 20_000
 CODE_COLUMN_MAX_VALUES = 30  # a column the target maps: its values are listed up to this many
 CODE_COLUMN_FEW_VALUES = 12  # another column, repeating few values, is probably a code too
@@ -191,17 +203,21 @@ def _probe_contract(path: Path, fmt: str, delimiter: str, header_row: int) -> So
     )
 
 
+def _head_text(path: Path) -> str:
+    """The first lines of a text export, decoded (cut at a line end, so no character is
+    cut in half and misleads the encoding detection)."""
+    data = path.read_bytes()[:200_000]
+    data = data[: data.rfind(b"\n") + 1] or data
+    return data.decode(detect_encoding(data), errors="replace")
+
+
 def _header_row(path: Path, fmt: str, delimiter: str) -> int:
     """The first of the top rows that is as wide as the widest and holds no numbers: title
     rows (a report name, an export time) above it are skipped."""
     if fmt == "jsonl":
         return 1
     if fmt == "csv":
-        from ingest.readers import detect_encoding
-
-        data = path.read_bytes()[:200_000]
-        text = data.decode(detect_encoding(data), errors="replace")
-        rows = list(csv.reader(text.splitlines()[:20], delimiter=delimiter))
+        rows = list(csv.reader(_head_text(path).splitlines()[:20], delimiter=delimiter))
     else:
         frame = read_export(path, _probe_contract(path, fmt, delimiter, 1)).frame
         rows = [list(frame.columns)] + [list(r) for r in frame.head(19).drop(ROW_NUMBER).rows()]
@@ -336,10 +352,7 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
     fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower(), "csv")
     delimiter = ","
     if fmt == "csv":
-        from ingest.readers import detect_encoding
-
-        head = path.read_bytes()[:200_000]
-        delimiter = _sniff_delimiter(head.decode(detect_encoding(head), errors="replace"))
+        delimiter = _sniff_delimiter(_head_text(path))
     header_row = _header_row(path, fmt, delimiter)
     read = read_export(path, _probe_contract(path, fmt, delimiter, header_row))
     frame = read.frame.head(SAMPLE_ROWS).drop(ROW_NUMBER, ROW_PROBLEM)

@@ -285,7 +285,7 @@ def _commit_file(
                 path.name,
                 str(path.resolve()),
                 file_hash,
-                path.stat().st_size,
+                path.stat().st_size if path.exists() else None,
                 report.encoding,
                 report.status,
                 report.rows_read,
@@ -372,18 +372,14 @@ def evaluate_file(
     written. Never raises for a bad file: the evaluation is a rejection with the reason."""
     matches = matching_contracts(path.name, contracts)
     fingerprint = contracts_fingerprint(matches)
-    report = FileReport(file=path.name, source=None, status="rejected")
-    if len(matches) != 1:
-        report.message = (
-            "no source contract matches this file name"
-            if not matches
-            else "matches several source contracts: "
-            + ", ".join(c.label for c in matches)
-            + "; make their file_pattern exclusive"
-        )
-        report.reasons = {report.message: 1}
-        return Evaluation(report, None, None, _whole_file_rejection(report.message), fingerprint)
+    if not matches:
+        return _rejection(path, contracts, fingerprint, "no source contract matches this file name")
+    if len(matches) > 1:
+        names = ", ".join(c.label for c in matches)
+        message = f"matches several source contracts: {names}; make their file_pattern exclusive"
+        return _rejection(path, contracts, fingerprint, message)
     [contract] = matches
+    report = FileReport(file=path.name, source=None, status="rejected")
     report.source = contract.source
     report.export_date, report.export_date_from = export_date_of_file(path, contract)
     try:
@@ -415,7 +411,8 @@ def evaluate_file(
     for text in [*report.warnings, *conformed.notes]:
         report.add_message(text)
     loaded = _with_export_date(conformed.loaded, contract, report.export_date)
-    if contract.export_date.column is not None and loaded.height:
+    column = contract.export_date.column
+    if column is not None and loaded[column].is_not_null().any():
         report.export_date, report.export_date_from = loaded[EXPORT_DATE].max(), "column"
     return Evaluation(report, contract, loaded, conformed.quarantined, fingerprint)
 
@@ -439,18 +436,49 @@ def ingest_file(
     contracts: list[SourceContract],
     reader: IsolatedReader = shared_reader,
 ) -> FileReport:
-    """Load one export file; return what happened to every row."""
+    """Load one export file; return what happened to every row. A file that cannot be
+    opened, or whose rows the warehouse refuses, is a rejection with its reason too."""
     ensure_ledger(con)
-    file_hash = file_sha256(path)
     fingerprint = contracts_fingerprint(matching_contracts(path.name, contracts))
+    try:
+        file_hash = file_sha256(path)
+    except OSError as exc:
+        # the same unreadable name is skipped, with its reason, until it can be read
+        file_hash = f"unreadable:{path.name}"
+        evaluation = _rejection(path, contracts, fingerprint, f"cannot open the file: {exc}")
+    else:
+        evaluation = None
     skipped = skip_reason(con, file_hash, fingerprint)
     if skipped is not None:
         return FileReport(file=path.name, source=None, status="skipped", message=skipped)
-    evaluation = evaluate_file(path, contracts, reader)
-    if evaluation.contract is not None and evaluation.report.status == "loaded":
-        ensure_raw_table(con, evaluation.contract)
-    _commit_file(con, path, file_hash, evaluation, _earlier_tables(con, path.name, contracts))
+    evaluation = evaluation or evaluate_file(path, contracts, reader)
+    earlier = _earlier_tables(con, path.name, contracts)
+    try:
+        if evaluation.contract is not None and evaluation.report.status == "loaded":
+            ensure_raw_table(con, evaluation.contract)
+        _commit_file(con, path, file_hash, evaluation, earlier)
+    except duckdb.Error as exc:
+        # e.g. a contract that changed a column's type under an existing raw table
+        table = evaluation.contract.table if evaluation.contract else "the raw layer"
+        evaluation = _rejection(
+            path, contracts, fingerprint, f"the warehouse refused the rows for {table}: {exc}"
+        )
+        _commit_file(con, path, file_hash, evaluation, earlier)
     return evaluation.report
+
+
+def _rejection(
+    path: Path, contracts: list[SourceContract], fingerprint: str, message: str
+) -> Evaluation:
+    matches = matching_contracts(path.name, contracts)
+    report = FileReport(
+        file=path.name,
+        source=matches[0].source if len(matches) == 1 else None,
+        status="rejected",
+        message=message,
+        reasons={message: 1},
+    )
+    return Evaluation(report, None, None, _whole_file_rejection(message), fingerprint)
 
 
 def check_path(

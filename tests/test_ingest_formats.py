@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 from ingest_support import rows_by_key, write_export
 
 from ingest.contracts import ContractError, load_contract, load_contracts
 from ingest.load import ingest_path
+from medops.cli import main
 
 CONTRACT = """
 source: field_visits
@@ -196,6 +198,7 @@ def test_export_date_from_the_file_name_pattern_or_the_modification_time(tmp_pat
         ("type: date, format: dmy}", "format 'dym' is neither one of"),
         ("timezone: Europe/Berlin", "unknown time zone 'Mars/Olympus'"),
         ("export_date: {column: exported_on}", "export_date column 'exported' is not declared"),
+        ("format: dmy}", "unknown key 'formt'; did you mean 'format'"),
     ],
 )
 def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
@@ -203,8 +206,46 @@ def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
         "type: date, format: dmy}": "type: date, format: dym}",
         "timezone: Europe/Berlin": "timezone: Mars/Olympus",
         "export_date: {column: exported_on}": "export_date: {column: exported}",
+        "format: dmy}": "formt: dmy}",
     }[change]
     path = tmp_path / "field_visits.yml"
     path.write_text(CONTRACT.replace(change, broken, 1), encoding="utf-8")
     with pytest.raises(ContractError, match=message):
         load_contract(path)
+
+
+def test_check_names_the_ambiguous_file_and_writes_nothing(tmp_path):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "field_visits.yml").write_text(
+        CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'"), encoding="utf-8"
+    )
+    drop(
+        tmp_path,
+        {
+            "field_visits_20240301.csv": ["A1;;;;;;;25/3/2024 09:00;"],
+            "field_visits_20240302.csv": ["B1;;;;;;;3/5/2024 10:00;"],
+        },
+    )
+    home = tmp_path / "home"
+    result = CliRunner().invoke(
+        main,
+        ["ingest", "--check", "--contracts", str(folder), str(tmp_path / "drop")],
+        env={"MEDOPS_HOME": str(home)},
+    )
+    assert result.exit_code == 3
+    assert result.output.splitlines() == [
+        "would load   field_visits_20240301.csv -> field_visits: read 1, loaded 1, "
+        "quarantined 0, exported 2024-03-01 (from the file name)  "
+        "(dates in logged_at read day-first (from the values))",
+        "would reject field_visits_20240302.csv -> field_visits, exported 2024-03-02 (from the "
+        "file name)  (ambiguous dates: column logged_at has dates that read both day-first and "
+        "month-first (data row 1: '3/5/2024 10:00') and none that settles the order; declare "
+        "it with format: dmy or format: mdy)",
+    ]
+    assert not (home / "warehouse.duckdb").exists()
+
+    (folder / "field_visits.yml").write_text("source: [", encoding="utf-8")
+    broken = CliRunner().invoke(main, ["ingest", "--contracts", str(folder), str(tmp_path)])
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith(f"Error: {folder / 'field_visits.yml'}: not valid YAML")

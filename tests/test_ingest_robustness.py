@@ -11,7 +11,7 @@ import pytest
 from ingest_support import rows_by_key, write_export
 
 from ingest.contracts import BUNDLED_CONTRACTS_DIR, contract_dirs, load_contracts
-from ingest.load import ingest_path
+from ingest.load import ingest_file, ingest_path
 
 HEADER = "对账单号,客户编码,结算期间,对账日期,到期日,对账金额,销售员工号"
 GOOD_ROW = "S1,0012,2024-03,2024-03-05,2024-04-05,100.00,E1"
@@ -176,3 +176,33 @@ def test_size_and_time_limits_of_a_contract(tmp_path, con):
     relaxed = load_contracts([BUNDLED_CONTRACTS_DIR])
     later = [(r.status, r.rows_loaded) for r in ingest_path(con, tmp_path / "drop", relaxed)]
     assert later == [("loaded", 1), ("loaded", 1)]
+
+
+def test_a_file_that_vanished_or_that_the_warehouse_refuses_is_a_rejection(tmp_path, con):
+    contracts = load_contracts([BUNDLED_CONTRACTS_DIR])
+    gone = tmp_path / "drop" / "erp_statements_20240301.csv"
+    report = ingest_file(con, gone, contracts)
+    assert report.status == "rejected"
+    assert report.message.startswith("cannot open the file: [Errno 2] No such file or directory")
+    assert ingest_file(con, gone, contracts).status == "skipped"
+
+    # a contract that retypes a column under an existing raw table: 对账日期 as text now
+    write(tmp_path, "erp_statements_20240302.csv", f"{HEADER}\n{GOOD_ROW}\n")
+    ingest_path(con, tmp_path / "drop", contracts)
+    folder = tmp_path / "retyped"
+    folder.mkdir()
+    (folder / "erp_statements.yml").write_text(
+        (BUNDLED_CONTRACTS_DIR / "erp_statements.yml")
+        .read_text(encoding="utf-8")
+        .replace("statement_on], type: date", "statement_on], type: text"),
+        encoding="utf-8",
+    )
+    write(
+        tmp_path,
+        "erp_statements_20240303.csv",
+        f"{HEADER}\nS9,0012,2024-03,2024年3月5日,2024-04-05,1,E1\n",
+    )
+    [*_, refused] = ingest_path(con, tmp_path / "drop", load_contracts([folder]))
+    assert refused.status == "rejected"
+    assert refused.message.startswith("the warehouse refused the rows for erp_statements: ")
+    assert ledger(con)["erp_statements_20240303.csv"][:2] == ("rejected", 0)
