@@ -17,9 +17,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
-from thin_exports import company_project, create_raw_tables, dbt, load_file, rows
+from thin_exports import company_project, dbt, load_file, new_warehouse, rows
 
 pytestmark = pytest.mark.slow
 
@@ -142,16 +141,23 @@ def load_organisation(db: Path, loaded_at: dt.datetime) -> None:
     )
 
 
+# the ingest branch records each file's export date; this warehouse has it for the
+# opportunities only, so the other sources take the fallback (load time); and the AR ledger's
+# raw table as ingest makes it from examples/kingdee_receivables' contract
+THIN_RAW_DDL = (
+    "alter table raw.crm_opportunities add column _export_date date",
+    "create table raw.erp_ar_invoice_ledger (document_no varchar, customer_id varchar, "
+    "customer_name varchar, invoice_id varchar, invoiced_on date, due_on date, "
+    "currency varchar, invoice_amount double, settled_amount double, open_amount double, "
+    "settled_on date, sales_rep_name varchar, _load_id varchar, _file_name varchar, "
+    "_row_number bigint, _loaded_at timestamp, _extra varchar)",
+)
+
+
 @pytest.fixture(scope="module")
 def thin_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("thin_home")
-    db = home / "warehouse.duckdb"
-    create_raw_tables(db)
-    # the ingest branch records each file's export date; this warehouse has it for the
-    # opportunities only, so the other sources take the fallback (load time)
-    con = duckdb.connect(str(db))
-    con.execute("alter table raw.crm_opportunities add column _export_date date")
-    con.close()
+    db = new_warehouse(home, *THIN_RAW_DDL)
     first_load = dt.datetime.combine(FIRST_EXPORT, dt.time(2, 0))
     load_organisation(db, first_load)
     load_file(
@@ -290,16 +296,6 @@ def thin_home(tmp_path_factory) -> Path:
         ],
         first_load,
     )
-    # the ledger's raw table as ingest makes it from examples/kingdee_receivables' contract
-    con = duckdb.connect(str(db))
-    con.execute(
-        "create table raw.erp_ar_invoice_ledger (document_no varchar, customer_id varchar, "
-        "customer_name varchar, invoice_id varchar, invoiced_on date, due_on date, "
-        "currency varchar, invoice_amount double, settled_amount double, open_amount double, "
-        "settled_on date, sales_rep_name varchar, _load_id varchar, _file_name varchar, "
-        "_row_number bigint, _loaded_at timestamp, _extra varchar)"
-    )
-    con.close()
     load_file(
         db,
         "erp_ar_invoice_ledger",
@@ -490,8 +486,7 @@ def company_home(tmp_path_factory) -> tuple[Path, Path]:
     )
     home = root / "home"
     home.mkdir()
-    db = home / "warehouse.duckdb"
-    create_raw_tables(db)
+    db = new_warehouse(home)
     loaded_at = dt.datetime(2026, 3, 3, 2, 0)
     load_organisation(db, loaded_at)
     load_file(db, "crm_opportunities", "opportunities.csv", COMPANY_OPPORTUNITIES, loaded_at)
@@ -743,3 +738,110 @@ def test_dso_counts_ledger_invoices_like_statements(thin_home):
             [month_end],
         )[0]
         assert dso == pytest.approx(outstanding / billed * 90), month_end
+
+
+# --- a CRM export with the current stage only (Salesforce-style report) ----------------------
+# (id, stage as the contract maps it, created, close date, amount, owner name); no history,
+# no product line, no owner id, no org tree
+SALESFORCE = [
+    ("006A1", "won", "2026-01-05", "2026-02-14", 500_000, "Li Na"),
+    ("006A2", "won", "2026-01-20", "2026-03-10", 300_000, "Wang Fang"),
+    ("006A3", "lost", "2026-01-12", "2026-02-20", 120_000, "Li Na"),
+    ("006A4", "negotiation", "2026-02-01", "2026-04-30", 800_000, "Wang Fang"),
+    ("006A5", "qualification", "2026-03-01", "2026-05-31", 60_000, "Li Na"),
+    ("006A6", "won", "2026-02-10", "2026-03-25", 250_000, "Zhang Wei"),
+]
+
+
+# the raw table as ingest makes it from examples/salesforce_opportunities' contract
+SALESFORCE_RAW_DDL = (
+    "create table raw.crm_opportunities_current (opportunity_id varchar, "
+    "opportunity_name varchar, account_name varchar, owner_name varchar, "
+    "current_stage varchar, amount double, close_on date, created_on date, "
+    "lead_source varchar, _load_id varchar, _file_name varchar, _row_number bigint, "
+    "_loaded_at timestamp, _extra varchar, _export_date date)"
+)
+
+
+@pytest.fixture(scope="module")
+def salesforce_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("salesforce_home")
+    db = new_warehouse(home, SALESFORCE_RAW_DDL)
+    load_file(
+        db,
+        "crm_opportunities_current",
+        "report1772409600000.csv",
+        [
+            {
+                "opportunity_id": oid,
+                "opportunity_name": f"Deal {oid}",
+                "account_name": "Ruijin Hospital",
+                "owner_name": owner,
+                "current_stage": stage,
+                "amount": amount,
+                "created_on": dt.date.fromisoformat(created),
+                "close_on": dt.date.fromisoformat(close),
+                "_export_date": dt.date(2026, 3, 2),
+            }
+            for oid, stage, created, close, amount, owner in SALESFORCE
+        ],
+        dt.datetime(2026, 3, 2, 2, 0),
+    )
+    dbt(home, "build", "--select", "+rpt_sales_funnel_monthly", "+rpt_sales_cycle")
+    return home
+
+
+def test_current_stage_only_gives_win_rate_won_by_month_and_cycle(salesforce_home):
+    db = salesforce_home / "warehouse.duckdb"
+    won = [r for r in SALESFORCE if r[1] == "won"]
+    cycles = sorted(
+        (dt.date.fromisoformat(close) - dt.date.fromisoformat(created)).days
+        for _, _, created, close, _, _ in won
+    )
+    won_by_month: dict[dt.date, int] = {}
+    for _, _, _, close, _, _ in won:
+        month = dt.date.fromisoformat(close).replace(day=1)
+        won_by_month[month] = won_by_month.get(month, 0) + 1
+    # every deal entered the funnel; win rate = won / entered = 3 / 6
+    assert rows(
+        db,
+        "select count(*), count(*) filter (where is_won) from marts.fct_funnel_stage_reached "
+        "where stage_code = 'qualification'",
+    ) == [(len(SALESFORCE), len(won))]
+    assert (
+        dict(rows(db, "select closed_month, count(*) from marts.rpt_sales_cycle group by 1"))
+        == won_by_month
+    )
+    assert rows(db, "select median(sales_cycle_days) from marts.rpt_sales_cycle") == [
+        (float(cycles[len(cycles) // 2]),)
+    ]
+    assert cycles == [40, 43, 49]  # by hand
+
+
+def test_current_stage_only_marks_time_in_stage_unavailable(salesforce_home):
+    db = salesforce_home / "warehouse.duckdb"
+    assert rows(
+        db,
+        "select sum(opportunities_reached), sum(opportunities_current_stage_only), "
+        "sum(stays_completed), max(median_days_in_stage) "
+        "from marts.rpt_sales_funnel_monthly where stage_code = 'qualification'",
+    ) == [(6, 6, 0, None)]
+    # the open deal in negotiation passed through every earlier stage on its creation day
+    assert rows(
+        db,
+        "select stage_code, reached_at from marts.fct_funnel_stage_reached "
+        "where opportunity_id = '006A4' order by stage_order",
+    ) == [
+        ("qualification", dt.datetime(2026, 2, 1)),
+        ("needs_analysis", dt.datetime(2026, 2, 1)),
+        ("proposal", dt.datetime(2026, 2, 1)),
+        ("negotiation", dt.datetime(2026, 2, 1)),
+    ]
+
+
+def test_owners_by_name_become_employees_of_one_flat_unit(salesforce_home):
+    db = salesforce_home / "warehouse.duckdb"
+    assert rows(
+        db,
+        "select owner_name, team_name, count(*) from marts.rpt_sales_cycle group by all order by 1",
+    ) == [("Li Na", "全公司", 1), ("Wang Fang", "全公司", 1), ("Zhang Wei", "全公司", 1)]

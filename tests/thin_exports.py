@@ -23,15 +23,21 @@ from ingest.load import LEDGER, QUARANTINE, RAW_SCHEMA, ensure_ledger, ensure_ra
 REPO = Path(__file__).resolve().parent.parent
 
 
-def create_raw_tables(db: Path) -> None:
-    """Every contract's raw table, empty, plus the ingest ledger and quarantine."""
+def new_warehouse(home: Path, *statements: str) -> Path:
+    """A warehouse in ``home`` with every contract's raw table, empty, plus the ingest ledger
+    and quarantine; then the given SQL statements (raw tables of other contracts, columns a
+    newer ingest adds). Returns the warehouse file."""
+    db = home / "warehouse.duckdb"
     con = duckdb.connect(str(db))
     try:
         ensure_ledger(con)
         for contract in load_contracts():
             ensure_raw_table(con, contract)
+        for statement in statements:
+            con.execute(statement)
     finally:
         con.close()
+    return db
 
 
 def load_file(

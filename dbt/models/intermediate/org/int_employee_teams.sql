@@ -26,6 +26,31 @@ final as (
         employees.left_on
     from employees
     left join org_units on employees.unit_id = org_units.unit_id
+    union all
+    -- owners an export names instead of giving an id (owner_id 'name:<name>', see
+    -- stg_crm__opportunities): an employee of that name, in one flat unit, the company, as
+    -- such an export brings no org tree (DECISIONLOG, "Thin exports")
+    select distinct
+        opportunities.owner_id as employee_id,
+        substr(opportunities.owner_id, length('name:') + 1) as employee_name,
+        'sales_rep' as job_role,
+        cast(null as varchar) as unit_id,
+        cast(null as varchar) as unit_name,
+        'company' as team_id,
+        '全公司' as team_name,
+        cast(null as varchar) as province_unit_id,
+        cast(null as varchar) as province_unit_name,
+        cast(null as varchar) as region_id,
+        cast(null as varchar) as region_name,
+        cast(null as varchar) as office_id,
+        cast(null as varchar) as manager_id,
+        cast(null as varchar) as mobile,
+        cast(null as date) as hired_on,
+        cast(null as date) as left_on
+    from {{ ref('stg_crm__opportunities') }} as opportunities
+    where
+        opportunities.owner_id like 'name:%'
+        and opportunities.owner_id not in (select employees.employee_id from employees)
 )
 
 select * from final

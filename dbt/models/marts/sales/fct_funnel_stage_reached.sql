@@ -35,6 +35,16 @@ time_in_stage as (
     group by all
 ),
 
+-- false for a deal known from its current stage only: its stages are inferred, with no time
+-- in stage (see DECISIONLOG, "Thin exports")
+stage_history_known as (
+    select
+        opportunity_id,
+        bool_and(not is_inferred) as has_stage_history
+    from spells
+    group by opportunity_id
+),
+
 current_stage as (
     select
         opportunity_id,
@@ -75,7 +85,8 @@ final as (
         opportunities.lead_source,
         opportunities.lost_reason,
         opportunities.account_id,
-        opportunities.amount
+        opportunities.amount,
+        stage_history_known.has_stage_history
     from reached
     inner join funnel_stages on reached.stage_code = funnel_stages.stage_code
     left join reached as next_stage
@@ -87,6 +98,7 @@ final as (
             reached.opportunity_id = time_in_stage.opportunity_id
             and reached.stage_code = time_in_stage.stage_code
     left join current_stage on reached.opportunity_id = current_stage.opportunity_id
+    left join stage_history_known on reached.opportunity_id = stage_history_known.opportunity_id
     left join opportunities on reached.opportunity_id = opportunities.opportunity_id
 )
 

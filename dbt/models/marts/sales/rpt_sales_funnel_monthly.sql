@@ -26,6 +26,7 @@ final as (
                 then count(*) filter (where stage_reached.advanced_to_next_stage) / count(*)
         end as conversion_rate,
         count(*) filter (where stage_reached.is_won) as opportunities_won,
+        count(*) filter (where not stage_reached.has_stage_history) as opportunities_current_stage_only,
         count(stage_reached.days_in_stage) as stays_completed,
         median(stage_reached.days_in_stage) as median_days_in_stage,
         quantile_cont(stage_reached.days_in_stage, 0.75) as p75_days_in_stage,
