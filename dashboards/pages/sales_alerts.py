@@ -3,7 +3,7 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import audit, charts, data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -99,7 +99,7 @@ with st.container(border=True):
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
     )
     st.dataframe(charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")

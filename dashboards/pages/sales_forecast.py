@@ -4,7 +4,7 @@ pipeline's health (coverage, created, overdue, slipped)."""
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import audit, data
 from dashboards import forecast_charts as fc
 from dashboards import forecast_data as fd
 from dashboards.charts import table_to_excel
@@ -90,7 +90,7 @@ def download(frame, name: str, file_stem: str, column) -> None:
         file_name=f"{file_stem}_{series.measure}_{series.level}_{series.key}.xlsx",
         mime=EXCEL_MIME,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key=f"download_{file_stem}",
     )
