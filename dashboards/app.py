@@ -84,7 +84,8 @@ for group, file, title, icon, url_path in PAGES:
                 default=url_path == home,
             )
         )
-navigation = st.navigation(pages)
+# expanded: all pages listed (a collapsed list says "View N more" in English only)
+navigation = st.navigation(pages, expanded=True)
 
 with st.sidebar:
     # st.text: a name from the users file is shown as text, never as Markdown
@@ -92,14 +93,31 @@ with st.sidebar:
     if st.button(t("auth_logout"), icon=":material/logout:", key="logout"):
         auth.logout(session)
 
-# one audit entry per page and filter set, not one per widget rerun
-view = (navigation.url_path, tuple(sorted(st.query_params.to_dict().items())))
-if st.session_state.get(audit.LAST_VIEW_KEY) != view:
-    st.session_state[audit.LAST_VIEW_KEY] = view
-    audit.record("page_view", session.username, navigation.url_path, dict(view[1]) or None)
+# A page opened without filters in its URL reopens with the user's last filters of it (once
+# per session, before its widgets read the URL).
+restored = st.session_state.setdefault("medops_restored_pages", set())
+if navigation.url_path not in restored:
+    restored.add(navigation.url_path)
+    if not st.query_params:
+        st.query_params.from_dict(audit.last_view(session.username, navigation.url_path))
 
-if scope.level != "none" and data.current_published() is None:
-    st.title(t("app_title"))
-    st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
-else:
-    navigation.run()
+
+def _record_view() -> None:
+    """One audit entry per page and filter set (as the page left them in the URL), not one
+    per widget rerun; the filters are remembered for the user's next visit."""
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    view = (navigation.url_path, tuple(sorted((k, tuple(v)) for k, v in params.items())))
+    if st.session_state.get(audit.LAST_VIEW_KEY) != view:
+        st.session_state[audit.LAST_VIEW_KEY] = view
+        audit.record("page_view", session.username, navigation.url_path, params or None)
+        audit.remember_view(session.username, navigation.url_path, params)
+
+
+try:
+    if scope.level != "none" and data.current_published() is None:
+        st.title(t("app_title"))
+        st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
+    else:
+        navigation.run()
+finally:  # also when the page stops early (st.stop)
+    _record_view()

@@ -43,7 +43,35 @@ def _connect() -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=10)
     con.execute(_DDL)
     con.execute("create index if not exists audit_user_at on audit_log (username, at)")
+    con.execute(
+        "create table if not exists last_views (username text not null, page text not null, "
+        "params text not null, primary key (username, page))"
+    )
     return con
+
+
+def remember_view(username: str, page: str, params: dict[str, list[str]]) -> None:
+    """A user's latest filters of a page (the URL's query parameters), to reopen it so."""
+    con = _connect()
+    try:
+        with con:
+            con.execute(
+                "insert or replace into last_views values (?, ?, ?)",
+                (username, page, json.dumps(params, ensure_ascii=False, sort_keys=True)),
+            )
+    finally:
+        con.close()
+
+
+def last_view(username: str, page: str) -> dict[str, list[str]]:
+    con = _connect()
+    try:
+        row = con.execute(
+            "select params from last_views where username = ? and page = ?", (username, page)
+        ).fetchone()
+    finally:
+        con.close()
+    return json.loads(row[0]) if row else {}
 
 
 def record(
@@ -75,7 +103,12 @@ def record_download() -> None:
 
     session = current_session()
     page, params = st.session_state.get(LAST_VIEW_KEY, (None, ()))
-    record("download", session.username if session else None, page, dict(params) or None)
+    record(
+        "download",
+        session.username if session else None,
+        page,
+        {name: list(values) for name, values in params} or None,
+    )
 
 
 def failures_since(username: str, since: dt.datetime) -> int:

@@ -338,3 +338,52 @@ def test_passwords_are_stored_as_bcrypt_hashes(users_file: Path) -> None:
         users.add_user("x", "x", "rep", "short", employee_id="E1", path=users_file)
     with pytest.raises(ValueError):
         users.add_user("x", "x", "superuser", PASSWORD, path=users_file)
+
+
+# --- shareable views: filters in the URL, remembered, audited ---------------------------------
+
+
+def _alerts_page(user: str, **params: str) -> AppTest:
+    at = _app_as(user)
+    at.switch_page("pages/sales_alerts.py")
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def _subjects(at: AppTest) -> list[str]:
+    return sorted(at.dataframe[0].value.iloc[:, 1].astype(str))
+
+
+@pytest.mark.anonymous
+def test_a_link_reproduces_the_view_and_another_teams_id_in_it_gets_nothing(home: Path) -> None:
+    at = _alerts_page("lead_east", teams="T_EAST_1")
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="sales_alerts_teams").value == ["T_EAST_1"]
+    assert _subjects(at) == ["O101", "O102", "O103"]
+    # the same link opened by a rep of the other team: the id is not one of their options
+    at = _alerts_page("rep_e2", teams="T_EAST_1")
+    assert not at.exception
+    assert "teams" in at.warning[0].value and "T_EAST_1" in at.warning[0].value
+    assert _subjects(at) == ["L201"]
+
+
+@pytest.mark.anonymous
+def test_a_malformed_url_parameter_gets_a_message_not_a_traceback(home: Path) -> None:
+    at = _alerts_page("exec", rules="<script>alert(1)</script>%_", owners="")
+    assert not at.exception
+    assert "链接中的参数 rules 无效" in at.warning[0].value
+    assert len(at.dataframe[0].value) == 5
+
+
+@pytest.mark.anonymous
+def test_last_filters_are_remembered_and_views_audited(home: Path) -> None:
+    at = _alerts_page("dir_js")
+    at.multiselect(key="sales_alerts_owners").set_value(["E1"]).run()
+    assert _subjects(at) == ["O101", "O102"]
+    assert at.query_params["owners"] in ("E1", ["E1"])
+    again = _alerts_page("dir_js")  # a new session, the page opened without parameters
+    assert again.multiselect(key="sales_alerts_owners").value == ["E1"]
+    assert _subjects(again) == ["O101", "O102"]
+    views = audit.entries(username="dir_js", event="page_view")
+    assert '{"owners": ["E1"]}' in views["detail"].tolist()
