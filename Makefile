@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export MEDOPS_HOME ?= $(CURDIR)/.medops
 
-.PHONY: setup demo test test-fast lint format benchmark clean
+.PHONY: setup demo test test-fast lint format benchmark clean browser-deps
 
 setup: $(VENV)/.installed
 
@@ -32,8 +32,23 @@ format: setup
 	mkdir -p "$(MEDOPS_HOME)"
 	cd dbt && ../$(BIN)/sqlfluff fix models tests --processes 0
 
+# The browser tests never skip: install Debian's chromium and CJK fonts when we can (as root,
+# as in CI), otherwise stop with the one command to run.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and fonts-noto-cjk for the browser tests ..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "The browser tests need chromium and fonts-noto-cjk. Run:"; \
+	    echo "  sudo apt-get install -y chromium fonts-noto-cjk"; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # the Dagster assets are defined from dbt's manifest: parse first so it matches the models
-test: lint
+test: lint browser-deps
 	cd dbt && ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m pytest
 

@@ -1,13 +1,17 @@
 """Entry point of the MedOps cockpit: ``streamlit run dashboards/app.py`` (or ``medops serve``).
 
-Sets up the page, the language switch (中文 first) and the navigation; the pages live in
-``dashboards/pages/``. Until a build has published the marts, it shows how to produce them
-instead of any page.
+Sets up the page and the language switch (中文 first), asks for a login (``dashboards.auth``),
+then shows the navigation of the pages the user's role may open (``dashboards.access.ROLES``),
+opening on the role's own page. The pages live in ``dashboards/pages/``. Until a build has
+published the marts, it shows how to produce them instead of any data page.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import audit, auth, data
+from dashboards.access import ROLES
 from dashboards.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_STATE_KEY,
@@ -17,112 +21,43 @@ from dashboards.i18n import (
     t,
 )
 
+# a local file: a ":material/...:" page icon makes every browser fetch it from Google's fonts
 st.set_page_config(
     page_title=t("app_title", current_language()),
-    page_icon=":material/monitoring:",
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
 
-pages = {
-    t("nav_sales"): [
-        st.Page(
-            "pages/sales_funnel.py",
-            title=t("page_sales_funnel"),
-            icon=":material/filter_alt:",
-            url_path="sales-funnel",
-            default=True,
-        ),
-        st.Page(
-            "pages/sales_overview.py",
-            title=t("page_sales_overview"),
-            icon=":material/leaderboard:",
-            url_path="sales-overview",
-        ),
-        st.Page(
-            "pages/sales_alerts.py",
-            title=t("page_sales_alerts"),
-            icon=":material/notifications_active:",
-            url_path="sales-alerts",
-        ),
-        st.Page(
-            "pages/sales_forecast.py",
-            title=t("forecast_page"),
-            icon=":material/query_stats:",
-            url_path="sales-forecast",
-        ),
-    ],
-    t("customers_nav"): [
-        st.Page(
-            "pages/customer_360.py",
-            title=t("customers_page_360"),
-            icon=":material/person_search:",
-            url_path="customer-360",
-        ),
-        st.Page(
-            "pages/customer_collisions.py",
-            title=t("customers_page_collisions"),
-            icon=":material/group_work:",
-            url_path="customer-collisions",
-        ),
-        st.Page(
-            "pages/customer_tiers.py",
-            title=t("customers_page_tiers"),
-            icon=":material/workspace_premium:",
-            url_path="customer-tiers",
-        ),
-    ],
-    t("receivables_nav"): [
-        st.Page(
-            "pages/receivables_aging.py",
-            title=t("receivables_page_aging"),
-            icon=":material/account_balance:",
-            url_path="receivables-aging",
-        ),
-        st.Page(
-            "pages/receivables_overview.py",
-            title=t("receivables_page_overview"),
-            icon=":material/payments:",
-            url_path="receivables-overview",
-        ),
-        st.Page(
-            "pages/receivables_compliance.py",
-            title=t("receivables_page_compliance"),
-            icon=":material/gavel:",
-            url_path="receivables-compliance",
-        ),
-    ],
-    t("travel_nav"): [
-        st.Page(
-            "pages/travel_cost.py",
-            title=t("travel_page"),
-            icon=":material/directions_car:",
-            url_path="travel-cost",
-        ),
-    ],
-    t("service_nav"): [
-        st.Page(
-            "pages/service_cockpit.py",
-            title=t("service_page_cockpit"),
-            icon=":material/engineering:",
-            url_path="service-cockpit",
-        ),
-        st.Page(
-            "pages/service_assets.py",
-            title=t("service_page_assets"),
-            icon=":material/precision_manufacturing:",
-            url_path="service-assets",
-        ),
-    ],
-    t("nav_data"): [
-        st.Page(
-            "pages/data_quality.py",
-            title=t("page_data_quality"),
-            icon=":material/fact_check:",
-            url_path="data-quality",
-        ),
-    ],
-}
-navigation = st.navigation(pages)
+# (group label, file, title label, icon, url path); icons come from Streamlit's bundled font
+PAGES = [
+    ("nav_overview", "executive_overview.py", "page_executive_overview", "dashboard",
+     "executive-overview"),
+    ("nav_overview", "my_day.py", "page_my_day", "today", "my-day"),
+    ("nav_sales", "sales_funnel.py", "page_sales_funnel", "filter_alt", "sales-funnel"),
+    ("nav_sales", "sales_overview.py", "page_sales_overview", "leaderboard", "sales-overview"),
+    ("nav_sales", "sales_alerts.py", "page_sales_alerts", "notifications_active",
+     "sales-alerts"),
+    ("nav_sales", "sales_forecast.py", "forecast_page", "query_stats", "sales-forecast"),
+    ("customers_nav", "customer_360.py", "customers_page_360", "person_search", "customer-360"),
+    ("customers_nav", "customer_collisions.py", "customers_page_collisions", "group_work",
+     "customer-collisions"),
+    ("customers_nav", "customer_tiers.py", "customers_page_tiers", "workspace_premium",
+     "customer-tiers"),
+    ("receivables_nav", "receivables_aging.py", "receivables_page_aging", "account_balance",
+     "receivables-aging"),
+    ("receivables_nav", "receivables_overview.py", "receivables_page_overview", "payments",
+     "receivables-overview"),
+    ("receivables_nav", "receivables_compliance.py", "receivables_page_compliance", "gavel",
+     "receivables-compliance"),
+    ("travel_nav", "travel_cost.py", "travel_page", "directions_car", "travel-cost"),
+    ("service_nav", "service_cockpit.py", "service_page_cockpit", "engineering",
+     "service-cockpit"),
+    ("service_nav", "service_assets.py", "service_page_assets", "precision_manufacturing",
+     "service-assets"),
+    ("nav_data", "data_quality.py", "page_data_quality", "fact_check", "data-quality"),
+    ("nav_admin", "admin_audit.py", "admin_page_audit", "policy", "admin-audit"),
+    ("nav_admin", "admin_users.py", "admin_page_users", "group", "admin-users"),
+]  # fmt: skip
 
 with st.sidebar:
     st.radio(
@@ -134,8 +69,55 @@ with st.sidebar:
         key=LANGUAGE_STATE_KEY,
     )
 
-if data.current_published() is None:
-    st.title(t("app_title"))
-    st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
-else:
-    navigation.run()
+session = auth.require_login()
+scope = session.scope
+home = ROLES[scope.role].home
+pages: dict[str, list] = {}
+for group, file, title, icon, url_path in PAGES:
+    if scope.may_open(url_path):
+        pages.setdefault(t(group), []).append(
+            st.Page(
+                f"pages/{file}",
+                title=t(title),
+                icon=f":material/{icon}:",
+                url_path=url_path,
+                default=url_path == home,
+            )
+        )
+# expanded: all pages listed (a collapsed list says "View N more" in English only)
+navigation = st.navigation(pages, expanded=True)
+
+with st.sidebar:
+    # st.text: a name from the users file is shown as text, never as Markdown
+    st.text(f"{t('auth_signed_in_as')}: {session.display_name} · {t(f'role_{scope.role}')}")
+    if st.button(t("auth_logout"), icon=":material/logout:", key="logout"):
+        auth.logout(session)
+
+# A page opened without filters in its URL reopens with the user's last filters of it (once
+# per session, before its widgets read the URL).
+restored = st.session_state.setdefault("medops_restored_pages", set())
+if navigation.url_path not in restored:
+    restored.add(navigation.url_path)
+    if not st.query_params:
+        st.query_params.from_dict(audit.last_view(session.username, navigation.url_path))
+
+
+def _record_view() -> None:
+    """One audit entry per page and filter set (as the page left them in the URL), not one
+    per widget rerun; the filters are remembered for the user's next visit."""
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    view = (navigation.url_path, tuple(sorted((k, tuple(v)) for k, v in params.items())))
+    if st.session_state.get(audit.LAST_VIEW_KEY) != view:
+        st.session_state[audit.LAST_VIEW_KEY] = view
+        audit.record("page_view", session.username, navigation.url_path, params or None)
+        audit.remember_view(session.username, navigation.url_path, params)
+
+
+try:
+    if scope.level != "none" and data.current_published() is None:
+        st.title(t("app_title"))
+        st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
+    else:
+        navigation.run()
+finally:  # also when the page stops early (st.stop)
+    _record_view()

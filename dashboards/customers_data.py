@@ -36,10 +36,11 @@ def search_customers(source: Published, text: str) -> pd.DataFrame:
                 bridge.golden_customer_id,
                 min(bridge.account_name) as matched_name,
             from fct_customer_account_matches as bridge
+            -- contains(), not LIKE: a % or _ typed in the search is a character, not a wildcard
             where
-                bridge.account_name ilike '%' || $text || '%'
-                or bridge.normalized_name ilike '%' || $cleaned || '%'
-                or bridge.customer_name ilike '%' || $text || '%'
+                contains(lower(bridge.account_name), lower($text))
+                or contains(lower(bridge.normalized_name), lower($cleaned))
+                or contains(lower(bridge.customer_name), lower($text))
                 or bridge.account_id = $text
                 or bridge.golden_customer_id = $text
             group by bridge.golden_customer_id

@@ -15,10 +15,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards.access import Scope, open_scoped
+from dashboards.auth_session import session_scope
 from medops.settings import paths
 
 CACHE_TTL_SECONDS = 300
@@ -32,10 +33,12 @@ SALES_FUNNEL_MARTS = (
 
 
 class Published(NamedTuple):
-    """The published file as it is now: its path and a version that changes on each swap."""
+    """The published file as it is now (its path and a version that changes on each swap),
+    as seen by one scope. Every cached query takes it first, so the cache is keyed by both."""
 
     path: str
     version: int
+    scope: Scope | None = None
 
     @property
     def published_at(self) -> dt.datetime:
@@ -79,19 +82,21 @@ def published_path() -> Path:
     return paths().published
 
 
-def current_published() -> Published | None:
-    """The published file, or None when no build has published one yet."""
+def current_published(scope: Scope | None = None) -> Published | None:
+    """The published file seen with ``scope`` (by default the logged-in session's), or None
+    when no build has published one yet."""
     path = published_path()
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return Published(str(path), stat.st_mtime_ns)
+    return Published(str(path), stat.st_mtime_ns, scope or session_scope())
 
 
 def fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Rows of ``sql`` on the published file, over a connection opened for this query only."""
-    con = duckdb.connect(source.path, read_only=True)
+    """Rows of ``sql`` on the published file as the source's scope sees it, over a connection
+    opened for this query only."""
+    con = open_scoped(source.path, source.scope, sql)
     try:
         return con.execute(sql, params or {}).df()
     finally:
@@ -100,7 +105,7 @@ def fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) 
 
 def fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
     """Like ``fetch_df``, as a list of tuples."""
-    con = duckdb.connect(source.path, read_only=True)
+    con = open_scoped(source.path, source.scope, sql)
     try:
         return con.execute(sql, params or {}).fetchall()
     finally:

@@ -147,7 +147,7 @@ def aging_table(source: Published, selection: AgingSelection, level: str) -> pd.
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def overdue_trend(source: Published) -> pd.DataFrame:
     """One row per month-end: outstanding, overdue, share overdue, DSO, CEI, reconciliation
-    rate and unapplied cash."""
+    rate, unapplied cash and the month's collections."""
     return fetch_df(
         source,
         """
@@ -160,6 +160,7 @@ def overdue_trend(source: Published) -> pd.DataFrame:
             collection_effectiveness,
             reconciliation_rate,
             unapplied_cash_amount::double as unapplied_cash,
+            payments_amount::double as collections,
         from rpt_ar_kpis_monthly
         order by month_end
         """,

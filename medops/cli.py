@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from dashboards.access import ROLES
 from medops.settings import DBT_PROJECT_DIR, REPO_ROOT, paths
 
 COCKPIT_ENTRY = REPO_ROOT / "dashboards" / "app.py"
@@ -20,6 +21,8 @@ def _pin_home() -> None:
     os.environ["MEDOPS_HOME"] = str(paths().home)
     os.environ.setdefault("DAGSTER_HOME", str(paths().home / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    # an empty instance config: the defaults, without Dagster's warning that it is missing
+    (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").touch(exist_ok=True)
 
 
 @click.group()
@@ -187,7 +190,14 @@ def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, .
     default=None,
     help="Folder of exports (default $MEDOPS_HOME/exports).",
 )
-def run(exports: Path | None) -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default="INFO",
+    show_default=True,
+    help="Dagster's console log level (`medops demo` runs with WARNING).",
+)
+def run(exports: Path | None, log_level: str = "INFO") -> None:
     """Run the whole pipeline in-process: ingest, dbt build, publish."""
     import dagster as dg
 
@@ -202,7 +212,10 @@ def run(exports: Path | None) -> None:
     exports = (exports or paths().exports).resolve()
     job = defs.resolve_job_def("nightly_warehouse")
     result = job.execute_in_process(
-        run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
+        run_config={
+            "ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}},
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+        },
         instance=dg.DagsterInstance.get(),
     )
     if not result.success:
@@ -212,15 +225,28 @@ def run(exports: Path | None) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8501, show_default=True)
+@click.option(
+    "--address",
+    default=lambda: os.environ.get("MEDOPS_COCKPIT_ADDRESS", "127.0.0.1"),
+    show_default="127.0.0.1 or $MEDOPS_COCKPIT_ADDRESS",
+    help="Interface to listen on; put a TLS reverse proxy in front (see README) rather than "
+    "opening it to the network.",
+)
 @click.option("--headless/--browser", default=True, show_default=True)
-def serve(port: int, headless: bool) -> None:
-    """Serve the cockpit (Streamlit) on http://localhost:PORT."""
-    command = [
+def serve(port: int, address: str, headless: bool) -> None:
+    """Serve the cockpit (Streamlit) on http://ADDRESS:PORT (localhost by default)."""
+    raise SystemExit(subprocess.call(_streamlit_command(port, address, headless)))
+
+
+def _streamlit_command(port: int, address: str, headless: bool) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(COCKPIT_ENTRY),
+        "--server.address",
+        address,
         "--server.port",
         str(port),
         "--server.headless",
@@ -228,7 +254,80 @@ def serve(port: int, headless: bool) -> None:
         "--browser.gatherUsageStats",
         "false",
     ]
-    raise SystemExit(subprocess.call(command))
+
+
+@main.group(name="users")
+def users_group() -> None:
+    """Manage the cockpit's users ($MEDOPS_USERS_FILE, default $MEDOPS_HOME/users.yaml)."""
+
+
+@users_group.command(name="add")
+@click.argument("username")
+@click.option("--name", required=True, help="Display name, e.g. 张伟.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(list(ROLES)),
+)
+@click.option("--employee-id", default=None, help="The user's 工号 in the CRM org hierarchy.")
+@click.option("--unit-id", default=None, help="An org unit (region, province unit or team) id.")
+@click.option("--email", default=None, help="SSO (OIDC) email that logs this user in.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin instead of a prompt."
+)
+@click.option("--sso-only", is_flag=True, help="No password: log in through SSO only.")
+def users_add(
+    username: str,
+    name: str,
+    role: str,
+    employee_id: str | None,
+    unit_id: str | None,
+    email: str | None,
+    password_stdin: bool,
+    sso_only: bool,
+) -> None:
+    """Add a user (or replace one of the same name); the password is stored bcrypt-hashed."""
+    from dashboards import users
+
+    if sso_only:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        users.add_user(username, name, role, password, employee_id, unit_id, email)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"user {username} ({role}) saved to {users.users_file()}")
+
+
+@users_group.command(name="list")
+def users_list() -> None:
+    """List the users: name, role, org link, SSO email, disabled or not."""
+    from dashboards import users
+
+    for user in users.load_users().values():
+        link = user.employee_id or user.unit_id or "-"
+        state = "disabled" if user.disabled else "active"
+        click.echo(
+            f"{user.username:20} {user.role:17} {link:12} {user.email or '-':28} "
+            f"{state:8} {user.name}"
+        )
+
+
+@users_group.command(name="disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the user again instead.")
+def users_disable(username: str, enable: bool) -> None:
+    """Disable a user: they cannot log in, and an open session ends at its next page run."""
+    from dashboards import users
+
+    try:
+        users.set_disabled(username, not enable)
+    except KeyError as error:
+        raise click.ClickException(f"no user {username}") from error
+    click.echo(f"user {username} {'enabled' if enable else 'disabled'}")
 
 
 @main.command()
@@ -238,11 +337,51 @@ def serve(port: int, headless: bool) -> None:
 @click.option("--no-serve", is_flag=True, help="Build only; do not start the cockpit.")
 @click.pass_context
 def demo(ctx: click.Context, scale: float, seed: int, port: int, no_serve: bool) -> None:
-    """Generate demo exports, run the pipeline, and serve the cockpit."""
+    """Generate demo exports, run the pipeline, and serve the cockpit: one progress line per
+    step, the cockpit's URL (and the demo login) last."""
     exports = paths().exports
+    click.echo("[1/4] demo exports ...")
     if not any(exports.glob("*/*")):
         ctx.invoke(generate, scale=scale, seed=seed, dirty_rate=0.005, out=exports)
-    ctx.invoke(run, exports=exports)
-    if not no_serve:
-        click.echo(f"cockpit on http://localhost:{port}")
-        ctx.invoke(serve, port=port, headless=True)
+    click.echo("[2/4] ingest, dbt build, publish (a few minutes) ...")
+    ctx.invoke(run, exports=exports, log_level="WARNING")
+    click.echo("[3/4] demo login ...")
+    login = _demo_login()
+    if no_serve:
+        return
+    click.echo("[4/4] starting the cockpit ...")
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*_streamlit_command(port, "127.0.0.1", headless=True), "--logger.level", "warning"],
+        stdout=subprocess.DEVNULL,  # Streamlit's own banner would bury the URL
+    )
+    if _wait_healthy(url, server):
+        click.echo(f"{login}\ncockpit on {url}  (Ctrl+C stops it)")
+    raise SystemExit(server.wait())
+
+
+def _demo_login() -> str:
+    """A demo executive user, created with a random password when the users file has none."""
+    import secrets
+
+    from dashboards import users
+
+    if users.load_users():
+        return f"log in with a user of {users.users_file()} (`medops users list`)"
+    password = secrets.token_urlsafe(12)
+    users.add_user("demo", "演示用户", "executive", password)
+    return f"log in as demo / {password} (saved hashed in {users.users_file()})"
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> bool:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False

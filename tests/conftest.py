@@ -3,12 +3,59 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 import yaml
+
+# --- cockpit: every AppTest starts logged in ------------------------------------------------
+# The cockpit answers nothing without a login. The page suites test pages, not the login, so
+# each AppTest they create starts with the session a password login of an executive (who may
+# open every data page and see every row) would leave; tests/test_cockpit_access.py tests the
+# login itself and the other roles. Mark a test ``anonymous`` for an AppTest without a login.
+
+COCKPIT_TEST_USER = "test.executive"
+COCKPIT_TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def cockpit_users_file(tmp_path_factory) -> Path:
+    """A users file with the test executive (hashed once per run: bcrypt is slow on purpose)."""
+    from dashboards import users
+
+    path = tmp_path_factory.mktemp("cockpit_users") / "users.yaml"
+    users.add_user(COCKPIT_TEST_USER, "测试总经理", "executive", COCKPIT_TEST_PASSWORD, path=path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def cockpit_login(request, monkeypatch, tmp_path):
+    """Log every AppTest of the test in as the test executive (unless marked anonymous)."""
+    if "streamlit.testing.v1" not in sys.modules:
+        return
+    from streamlit.testing.v1 import AppTest
+
+    from dashboards.access import FULL_ACCESS
+    from dashboards.auth_session import SESSION_KEY, AuthSession, now
+
+    monkeypatch.setenv("MEDOPS_USERS_FILE", str(request.getfixturevalue("cockpit_users_file")))
+    monkeypatch.setenv("MEDOPS_AUDIT_DB", str(tmp_path / "audit.sqlite"))
+    if request.node.get_closest_marker("anonymous"):
+        return
+    from_file = AppTest.from_file
+
+    def logged_in(*args, **kwargs) -> AppTest:
+        at = from_file(*args, **kwargs)
+        at.session_state[SESSION_KEY] = AuthSession(
+            COCKPIT_TEST_USER, "测试总经理", FULL_ACCESS, now(), now()
+        )
+        return at
+
+    monkeypatch.setattr(AppTest, "from_file", logged_in)
+
 
 # --- cockpit: a tiny published file with the sales-funnel marts -----------------------------
 # Six hand-written opportunities; the expected figures in tests/test_cockpit*.py are worked out

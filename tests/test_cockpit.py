@@ -28,16 +28,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data
+from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
+FUNNEL_PAGE = "pages/sales_funnel.py"
 DEFAULT_WINDOW = data.FunnelFilters(month_from=dt.date(2024, 7, 1), month_to=dt.date(2025, 6, 1))
 
 
 @pytest.fixture
 def published(cockpit_home: Path, monkeypatch: pytest.MonkeyPatch) -> data.Published:
     monkeypatch.setenv("MEDOPS_HOME", str(cockpit_home))
-    source = data.current_published()
+    source = data.current_published(FULL_ACCESS)
     assert source is not None
     return source
 
@@ -46,6 +48,7 @@ def published(cockpit_home: Path, monkeypatch: pytest.MonkeyPatch) -> data.Publi
 def app(published: data.Published) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
+    at.switch_page(FUNNEL_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -322,6 +325,7 @@ def test_published_file_without_sales_marts(
     con.close()
     monkeypatch.setenv("MEDOPS_HOME", str(home))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page(FUNNEL_PAGE).run()
     assert not at.exception
     assert "fct_funnel_stage_reached" in at.error[0].value
     assert "dim_lost_reasons" in at.error[0].value

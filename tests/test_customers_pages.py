@@ -363,10 +363,11 @@ def test_collisions_hide_approved_shared_followup_until_asked(customers_home, mo
 
 def test_collisions_excel_download_has_the_rows_shown(customers_home, monkeypatch):
     from dashboards import charts, customers_data
+    from dashboards.access import FULL_ACCESS
     from dashboards.data import current_published
 
     monkeypatch.setenv("MEDOPS_HOME", str(customers_home))
-    frame = customers_data.collisions(current_published())
+    frame = customers_data.collisions(current_published(FULL_ACCESS))
     workbook = openpyxl.load_workbook(
         io.BytesIO(charts.table_to_excel(frame[["collision_id", "open_amount"]], "x", "zh", {}))
     )

@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from dashboards import forecast_data as fd
+from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
@@ -250,7 +251,7 @@ def forecast_home(tmp_path: Path) -> Path:
 @pytest.fixture
 def published(forecast_home: Path, monkeypatch: pytest.MonkeyPatch) -> data.Published:
     monkeypatch.setenv("MEDOPS_HOME", str(forecast_home))
-    source = data.current_published()
+    source = data.current_published(FULL_ACCESS)
     assert source is not None
     return source
 

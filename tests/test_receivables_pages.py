@@ -25,6 +25,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboards import receivables_data as ar
+from dashboards.access import FULL_ACCESS
 from dashboards.receivables_excel import CNY_FORMAT, aging_workbook
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +269,7 @@ def test_compliance_page(finance_home: Path) -> None:
 def test_aging_workbook_layout(finance_home: Path) -> None:
     from dashboards.data import current_published
 
-    source = current_published()
+    source = current_published(FULL_ACCESS)
     selection = ar.AgingSelection(as_of_date=OCT)
     sheets = {
         "公司": ar.aging_table(source, selection, "company"),

@@ -42,6 +42,7 @@ from conftest import build_sales_published
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data
+from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
@@ -68,7 +69,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 @pytest.fixture
 def published(sales_home: Path, monkeypatch: pytest.MonkeyPatch) -> data.Published:
     monkeypatch.setenv("MEDOPS_HOME", str(sales_home))
-    source = data.current_published()
+    source = data.current_published(FULL_ACCESS)
     assert source is not None
     return source
 
@@ -271,13 +272,13 @@ def test_alerts_without_their_mart(
         assert not at.error and not at.dataframe
 
 
-def test_sales_funnel_stays_the_default_page(
+def test_the_executive_opens_on_the_overview(
     sales_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDOPS_HOME", str(sales_home))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    assert [title.value for title in at.title] == ["销售漏斗"]
+    assert [title.value for title in at.title] == ["经营总览"]
 
 
 # --- the queries -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data, service_charts, service_data
+from dashboards.access import FULL_ACCESS
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "dashboards" / "app.py"
@@ -491,7 +492,7 @@ def test_assets_page(service_home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_excel_export_of_the_engineer_table(service_home: Path, monkeypatch) -> None:
     monkeypatch.setenv("MEDOPS_HOME", str(service_home))
-    source = data.current_published()
+    source = data.current_published(FULL_ACCESS)
     filters = service_data.ServiceFilters(
         month_from=dt.date(2025, 10, 1), month_to=dt.date(2025, 11, 1)
     )

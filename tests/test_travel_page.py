@@ -29,6 +29,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, travel_charts, travel_data
+from dashboards.access import FULL_ACCESS
 from dashboards.data import Published
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -273,7 +274,7 @@ def test_page_in_english(travel_home, monkeypatch):
 
 
 def test_budget_queries_and_excel_download(travel_home):
-    source = Published(str(travel_home / "published.duckdb"), 1)
+    source = Published(str(travel_home / "published.duckdb"), 1, FULL_ACCESS)
     filters = travel_data.TravelFilters(dt.date(2025, 1, 1), dt.date(2025, 2, 1))
     budget = travel_data.budget_by_team(source, filters)
     gaps = dict(zip(budget["team_id"], budget["budget_gap_cny"], strict=True))
@@ -289,7 +290,7 @@ def test_budget_queries_and_excel_download(travel_home):
 
 
 def test_month_filter_and_map_locations(travel_home):
-    source = Published(str(travel_home / "published.duckdb"), 1)
+    source = Published(str(travel_home / "published.duckdb"), 1, FULL_ACCESS)
     february = travel_data.TravelFilters(dt.date(2025, 2, 1), dt.date(2025, 2, 1))
     assert list(travel_data.outlier_claims(source, february)["claim_id"]) == ["C4"]
     guangdong = travel_data.TravelFilters(dt.date(2025, 1, 1), dt.date(2025, 2, 1), ("广东省",))

@@ -54,7 +54,7 @@ golden_id = st.selectbox(
 )
 record = customers_data.customer(source, golden_id).iloc[0]
 
-st.header(record.customer_name)
+st.header(charts.escape_markdown(record.customer_name))
 cards = [
     (t("customers_tier"), record.customer_tier or "—", t("customers_tier_help")),
     (
@@ -109,10 +109,11 @@ with group_col.container(border=True):
     if len(members) <= 1:
         st.caption(t("customers_no_group"))
     else:
-        st.markdown(f"**{t('customers_group_top')}**: {record.top_group_name}")
+        # st.text: names from the exports are shown as they are, never as Markdown
+        st.text(f"{t('customers_group_top')}: {record.top_group_name}")
         if pd.notna(record.parent_golden_customer_id):
-            st.markdown(f"**{t('customers_group_parent')}**: {record.parent_golden_customer_id}")
-        st.markdown(f"**{t('customers_group_members')}**")
+            st.text(f"{t('customers_group_parent')}: {record.parent_golden_customer_id}")
+        st.text(t("customers_group_members"))
         _table(
             members,
             {

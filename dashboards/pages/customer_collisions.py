@@ -3,7 +3,7 @@ from several reps on one customer, for a manager to assign ownership (Excel down
 
 import streamlit as st
 
-from dashboards import charts, customers_data, data
+from dashboards import audit, charts, customers_data, data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 COLLISION_TYPES = ("customer_owners", "group_owners", "open_opportunities")
@@ -103,7 +103,7 @@ with st.container(border=True):
         file_name="customer_collisions.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
     )
     st.dataframe(

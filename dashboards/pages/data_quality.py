@@ -3,7 +3,7 @@ quarantined, the expectations that failed, and how fresh each source is."""
 
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import audit, charts, data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -137,7 +137,7 @@ if _has(data.INGEST_FILES_MART):
                 file_name=f"ingest_files_{source.published_at:%Y%m%d_%H%M}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 icon=":material/download:",
-                on_click="ignore",
+                on_click=audit.record_download,
                 width="stretch",
             )
             st.dataframe(charts.style_files_table(table, lang), hide_index=True, placeholder="—")

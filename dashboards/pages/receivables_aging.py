@@ -4,7 +4,7 @@ customer > statement, with the Excel export finance files."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import audit, charts, data
 from dashboards import receivables_data as ar
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.receivables_excel import aging_workbook
@@ -125,7 +125,7 @@ with st.container(border=True):
         file_name=f"receivables_aging_{as_of_date:%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
     )
     if shown_level == "company":

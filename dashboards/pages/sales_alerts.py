@@ -3,7 +3,7 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import audit, charts, data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -45,14 +45,19 @@ regions = [name for name in dict.fromkeys(owners["region_name"]) if isinstance(n
 
 
 def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so)."""
-    return column.multiselect(
+    """A multi-select whose empty choice means all (its placeholder says so), shared in the
+    URL as ``?<last part of key>=...``."""
+    param = key.removeprefix("sales_alerts_")
+    url_state.seed(key, param, list(labels))
+    chosen = column.multiselect(
         t(label_key),
         options=list(labels),
         format_func=labels.__getitem__,
         placeholder=t("filter_all"),
         key=key,
     )
+    url_state.publish(param, chosen)
+    return chosen
 
 
 with st.container(border=True):
@@ -99,7 +104,7 @@ with st.container(border=True):
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
     )
     st.dataframe(charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")

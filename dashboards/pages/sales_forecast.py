@@ -4,10 +4,10 @@ pipeline's health (coverage, created, overdue, slipped)."""
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import audit, data
 from dashboards import forecast_charts as fc
 from dashboards import forecast_data as fd
-from dashboards.charts import table_to_excel
+from dashboards.charts import escape_markdown, table_to_excel
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 ACTUAL_MONTHS = 24
@@ -71,7 +71,10 @@ series_name = {
     "team": team_names.get(series.key, series.key),
     "product_line": line_names.get(series.key, series.key),
 }[series.level]
-st.markdown(f"**{t('forecast_series_shown')}:** {series_name} · {t(f'forecast_measure_{measure}')}")
+st.markdown(
+    f"**{t('forecast_series_shown')}:** {escape_markdown(series_name)} · "
+    f"{t(f'forecast_measure_{measure}')}"
+)
 
 latest = fd.latest_forecast(source, series)
 actuals = fd.actuals(source, series, ACTUAL_MONTHS)
@@ -90,7 +93,7 @@ def download(frame, name: str, file_stem: str, column) -> None:
         file_name=f"{file_stem}_{series.measure}_{series.level}_{series.key}.xlsx",
         mime=EXCEL_MIME,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key=f"download_{file_stem}",
     )

@@ -5,7 +5,7 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, periods
+from dashboards import audit, charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 # The drill path: picker level, the column its choice filters, and the level broken down next.
@@ -61,7 +61,7 @@ def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | 
         file_name=f"{name}_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime=EXCEL_MIME,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key=f"download_{name}",
     )

@@ -3,7 +3,7 @@ months, by region and team, with a team league table."""
 
 import streamlit as st
 
-from dashboards import charts, data, periods
+from dashboards import audit, charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -97,7 +97,7 @@ with st.container(border=True):
         file_name=f"sales_teams_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
     )
     st.dataframe(charts.style_league_table(table, lang), hide_index=True, placeholder="—")
@@ -122,7 +122,7 @@ with st.container(border=True):
             file_name=f"customer_retention_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",
-            on_click="ignore",
+            on_click=audit.record_download,
             width="stretch",
         )
         st.plotly_chart(charts.retention_chart(quarters, lang), config=plotly_config)

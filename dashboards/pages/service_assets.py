@@ -4,7 +4,7 @@ month, region and device model."""
 
 import streamlit as st
 
-from dashboards import charts, data, periods, service_charts, service_data
+from dashboards import audit, charts, data, periods, service_charts, service_data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,7 +71,7 @@ def download(table, title_key: str, formats: dict, file_stem: str, column) -> No
         file_name=f"{file_stem}.xlsx",
         mime=XLSX,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key=f"{file_stem}_download",
     )

@@ -4,7 +4,7 @@ device model and channel."""
 
 import streamlit as st
 
-from dashboards import charts, data, periods, service_charts, service_data
+from dashboards import audit, charts, data, periods, service_charts, service_data
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,7 +118,7 @@ with st.container(border=True):
         file_name="service_open_tickets.xlsx",
         mime=XLSX,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key="service_open_download",
     )
@@ -160,7 +160,7 @@ with st.container(border=True):
         file_name=f"service_engineers_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
         mime=XLSX,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key="service_engineers_download",
     )

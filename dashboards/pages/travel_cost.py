@@ -4,7 +4,7 @@ customers."""
 
 import streamlit as st
 
-from dashboards import charts, periods, travel_charts, travel_data
+from dashboards import audit, charts, periods, travel_charts, travel_data
 from dashboards.data import current_published, missing_marts, published_path
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
@@ -94,7 +94,7 @@ with st.container(border=True):
         file_name="travel_budget_by_team.xlsx",
         mime=EXCEL_MIME,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audit.record_download,
         width="stretch",
         key="travel_budget_download",
     )
@@ -130,7 +130,7 @@ with st.container(border=True):
             file_name=f"travel_outlier_claims_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
             mime=EXCEL_MIME,
             icon=":material/download:",
-            on_click="ignore",
+            on_click=audit.record_download,
             width="stretch",
             key="travel_outliers_download",
         )

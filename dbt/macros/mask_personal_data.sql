@@ -31,3 +31,24 @@
         {{ exceptions.raise_compiler_error("unknown personal data kind: " ~ kind) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Mobile numbers (1[3-9] + 9 digits) and ID numbers (18 characters) inside free text or a
+    column not classified as personal (a customer's phone that is a doctor's mobile, a
+    quarantined raw row) masked like the classified columns; landlines and other text stay. -#}
+{% macro mask_personal_text(column) -%}
+    {%- if env_var('MEDOPS_SHOW_PERSONAL_DATA', 'false') | lower in ('1', 'true', 'yes') -%}
+        {{ column }}
+    {%- else -%}
+        regexp_replace(
+            regexp_replace(
+                {{ column }},
+                '(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})([^0-9]|$)',
+                '\1\2****\3\4',
+                'g'
+            ),
+            '(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])([^0-9A-Za-z]|$)',
+            '\1\2********\3\4',
+            'g'
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -96,7 +96,7 @@ final as (
         golden.city,
         golden.district,
         golden.address,
-        golden.phone,
+        {{ mask_personal_text('golden.phone') }} as phone,
         golden.credit_code,
         golden.owner_id,
         owners.owner_name,

@@ -79,8 +79,8 @@ final as (
                 then cast(per_kind.rows_quarantined as double) / files.rows_read
         end as share_of_rows_read,
         per_kind.example_row_number,
-        per_kind.example_reason,
-        per_kind.example_raw_values,
+        {{ mask_personal_text('per_kind.example_reason') }} as example_reason,
+        {{ mask_personal_text('per_kind.example_raw_values') }} as example_raw_values,
         files.loaded_at
     from all_kinds as per_kind
     inner join files on per_kind.load_id = files.load_id

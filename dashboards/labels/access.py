@@ -1,0 +1,68 @@
+"""Labels of the login, the user menu and the admin pages."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "auth_title": {"zh": "登录 MedOps 经营驾驶舱", "en": "Sign in to the MedOps cockpit"},
+    "auth_username": {"zh": "用户名", "en": "User name"},
+    "auth_password": {"zh": "密码", "en": "Password"},
+    "auth_submit": {"zh": "登录", "en": "Sign in"},
+    "auth_sso": {"zh": "使用公司统一身份认证登录", "en": "Sign in with company SSO"},
+    "auth_failed": {"zh": "用户名或密码不正确。", "en": "Wrong user name or password."},
+    "auth_locked": {
+        "zh": "登录失败次数过多，该账号已锁定 {minutes} 分钟。",
+        "en": "Too many failed sign-ins: this account is locked for {minutes} minutes.",
+    },
+    "auth_no_scope": {
+        "zh": "您的账号无法对应到组织架构（{reason}），请联系管理员。",
+        "en": "Your account cannot be placed in the org hierarchy ({reason}); ask an admin.",
+    },
+    "auth_sso_unknown": {
+        "zh": "统一身份认证账号 {email} 未在驾驶舱开通，请联系管理员。",
+        "en": "The SSO account {email} has no cockpit access; ask an admin.",
+    },
+    "auth_expired": {
+        "zh": "会话已过期，请重新登录。",
+        "en": "Your session has expired; please sign in again.",
+    },
+    "auth_no_users": {
+        "zh": "尚未创建任何用户。请运行 `medops users add` 添加用户。",
+        "en": "No users yet. Add one with `medops users add`.",
+    },
+    "auth_logout": {"zh": "退出登录", "en": "Sign out"},
+    "auth_signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
+    "role_executive": {"zh": "总经理", "en": "Executive"},
+    "role_finance": {"zh": "财务", "en": "Finance"},
+    "role_service_director": {"zh": "服务总监", "en": "Service director"},
+    "role_sales_director": {"zh": "大区/省区销售总监", "en": "Sales director"},
+    "role_team_lead": {"zh": "团队经理", "en": "Team lead"},
+    "role_rep": {"zh": "销售代表/工程师", "en": "Rep / engineer"},
+    "role_analyst": {"zh": "数据分析师", "en": "Analyst"},
+    "role_admin": {"zh": "系统管理员", "en": "Admin"},
+    "bad_url_parameter": {
+        "zh": "链接中的参数 {name} 无效（{value}），已忽略。",
+        "en": "The link's parameter {name} is not valid ({value}) and was ignored.",
+    },
+    "nav_admin": {"zh": "管理", "en": "Admin"},
+    "admin_page_audit": {"zh": "审计日志", "en": "Audit log"},
+    "admin_page_users": {"zh": "用户", "en": "Users"},
+    "admin_audit_caption": {
+        "zh": "登录（成功与失败）、页面访问与下载记录，最新在前。",
+        "en": "Sign-ins (ok and failed), page views and downloads, newest first.",
+    },
+    "admin_filter_user": {"zh": "用户", "en": "User"},
+    "admin_filter_event": {"zh": "事件", "en": "Event"},
+    "admin_col_at": {"zh": "时间 (UTC)", "en": "Time (UTC)"},
+    "admin_col_user": {"zh": "用户", "en": "User"},
+    "admin_col_event": {"zh": "事件", "en": "Event"},
+    "admin_col_page": {"zh": "页面", "en": "Page"},
+    "admin_col_detail": {"zh": "筛选条件 / 详情", "en": "Filters / detail"},
+    "admin_users_caption": {
+        "zh": "用户在 {path} 中，用 `medops users add/list/disable` 管理。",
+        "en": "Users live in {path}; manage them with `medops users add/list/disable`.",
+    },
+    "admin_col_name": {"zh": "姓名", "en": "Name"},
+    "admin_col_role": {"zh": "角色", "en": "Role"},
+    "admin_col_employee": {"zh": "工号", "en": "Employee"},
+    "admin_col_unit": {"zh": "组织单元", "en": "Org unit"},
+    "admin_col_sso": {"zh": "SSO 邮箱", "en": "SSO email"},
+    "admin_col_disabled": {"zh": "已停用", "en": "Disabled"},
+}
