@@ -8,6 +8,7 @@ instead of any page.
 import streamlit as st
 
 from dashboards import data
+from dashboards.build_status import show_build_notice
 from dashboards.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_STATE_KEY,
@@ -138,4 +139,5 @@ if data.current_published() is None:
     st.title(t("app_title"))
     st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
 else:
+    show_build_notice(data.current_published())
     navigation.run()
