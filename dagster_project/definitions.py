@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_project.defs.customers.assets import customer_matching
 from dagster_project.defs.exports.assets import raw_exports
 from dagster_project.defs.forecast.assets import forecasts
+from dagster_project.defs.landing import landing_sensor
 from dagster_project.defs.recovery import dead_run_sweeper
 from dagster_project.defs.schedules import (
     audit_and_publish_job,
@@ -25,7 +26,7 @@ defs = dg.Definitions(
     asset_checks=[blocking_mart_checks],
     jobs=[nightly_warehouse_job, audit_and_publish_job],
     schedules=[nightly_schedule],
-    sensors=[nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
+    sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
     resources=build_resources(),
 )
 

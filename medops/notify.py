@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import yaml
 
 from medops.settings import REPO_ROOT, Paths
@@ -291,3 +292,37 @@ class Notifier:
             alert = Alert(fields["kind"], key, fields["title"], fields["lines"])
             sent[key] = self.send(alert, now)
         return sent
+
+
+# --- what the published marts say --------------------------------------------------------------
+
+
+def late_source_alerts(published: Path) -> list[Alert]:
+    """One alert per source whose newest loaded file is older than its system's threshold
+    (the data-quality mart rpt_source_freshness, seed source_freshness_thresholds). The key
+    holds the newest load, so a source stays one alert until a new file arrives."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "select source, last_loaded_at, age_hours, warn_after_hours, freshness_status, "
+            "last_file_name, last_file_status from rpt_source_freshness "
+            "where freshness_status in ('warn', 'error') order by source"
+        ).fetchall()
+    finally:
+        con.close()
+    alerts = []
+    for source, loaded_at, age, warn_after, status, last_file, last_status in rows:
+        since = f"last loaded {loaded_at:%Y-%m-%d %H:%M}" if loaded_at else "never loaded"
+        age_text = f", {age:.0f} h ago" if age is not None else ""
+        alerts.append(
+            Alert(
+                "source_late",
+                f"source_late:{source}:{loaded_at.isoformat() if loaded_at else 'never'}",
+                f"数据源迟到 / source late: {source} ({status}): {since}{age_text}",
+                [
+                    f"expected at least every {warn_after} h",
+                    f"newest file: {last_file} ({last_status})",
+                ],
+            )
+        )
+    return alerts

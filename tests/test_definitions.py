@@ -46,7 +46,12 @@ def test_nightly_schedule_runs_at_two_in_shanghai():
 def test_schedule_and_sensors_are_on_by_default():
     schedule = defs.resolve_schedule_def("nightly_warehouse_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    for name in ("nightly_failure_sensor", "dead_run_sweeper"):
+    for name in (
+        "landing_sensor",
+        "nightly_failure_sensor",
+        "dead_run_sweeper",
+        "held_alerts_sender",
+    ):
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 
 

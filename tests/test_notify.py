@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from medops.notify import Alert, Notifier, NotifyConfig
+from medops.notify import Alert, Notifier, NotifyConfig, late_source_alerts
 from medops.settings import Paths
 
 DINGTALK_SECRET = "SEC0123456789abcdef-test-secret"
@@ -200,3 +200,25 @@ def test_a_route_to_an_unknown_channel_is_a_configuration_error(tmp_path):
     config.write_text("channels: {}\nroutes: {run_failed: [mail]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown channels"):
         NotifyConfig.load(config)
+
+
+def test_late_sources_are_alerted_once_until_a_new_file_arrives(tmp_path, data_quality_home):
+    # the hand-written freshness rows (tests/conftest.py): crm sources fresh, erp_orders never
+    # loaded (its only file was rejected), svc_tickets 80 h old against a 48 h threshold
+    alerts = late_source_alerts(data_quality_home / "published.duckdb")
+    assert [a.key for a in alerts] == [
+        "source_late:erp_orders:never",
+        "source_late:svc_tickets:2026-11-18T02:00:00",
+    ]
+    assert "never loaded" in alerts[0].title and "80 h ago" in alerts[1].title
+    config = tmp_path / "alerts.yml"
+    config.write_text(
+        "channels: {archive: {type: file, path: alerts.jsonl}}\nroutes: {source_late: [archive]}\n",
+        encoding="utf-8",
+    )
+    notifier = Notifier(Paths(tmp_path / "home"), NotifyConfig.load(config))
+    for _ in range(2):  # two nightly runs, no new file in between
+        for alert in late_source_alerts(data_quality_home / "published.duckdb"):
+            notifier.send(alert, now=MIDDAY)
+    lines = (tmp_path / "home" / "alerts.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(line)["key"] for line in lines] == [a.key for a in alerts]

@@ -172,3 +172,40 @@ def test_a_killed_run_is_marked_failed_not_left_started(tmp_path: Path, monkeypa
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+# The error dagster-dbt raised when a model failed in a real nightly run (command shortened).
+DBT_STEP_ERROR = "\n".join(
+    [
+        "dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command",
+        "",
+        "`/srv/medops/.venv/bin/dbt build --select medops.marts.sales.fct_funnel_stage_reached "
+        "medops.marts.receivables.rpt_ar_kpis_monthly`",
+        "",
+        "failed with exit code `1`. Check the stdout in the Dagster compute logs for the full "
+        "information about the error, or view the dbt debug log: "
+        "/srv/medops/dbt/target/warehouse_dbt_assets-24f66d5/dbt.log.",
+        "",
+        "Errors parsed from dbt logs:",
+        "",
+        "409 of 443 ERROR creating sql table model marts.rpt_zz_broken .................. "
+        "[ERROR in 0.05s]",
+        "",
+        "Failure in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
+        "  Runtime Error in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
+        '  Binder Error: Referenced column "no_such_column" not found in FROM clause!',
+    ]
+)
+
+
+def test_a_dbt_failure_is_told_by_model_and_reason():
+    from dagster_project.defs.warehouse.run_results import _short_error
+
+    short = _short_error(DBT_STEP_ERROR)
+    assert short.splitlines() == [
+        "409 of 443 ERROR creating sql table model marts.rpt_zz_broken .................. "
+        "[ERROR in 0.05s]",
+        "Failure in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
+        "Runtime Error in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
+        'Binder Error: Referenced column "no_such_column" not found in FROM clause!',
+    ]

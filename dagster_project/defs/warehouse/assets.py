@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.warehouse.run_results import check_results
 from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource, dbt_project
+from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
 
 
@@ -44,6 +45,12 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     checks = check_results(context.instance, context.run.run_id)
     counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks)
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
+    late = late_source_alerts(warehouse.paths.published)
+    notifier = Notifier.from_home(warehouse.paths)
+    for alert in late:
+        context.log.warning(alert.title)
+        if notifier is not None:
+            notifier.send(alert)
     return dg.MaterializeResult(
         metadata={
             "tables": counts,
@@ -53,5 +60,6 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             "checks_failed_warn": sum(not c["passed"] for c in checks),
             "export_files": len(copy.audit["files"]),
             "code_version": copy.audit["code_version"] or "unknown",
+            "late_sources": len(late),
         }
     )

@@ -30,16 +30,18 @@ def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
     return sorted(results, key=lambda r: (r["asset"], r["check"]))
 
 
+# dagster-dbt ends its error with the errors it parsed from dbt's log, after this line
+DBT_ERRORS_HEADING = "Errors parsed from dbt logs"
+
+
 def _short_error(message: str) -> str:
     """The part of a step's error a person needs: dbt's own error lines when dbt failed (which
-    model and why), not the command line and the pointer to the compute logs."""
+    model and why), not the dbt command line with its hundred selected models."""
     lines = [line.rstrip() for line in message.splitlines() if line.strip()]
-    if "Errors and warnings" in message or "Errors:" in message:
-        start = next(i for i, line in enumerate(lines) if "Errors" in line)
-        lines = lines[start + 1 :]
-    elif lines and lines[0].startswith("The dbt CLI process"):
-        lines = [line for line in lines if not line.startswith(("The dbt CLI", "`", "failed"))]
-    return "\n".join(lines[:ERROR_LINES])
+    heading = next((i for i, line in enumerate(lines) if DBT_ERRORS_HEADING in line), None)
+    if heading is not None:
+        lines = lines[heading + 1 :]
+    return "\n".join(line.strip() for line in lines[:ERROR_LINES])
 
 
 def failure_summary(instance: dg.DagsterInstance, run_id: str) -> list[str]:
