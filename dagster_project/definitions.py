@@ -7,13 +7,30 @@ import dagster as dg
 from dagster_project.defs.customers.assets import customer_matching
 from dagster_project.defs.exports.assets import raw_exports
 from dagster_project.defs.forecast.assets import forecasts
-from dagster_project.defs.schedules import nightly_schedule, nightly_warehouse_job
+from dagster_project.defs.landing import landing_sensor
+from dagster_project.defs.recovery import dead_run_sweeper
+from dagster_project.defs.schedules import (
+    audit_and_publish_job,
+    nightly_schedule,
+    nightly_warehouse_job,
+)
+from dagster_project.defs.sensors import held_alerts_sender, nightly_failure_sensor
 from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
+from dagster_project.defs.warehouse.checks import blocking_mart_checks
 from dagster_project.resources import build_resources
 
+ASSETS = [raw_exports, warehouse_dbt_assets, customer_matching, forecasts, published_marts]
+
 defs = dg.Definitions(
-    assets=[raw_exports, warehouse_dbt_assets, customer_matching, forecasts, published_marts],
-    jobs=[nightly_warehouse_job],
+    assets=ASSETS,
+    asset_checks=[blocking_mart_checks],
+    jobs=[nightly_warehouse_job, audit_and_publish_job],
     schedules=[nightly_schedule],
+    sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
     resources=build_resources(),
 )
+
+
+def nightly_job() -> dg.JobDefinition:
+    """The nightly job, for `dg.reconstructable` (a run in child processes re-imports it)."""
+    return defs.resolve_job_def("nightly_warehouse")

@@ -14,6 +14,12 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from medops.settings import DBT_PROJECT_DIR, Paths, paths
 
+# Every step that opens the warehouse carries this op tag; the nightly job's executor runs at most
+# one such step at a time (DuckDB admits one writing process per file).
+WAREHOUSE_WRITER_TAGS = {"medops/duckdb": "warehouse"}
+LOCK_RETRIES = 3
+LOCK_RETRY_SECONDS = 20
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """Where the warehouse lives ($MEDOPS_HOME). Connections are opened per step and closed
@@ -27,8 +33,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A writing connection. A lock held by another process (a second run, an analyst's
+        shell) is transient: the step is retried by Dagster with a growing wait."""
         self.paths.home.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.paths.warehouse))
+        try:
+            con = duckdb.connect(str(self.paths.warehouse))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise dg.RetryRequested(
+                max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
+            ) from error
         try:
             yield con
         finally:
@@ -43,8 +58,14 @@ os.environ.setdefault("MEDOPS_HOME", str(paths().home))
 # than its seed). "buildable" runs each test in the step that builds the last of its parents.
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
-# dbt is installed beside this interpreter; PATH need not include the virtualenv.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# dbt is installed beside this interpreter, and PATH need not include the virtualenv
+# (`.venv/bin/dagster dev` started by a service manager has the system PATH only).
+VENV_BIN = Path(sys.executable).parent
+DBT_EXECUTABLE = str(VENV_BIN / "dbt")
+# dagster-dbt's own preparer (the `dbt parse` that `dagster dev` runs on load) calls whichever
+# `dbt` is on PATH: put this virtualenv's first, for this process and the run workers it starts.
+if os.environ.get("PATH", "").split(os.pathsep)[0] != str(VENV_BIN):
+    os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()

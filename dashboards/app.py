@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards import audit, auth, data
 from dashboards.access import ROLES
+from dashboards.build_status import show_build_notice
 from dashboards.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_STATE_KEY,
@@ -118,6 +119,8 @@ try:
         st.title(t("app_title"))
         st.warning(MISSING_PUBLISHED.format(path=data.published_path()), icon=":material/info:")
     else:
+        if scope.level != "none":
+            show_build_notice(data.current_published())
         navigation.run()
 finally:  # also when the page stops early (st.stop)
     _record_view()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,15 +18,41 @@ from dashboards.access import ROLES
 from medops.settings import DBT_PROJECT_DIR, REPO_ROOT, paths
 
 COCKPIT_ENTRY = REPO_ROOT / "dashboards" / "app.py"
+DAGSTER_INSTANCE_SETTINGS = REPO_ROOT / "deploy" / "dagster.yaml"
 
 
 def _pin_home() -> None:
-    """Resolve MEDOPS_HOME once so dbt and Dagster, run as children, agree with us."""
+    """Resolve MEDOPS_HOME once so dbt and Dagster, run as children, agree with us; give a new
+    DAGSTER_HOME the deployment's instance settings (run queue, run monitoring)."""
     os.environ["MEDOPS_HOME"] = str(paths().home)
     os.environ.setdefault("DAGSTER_HOME", str(paths().home / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    # an empty instance config: the defaults, without Dagster's warning that it is missing
-    (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").touch(exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        shutil.copyfile(DAGSTER_INSTANCE_SETTINGS, dagster_home / "dagster.yaml")
+
+
+@contextmanager
+def _output_to(log_file: Path) -> Iterator[None]:
+    """Send this process's and its children's stdout and stderr to ``log_file`` (dbt prints
+    thousands of lines; the run's steps are child processes, so Python-level redirection would
+    not reach them)."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
 
 
 @click.group()
@@ -190,15 +220,12 @@ def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, .
     default=None,
     help="Folder of exports (default $MEDOPS_HOME/exports).",
 )
-@click.option(
-    "--log-level",
-    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
-    default="INFO",
-    show_default=True,
-    help="Dagster's console log level (`medops demo` runs with WARNING).",
-)
-def run(exports: Path | None, log_level: str = "INFO") -> None:
-    """Run the whole pipeline in-process: ingest, dbt build, publish."""
+@click.option("--verbose", is_flag=True, help="Print the full Dagster and dbt log here.")
+def run(exports: Path | None, verbose: bool) -> None:
+    """Run the nightly job: ingest, dbt build with its tests, blocking checks, publish.
+
+    It runs as the Dagster daemon runs it (each step in its own process, one warehouse writer
+    at a time) and is recorded in Dagster's run history ($DAGSTER_HOME)."""
     import dagster as dg
 
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models
@@ -207,20 +234,67 @@ def run(exports: Path | None, log_level: str = "INFO") -> None:
         cwd=DBT_PROJECT_DIR,
         check=True,
     )
-    from dagster_project.definitions import defs
+    from dagster_project.defs.recovery import fail_dead_runs
+    from dagster_project.defs.sensors import record_failed_build
+    from dagster_project.launch import run_nightly
 
     exports = (exports or paths().exports).resolve()
-    job = defs.resolve_job_def("nightly_warehouse")
-    result = job.execute_in_process(
-        run_config={
-            "ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}},
-            "loggers": {"console": {"config": {"log_level": log_level}}},
-        },
-        instance=dg.DagsterInstance.get(),
+    log_file = paths().home / "logs" / f"run-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
+    with dg.DagsterInstance.get() as instance:
+        for run_id in fail_dead_runs(instance):
+            click.echo(f"marked run {run_id} failed: its process had died")
+        if verbose:
+            result = run_nightly(instance, exports)
+        else:
+            click.echo(f"running the nightly job; full log in {log_file}")
+            with _output_to(log_file):
+                result = run_nightly(instance, exports)
+        if not result.success:
+            failures = record_failed_build(instance, result.run_id)
+            click.echo(f"run {result.run_id} failed; the published copy was left as it was:")
+            for failure in failures:
+                click.echo("  - " + failure.replace("\n", "\n    "))
+            raise SystemExit(1)
+    click.echo(
+        f"run {result.run_id}: warehouse built, checks passed, published to {paths().published}"
     )
-    if not result.success:
-        raise click.ClickException("pipeline failed; see the log above")
-    click.echo(f"warehouse built; cockpit data published to {paths().published}")
+
+
+@main.command()
+@click.option(
+    "--to",
+    "to",
+    type=click.DateTime(formats=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    default=None,
+    help="Restore the newest copy published at or before this time (default: the one before "
+    "the current copy).",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the kept copies; change nothing.")
+def rollback(to: dt.datetime | None, list_only: bool) -> None:
+    """Put back an earlier published copy of the marts (the last 7 are kept), atomically."""
+    from medops.publish import RollbackError, current_copy_id, published_copies
+    from medops.publish import rollback as restore
+
+    home = paths()
+    if list_only:
+        current = current_copy_id(home)
+        for copy in published_copies(home):
+            marker = "*" if copy.copy_id == current else " "
+            failed = len(copy.audit["checks"]["failed"])
+            click.echo(
+                f"{marker} {copy.published_at:%Y-%m-%d %H:%M:%S}  run {copy.audit['run_id'][:8]}"
+                f"  {len(copy.audit['files'])} files  {copy.audit['checks']['total']} checks"
+                f" ({failed} warnings)  code {copy.audit['code_version'] or '?'}"
+            )
+        return
+    try:
+        copy = restore(home, to)
+    except RollbackError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"published copy of {copy.published_at:%Y-%m-%d %H:%M:%S} (run {copy.audit['run_id']}) "
+        "restored"
+    )
 
 
 @main.command()
@@ -344,7 +418,7 @@ def demo(ctx: click.Context, scale: float, seed: int, port: int, no_serve: bool)
     if not any(exports.glob("*/*")):
         ctx.invoke(generate, scale=scale, seed=seed, dirty_rate=0.005, out=exports)
     click.echo("[2/4] ingest, dbt build, publish (a few minutes) ...")
-    ctx.invoke(run, exports=exports, log_level="WARNING")
+    ctx.invoke(run, exports=exports, verbose=False)
     click.echo("[3/4] demo login ...")
     login = _demo_login()
     if no_serve:

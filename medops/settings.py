@@ -25,6 +25,16 @@ class Paths:
         return self.home / "published.duckdb"
 
     @property
+    def published_history(self) -> Path:
+        """The last published copies, each with its run audit (``medops rollback`` reads it)."""
+        return self.home / "published_history"
+
+    @property
+    def build_status(self) -> Path:
+        """The latest build's outcome (published, or failed with the checks that failed)."""
+        return self.home / "build_status.json"
+
+    @property
     def exports(self) -> Path:
         """Default folder of export files (the demo writes its generated drop here)."""
         return self.home / "exports"

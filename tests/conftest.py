@@ -725,31 +725,24 @@ def sales_home(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def clean_build(tmp_path_factory):
-    """Generated exports (scale 0.01, seed 11, no dirt) through the real Dagster job: ingest,
-    dbt build, publish. Returns (home, exports, Dagster result)."""
+    """Generated exports (scale 0.01, seed 11, no dirt) through the real Dagster job, launched
+    as the daemon launches it (multiprocess executor, one process per step, a persistent
+    instance): ingest, dbt build, blocking checks, publish. Returns (home, exports, result)."""
     import dagster as dg
-    from dagster_dbt import DbtCliResource
 
-    from dagster_project.defs.customers.assets import customer_matching
-    from dagster_project.defs.exports.assets import raw_exports
-    from dagster_project.defs.forecast.assets import forecasts
-    from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
-    from dagster_project.resources import DBT_EXECUTABLE, WarehouseResource, dbt_project
+    from dagster_project.launch import run_nightly
     from medops.generator import generate_exports
 
     home = tmp_path_factory.mktemp("medops_home")
     exports = home / "exports"
     generate_exports(exports, scale=0.01, seed=11, dirty_rate=0.0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MEDOPS_HOME", str(home))  # the dbt subprocess reads it
-        result = dg.materialize(
-            [raw_exports, warehouse_dbt_assets, customer_matching, forecasts, published_marts],
-            resources={
-                "warehouse": WarehouseResource(home=str(home)),
-                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-            },
-            run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
-        )
+        # the step processes read both from the environment
+        patch.setenv("MEDOPS_HOME", str(home))
+        patch.setenv("DAGSTER_HOME", str(home / "dagster"))
+        (home / "dagster").mkdir()
+        with dg.DagsterInstance.get() as instance:
+            result = run_nightly(instance, exports, log_level="WARNING")
     return home, exports, result
 
 

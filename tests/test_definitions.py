@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
+import pytest
 
 from dagster_project.definitions import defs
 from ingest.contracts import load_contracts
@@ -36,3 +41,65 @@ def test_nightly_schedule_runs_at_two_in_shanghai():
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Shanghai"
     assert schedule.job_name == "nightly_warehouse"
+
+
+def test_schedule_and_sensors_are_on_by_default():
+    schedule = defs.resolve_schedule_def("nightly_warehouse_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    for name in (
+        "landing_sensor",
+        "nightly_failure_sensor",
+        "dead_run_sweeper",
+        "held_alerts_sender",
+    ):
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_every_warehouse_step_is_serialized_by_the_nightly_executor():
+    from dagster_project.defs.schedules import (
+        WRITER_CONCURRENCY_LIMITS,
+        serialized_warehouse_executor,
+    )
+
+    job = defs.resolve_job_def("nightly_warehouse")
+    assert job.executor_def is serialized_warehouse_executor
+    assert WRITER_CONCURRENCY_LIMITS == [{"key": "medops/duckdb", "value": "warehouse", "limit": 1}]
+    for node in job.nodes:
+        assert node.definition.tags.get("medops/duckdb") == "warehouse", node.name
+
+
+def test_blocking_checks_guard_the_finance_and_service_marts():
+    graph = defs.resolve_asset_graph()
+    blocking = {
+        (key.asset_key.to_user_string(), key.name)
+        for key in graph.asset_check_keys
+        if graph.get_check_spec(key).blocking
+    }
+    assert {
+        ("marts/rpt_ar_kpis_monthly", "aging_buckets_sum_to_open_amount"),
+        ("marts/fct_service_sla_targets", "sla_rows_are_tickets_times_targets"),
+        ("marts/rpt_sales_funnel_monthly", "funnel_narrows_stage_to_stage"),
+    } <= blocking
+
+
+@pytest.mark.slow
+def test_dagster_dev_loads_without_the_virtualenv_on_path(tmp_path):
+    """`.venv/bin/dagster dev` started by a service manager: PATH has the system only, and dev
+    mode re-parses the dbt project on load (DAGSTER_IS_DEV_CLI)."""
+    dagster = Path(sys.executable).parent / "dagster"
+    run = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "dagster_project.definitions"],
+        env={
+            "HOME": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+            "DAGSTER_IS_DEV_CLI": "1",
+            "MEDOPS_HOME": str(tmp_path / "medops"),
+            "DAGSTER_HOME": str(tmp_path),
+        },
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Validation successful" in run.stderr + run.stdout

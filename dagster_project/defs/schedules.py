@@ -1,18 +1,53 @@
-"""The nightly job: ingest the night's exports, build and test the warehouse, publish."""
+"""The nightly job: ingest the night's exports, build and test the warehouse, audit, publish."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.defs.warehouse.checks import blocking_mart_checks
+from dagster_project.resources import WAREHOUSE_WRITER_TAGS
+
+# DuckDB admits one writing process per file, and every step of this job opens the warehouse
+# (each step is its own process under the multiprocess executor that the UI and the daemon use).
+# The executor runs at most one step tagged as a warehouse writer at a time, so launching the
+# job from Dagster behaves as `medops run` does.
+WRITER_CONCURRENCY_LIMITS = [
+    {"key": key, "value": value, "limit": 1} for key, value in WAREHOUSE_WRITER_TAGS.items()
+]
+serialized_warehouse_executor = dg.multiprocess_executor.configured(
+    {"tag_concurrency_limits": WRITER_CONCURRENCY_LIMITS},
+    name="serialized_warehouse_executor",
+)
+
+# Runs with this tag are queued one at a time by the run queue (deploy/dagster.yaml): the
+# sensor, the schedule and a manual launch never write the warehouse at once.
+WAREHOUSE_RUN_TAGS = {"medops/warehouse": "writer"}
+
 nightly_warehouse_job = dg.define_asset_job(
     "nightly_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Ingest all new exports, dbt build, publish the marts to the cockpit.",
+    description="Ingest all new exports, dbt build with its tests, blocking checks on the "
+    "finance and service marts, publish the marts to the cockpit (only if the checks pass).",
+    executor_def=serialized_warehouse_executor,
+    tags=WAREHOUSE_RUN_TAGS,
 )
 
-# 02:00 in China, after the CRM and ERP nightly exports have landed.
+# 02:00 in China, after the CRM and ERP nightly exports have landed. On by default: a fresh
+# deployment runs it without anyone switching it on in the UI.
 nightly_schedule = dg.ScheduleDefinition(
     job=nightly_warehouse_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+# Re-audit and publish what the warehouse holds, without rebuilding it: after a blocking check
+# was fixed or a failed publish step, and in the write-audit-publish tests.
+audit_and_publish_job = dg.define_asset_job(
+    "audit_and_publish",
+    selection=dg.AssetSelection.assets(dg.AssetKey("published_marts"))
+    | dg.AssetSelection.checks(blocking_mart_checks),
+    description="The blocking mart checks, then publish if they pass (no rebuild).",
+    executor_def=serialized_warehouse_executor,
+    tags=WAREHOUSE_RUN_TAGS,
 )

@@ -6,7 +6,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.resources import WarehouseResource, dbt_project
+from dagster_project.defs.warehouse.run_results import check_results
+from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource, dbt_project
+from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
 
 
@@ -20,7 +22,11 @@ class LayerGroupTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=LayerGroupTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=LayerGroupTranslator(),
+    op_tags=WAREHOUSE_WRITER_TAGS,
+)
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: seeds, staging, intermediate and marts with all their tests."""
     yield from dbt.cli(["build"], context=context).stream()
@@ -31,9 +37,29 @@ MART_KEYS = [
 ]
 
 
-@dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"})
+@dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"}, op_tags=WAREHOUSE_WRITER_TAGS)
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """The marts copied to the file the cockpit reads, swapped in atomically."""
-    counts = publish_marts(warehouse.paths.warehouse, warehouse.paths.published)
+    """The marts copied to the file the cockpit reads, swapped in atomically. It runs only when
+    every dbt test of severity error and every blocking check upstream passed (write-audit-
+    publish); the copy and its run audit are kept for `medops rollback`."""
+    checks = check_results(context.instance, context.run.run_id)
+    counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks)
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
-    return dg.MaterializeResult(metadata={"tables": counts, "path": str(warehouse.paths.published)})
+    late = late_source_alerts(warehouse.paths.published)
+    notifier = Notifier.from_home(warehouse.paths)
+    for alert in late:
+        context.log.warning(alert.title)
+        if notifier is not None:
+            notifier.send(alert)
+    return dg.MaterializeResult(
+        metadata={
+            "tables": counts,
+            "path": str(warehouse.paths.published),
+            "kept_copy": str(copy.path),
+            "checks_passed": sum(c["passed"] for c in checks),
+            "checks_failed_warn": sum(not c["passed"] for c in checks),
+            "export_files": len(copy.audit["files"]),
+            "code_version": copy.audit["code_version"] or "unknown",
+            "late_sources": len(late),
+        }
+    )

@@ -36,9 +36,11 @@ customer_owners as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(*) as account_records,
-        string_agg(distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', ')
-            as owner_names,
-        string_agg(distinct region_name, ', ') as region_names,
+        string_agg(
+            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
+            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
+        ) as owner_names,
+        string_agg(distinct region_name, ', ' order by region_name) as region_names,
         string_agg(
             account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id)
             || ' [' || match_method || ' ' || round(match_score, 2) || ': '
@@ -67,9 +69,11 @@ group_owners as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(*) as account_records,
-        string_agg(distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', ')
-            as owner_names,
-        string_agg(distinct region_name, ', ') as region_names,
+        string_agg(
+            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
+            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
+        ) as owner_names,
+        string_agg(distinct region_name, ', ' order by region_name) as region_names,
         string_agg(
             account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id),
             '; ' order by account_id
@@ -105,9 +109,11 @@ competing_opportunities as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(distinct account_name) as account_records,
-        string_agg(distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', ')
-            as owner_names,
-        string_agg(distinct region_name, ', ') as region_names,
+        string_agg(
+            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
+            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
+        ) as owner_names,
+        string_agg(distinct region_name, ', ' order by region_name) as region_names,
         string_agg(
             opportunity_id || ' @ ' || account_name || ' → ' || coalesce(owner_name, owner_id)
             || ' ' || coalesce(cast(amount as varchar), '-'),

@@ -1,0 +1,177 @@
+"""Write-audit-publish on the shared end-to-end build, which the `clean_build` fixture launches as
+the Dagster daemon does (multiprocess executor): steps in their own processes, one warehouse
+writer at a time; the run audit of the published copy; a failed blocking check leaves the
+published copy byte-identical and the cockpit says so."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from conftest import query
+from streamlit.testing.v1 import AppTest
+
+from medops.publish import published_copies, read_build_status
+from medops.settings import REPO_ROOT, Paths
+
+pytestmark = pytest.mark.slow
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+
+
+def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float, int]]:
+    """step key -> (started, ended, process id) from the run's event log."""
+    spans: dict[str, list] = {}
+    for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS):
+        for record in instance.get_records_for_run(run_id, of_type=kind).records:
+            entry = record.event_log_entry
+            span = spans.setdefault(entry.dagster_event.step_key, [None, None, None])
+            if kind == dg.DagsterEventType.STEP_START:
+                span[0], span[2] = entry.timestamp, entry.dagster_event.pid
+            else:
+                span[1] = entry.timestamp
+    return {step: tuple(span) for step, span in spans.items()}
+
+
+def test_launched_job_runs_each_step_in_its_process_one_writer_at_a_time(clean_build):
+    home, _, result = clean_build
+    assert result.success
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        spans = step_spans(instance, result.run_id)
+    steps = {"raw_exports", "customer_matching", "forecasts", "published_marts"}
+    assert steps <= set(spans)
+    assert sum(step.startswith("warehouse_dbt_assets") for step in spans) >= 2
+    # the default (multiprocess) executor: the steps ran in processes of their own
+    assert len({pid for _, _, pid in spans.values()}) == len(spans)
+    # and never two at once (every step writes or reads the warehouse file)
+    ordered = sorted(spans.values())
+    for (_, ended, _), (started, _, _) in zip(ordered, ordered[1:], strict=False):
+        assert ended <= started
+
+
+def test_published_copy_has_its_run_audit(clean_build):
+    home, exports, result = clean_build
+    [copy] = published_copies(Paths(home))
+    audit = copy.audit
+    assert audit["run_id"] == result.run_id
+    # the published file says which copy it is, and is that copy (a hard link of it)
+    assert (home / "published.duckdb").samefile(copy.path)
+    assert query(home / "published.duckdb", "select run_id, copy_id from _published") == [
+        (result.run_id, copy.copy_id)
+    ]
+    # files: every export file with its content hash and rows, computed here independently
+    expected_files = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in exports.glob("*/*")
+        if path.is_file() and not path.parent.name.startswith("_")  # not the answer key
+    }
+    assert {f["name"]: f["hash"] for f in audit["files"]} == expected_files
+    ledger = dict(
+        query(
+            home / "warehouse.duckdb",
+            "select file_name, rows_loaded from raw._ingest_ledger where superseded_by is null",
+        )
+    )
+    assert {f["name"]: f["rows_loaded"] for f in audit["files"]} == ledger
+    # tables: the rows of every published table
+    for table, fingerprint in audit["tables"].items():
+        [(rows,)] = query(home / "published.duckdb", f'select count(*) from "{table}"')
+        assert fingerprint["rows"] == rows, table
+    # checks: the dbt tests and the blocking mart checks of the run, all passed
+    checks = {c["check"]: c for c in audit["checks"]["results"]}
+    for name in (
+        "aging_buckets_sum_to_open_amount",
+        "sla_rows_are_tickets_times_targets",
+        "funnel_narrows_stage_to_stage",
+    ):
+        assert checks[name]["passed"] and checks[name]["severity"] == "ERROR"
+    assert len(checks) > 300 and audit["checks"]["failed"] == []
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert audit["code_version"].startswith(head)
+    assert read_build_status(Paths(home))["status"] == "published"
+
+
+def _copy_home(home: Path, target: Path) -> Path:
+    target.mkdir()
+    shutil.copy(home / "warehouse.duckdb", target / "warehouse.duckdb")
+    shutil.copy(home / "published.duckdb", target / "published.duckdb")
+    return target
+
+
+def _audit_and_publish(home: Path) -> dg.ExecuteInProcessResult:
+    """The `audit_and_publish` job (the blocking mart checks, then publish) on ``home``."""
+    from dagster_project.defs.schedules import audit_and_publish_job
+    from dagster_project.defs.sensors import record_failed_build
+    from dagster_project.defs.warehouse.assets import published_marts
+    from dagster_project.defs.warehouse.checks import blocking_mart_checks
+    from dagster_project.resources import WarehouseResource
+
+    job = dg.Definitions(
+        assets=[published_marts],
+        asset_checks=[blocking_mart_checks],
+        jobs=[audit_and_publish_job],
+        resources={"warehouse": WarehouseResource(home=str(home))},
+    ).resolve_job_def("audit_and_publish")
+    with dg.instance_for_test() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        if not result.success:
+            record_failed_build(instance, result.run_id)
+    return result
+
+
+def test_failed_blocking_check_keeps_the_published_copy_and_the_cockpit_says_why(
+    clean_build, tmp_path, monkeypatch
+):
+    home = _copy_home(clean_build[0], tmp_path / "home")
+    published_before = (home / "published.duckdb").read_bytes()
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        # one month's outstanding no longer matches its aging buckets
+        con.execute(
+            "update marts.rpt_ar_kpis_monthly set outstanding_amount = outstanding_amount + 100 "
+            "where month_end = (select max(month_end) from marts.rpt_ar_kpis_monthly)"
+        )
+    finally:
+        con.close()
+
+    monkeypatch.setenv("MEDOPS_HOME", str(home))
+    result = _audit_and_publish(home)
+
+    assert not result.success
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed == ["aging_buckets_sum_to_open_amount"]
+    assert "published_marts" not in {e.step_key for e in result.all_events if e.is_step_success}
+    assert (home / "published.duckdb").read_bytes() == published_before
+    status = read_build_status(Paths(home))
+    assert status["status"] == "failed"
+    assert any("aging_buckets_sum_to_open_amount" in f for f in status["failures"])
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    [notice] = [e.value for e in at.error if "failed checks" in e.value]
+    assert "Data as of" in notice
+    assert any("aging_buckets_sum_to_open_amount" in code.value for code in at.code)
+
+
+def test_passing_audit_publishes_a_new_copy(clean_build, tmp_path, monkeypatch):
+    home = _copy_home(clean_build[0], tmp_path / "home")
+    monkeypatch.setenv("MEDOPS_HOME", str(home))
+    result = _audit_and_publish(home)
+    assert result.success
+    [copy] = published_copies(Paths(home))
+    assert (home / "published.duckdb").samefile(copy.path)
+    assert {c["check"] for c in copy.audit["checks"]["results"]} == {
+        "aging_buckets_sum_to_open_amount",
+        "sla_rows_are_tickets_times_targets",
+        "funnel_narrows_stage_to_stage",
+    }
+    assert read_build_status(Paths(home))["status"] == "published"
