@@ -26,7 +26,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.defs.schedules import nightly_warehouse_job
-from ingest.contracts import ContractError, SourceContract, find_contract, load_contracts
+from ingest.contracts import SourceContract, load_contracts, matching_contracts
 from ingest.load import file_sha256
 from medops.settings import paths
 
@@ -105,15 +105,15 @@ def scan_drop(
             if marker == SUCCESS_MARKER and not (folder / SUCCESS_MARKER).exists():
                 scan.waiting[name] = f"waiting for the folder's marker {SUCCESS_MARKER}"
                 continue
-            try:
-                contract = find_contract(path.name, contracts)
-            except ContractError as error:
-                scan.rejected[name] = f"ambiguous: {error}"
+            matching = matching_contracts(path.name, contracts)
+            if len(matching) > 1:
+                names = ", ".join(c.source for c in matching)
+                scan.rejected[name] = f"ambiguous: matches several source contracts: {names}"
                 continue
-            if contract is None:
+            if not matching:
                 scan.rejected[name] = "matches no source contract (file name pattern)"
                 continue
-            scan.ready.append((path, contract))
+            scan.ready.append((path, matching[0]))
     return scan
 
 
