@@ -298,6 +298,55 @@ def rollback(to: dt.datetime | None, list_only: bool) -> None:
 
 
 @main.command()
+@click.option("--provider", type=click.Choice(["amap", "baidu"]), required=True)
+@click.option(
+    "--limit",
+    type=int,
+    default=2000,
+    show_default=True,
+    help="At most this many requests to the provider in this run (the rest wait for the next).",
+)
+def geocode(provider: str, limit: int) -> None:
+    """Geocode customers not located by check-ins with an online map API (optional).
+
+    Needs MEDOPS_AMAP_KEY or MEDOPS_BAIDU_AK and the company's consent to send customer
+    addresses to the provider. Answers are cached in the warehouse (geo_cache.online_geocodes)
+    and used by the next `medops run`; an address is never asked twice.
+    """
+    import duckdb
+
+    from medops.geo.online import GeocoderError, OnlineGeocoder
+
+    try:
+        con = duckdb.connect(str(paths().warehouse))
+        geocoder = OnlineGeocoder(con, provider)
+        pending = con.execute(
+            "select distinct accounts.address, coalesce(accounts.city, '')"
+            " from intermediate.int_geo__locations as locations"
+            " join staging.stg_crm__accounts as accounts"
+            " on locations.location_type = 'customer'"
+            " and locations.location_id = accounts.account_id"
+            " where locations.coordinate_precision not in ('point', 'street')"
+            " and accounts.address is not null"
+        ).fetchall()
+        found = looked_at = 0
+        for address, city in pending:
+            if geocoder.requests >= limit:
+                break
+            looked_at += 1
+            found += geocoder.geocode(address, city or None).coordinate_precision in (
+                "point",
+                "street",
+            )
+    except (GeocoderError, duckdb.Error) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"{provider}: {len(pending):,} addresses without a point; {looked_at:,} looked up "
+        f"({geocoder.requests:,} asked, the rest from the cache), {found:,} at a point or street"
+    )
+
+
+@main.command()
 @click.option("--port", type=int, default=8501, show_default=True)
 @click.option(
     "--address",

@@ -211,13 +211,17 @@ def test_address_parts_with_short_forms_townships_zones_and_county_cities():
         assert parse_address(odd).precision == "none"
 
 
+def gcj02_to_bd09(g_lon: float, g_lat: float) -> tuple[float, float]:
+    """Baidu's published offset of GCJ-02, written here."""
+    z = math.sqrt(g_lon**2 + g_lat**2) + 0.00002 * math.sin(g_lat * math.pi * 3000 / 180)
+    theta = math.atan2(g_lat, g_lon) + 0.000003 * math.cos(g_lon * math.pi * 3000 / 180)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
 def test_bd09_and_gcj02_coordinates_come_back_to_wgs84():
     for lon, lat in ROUND_TRIP_POINTS:
         g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-        # Baidu's published offset of GCJ-02, written here
-        z = math.sqrt(g_lon**2 + g_lat**2) + 0.00002 * math.sin(g_lat * math.pi * 3000 / 180)
-        theta = math.atan2(g_lat, g_lon) + 0.000003 * math.cos(g_lon * math.pi * 3000 / 180)
-        b_lon, b_lat = z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+        b_lon, b_lat = gcj02_to_bd09(g_lon, g_lat)
         for frame, point in (("gcj02", (g_lon, g_lat)), ("bd09", (b_lon, b_lat))):
             back = to_wgs84(*point, frame)
             assert 1000 * haversine_km(lon, lat, *back) < 5, (frame, lon, lat)

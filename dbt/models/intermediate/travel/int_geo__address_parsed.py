@@ -1,7 +1,9 @@
 """One row per office and customer account: its address parsed by medops.geo.address (short
 district names, county-level cities, development zones, townships, road), read with the
 record's own province and city. int_geo__address_places fills a district the columns and the
-full-name SQL match left blank from here, and takes a development zone's own centre."""
+full-name SQL match left blank from here, and takes a development zone's own centre. Where the
+optional online geocoder (`medops geocode`) has cached a point or street for the address, that
+coordinate comes along (nothing is asked online here)."""
 
 import polars as pl
 
@@ -19,12 +21,42 @@ PARSED_SCHEMA = {
     "parsed_precision": pl.Utf8,
     "parsed_longitude": pl.Float64,
     "parsed_latitude": pl.Float64,
+    "online_longitude": pl.Float64,
+    "online_latitude": pl.Float64,
+    "online_precision": pl.Utf8,
 }
+CACHE_TABLE_QUERY = (
+    "select count(*) from information_schema.tables"
+    " where table_schema = 'geo_cache' and table_name = 'online_geocodes'"
+)
+# the finest answer per address and city, whichever provider gave it
+CACHE_QUERY = """
+select address, city, arg_min(longitude, coordinate_precision != 'point') as longitude,
+    arg_min(latitude, coordinate_precision != 'point') as latitude,
+    min(coordinate_precision) as coordinate_precision
+from geo_cache.online_geocodes
+where coordinate_precision in ('point', 'street') and longitude is not null
+group by address, city
+"""
 
 
-def _parsed_rows(frame: pl.DataFrame, location_type: str, id_column: str) -> list[dict]:
+def _online_hits(session) -> dict[tuple[str, str], tuple[float, float, str]]:
+    if not session.execute(CACHE_TABLE_QUERY).fetchone()[0]:
+        return {}
+    return {
+        (address, city): (lon, lat, precision)
+        for address, city, lon, lat, precision in session.execute(CACHE_QUERY).fetchall()
+    }
+
+
+def _parsed_rows(
+    frame: pl.DataFrame, location_type: str, id_column: str, online: dict
+) -> list[dict]:
     rows = []
     for record in frame.iter_rows(named=True):
+        lon, lat, precision = online.get(
+            (record["address"] or "", record["city"] or ""), (None, None, None)
+        )
         parsed = parse_address(
             record["address"] or "",
             (record["province"] or "").strip() or None,
@@ -43,6 +75,9 @@ def _parsed_rows(frame: pl.DataFrame, location_type: str, id_column: str) -> lis
                 "parsed_precision": parsed.precision,
                 "parsed_longitude": parsed.longitude,
                 "parsed_latitude": parsed.latitude,
+                "online_longitude": lon,
+                "online_latitude": lat,
+                "online_precision": precision,
             }
         )
     return rows
@@ -53,7 +88,8 @@ def model(dbt, session):
     columns = ["province", "city", "address"]
     offices = dbt.ref("stg_crm__offices").select(", ".join(["office_id", *columns])).pl()
     accounts = dbt.ref("stg_crm__accounts").select(", ".join(["account_id", *columns])).pl()
-    rows = _parsed_rows(offices, "office", "office_id") + _parsed_rows(
-        accounts, "customer", "account_id"
+    online = _online_hits(session)
+    rows = _parsed_rows(offices, "office", "office_id", online) + _parsed_rows(
+        accounts, "customer", "account_id", online
     )
     return pl.DataFrame(rows, schema=PARSED_SCHEMA)

@@ -3,6 +3,11 @@
 -- address text when exactly one place of that level under the known parent occurs in it, else
 -- from the Python address parser (short names, townships, development zones); a development
 -- zone with its own centre and no district is located there (precision zone).
+{% set online_inside_province -%}
+    named.online_longitude between provinces.province_min_longitude and provinces.province_max_longitude
+    and named.online_latitude between provinces.province_min_latitude and provinces.province_max_latitude
+{%- endset %}
+
 with offices as (
     select * from {{ ref('stg_crm__offices') }}
 ),
@@ -134,6 +139,9 @@ named as (
         parsed.parsed_zone as development_zone,
         parsed.parsed_township as township,
         parsed.parsed_road as road,
+        parsed.online_longitude,
+        parsed.online_latitude,
+        parsed.online_precision,
         case
             when parsed.parsed_precision = 'zone' and parsed.parsed_city = with_city.city
                 then parsed.parsed_longitude
@@ -174,6 +182,9 @@ final as (
         coalesce(
             districts.latitude, named.zone_latitude, cities.latitude, provinces.latitude
         ) as place_latitude,
+        case when {{ online_inside_province }} then named.online_longitude end as online_longitude,
+        case when {{ online_inside_province }} then named.online_latitude end as online_latitude,
+        case when {{ online_inside_province }} then named.online_precision end as online_precision,
         provinces.province_min_longitude,
         provinces.province_max_longitude,
         provinces.province_min_latitude,

@@ -1,7 +1,8 @@
 -- one row per office and per customer account: the coordinate the travel marts use (WGS-84),
 -- where it came from and how precise it is. A customer's location is the median of its
 -- plausible check-ins (robust to the odd check-in made elsewhere); an office's is the CRM's
--- own coordinate when plausible; otherwise the centre of the finest place the address names.
+-- own coordinate when plausible; then a point or street the optional online geocoder cached
+-- for the address (inside its province); otherwise the centre of the finest place it names.
 with address_places as (
     select * from {{ ref('int_geo__address_places') }}
 ),
@@ -91,15 +92,21 @@ final as (
         address_places.city,
         address_places.district,
         address_places.adcode,
-        coalesce(measured.longitude, address_places.place_longitude) as longitude,
-        coalesce(measured.latitude, address_places.place_latitude) as latitude,
+        coalesce(
+            measured.longitude, address_places.online_longitude, address_places.place_longitude
+        ) as longitude,
+        coalesce(
+            measured.latitude, address_places.online_latitude, address_places.place_latitude
+        ) as latitude,
         case
             when measured.location_id is not null then measured.coordinate_source
+            when address_places.online_longitude is not null then 'online_geocoder'
             when address_places.place_precision != 'none' then 'gazetteer'
             else 'none'
         end as coordinate_source,
         case
             when measured.location_id is not null then 'point'
+            when address_places.online_longitude is not null then address_places.online_precision
             else address_places.place_precision
         end as coordinate_precision,
         coalesce(measured.plausible_checkins, 0) as plausible_checkins
