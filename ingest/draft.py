@@ -109,6 +109,23 @@ MART_NEEDS: dict[str, str] = {
 }
 
 
+# What the marts lack with a source of a thin shape, whatever columns it has.
+SOURCE_LACKS: dict[str, str] = {
+    "crm_opportunities_current": (
+        "current stage only, no stage history: time in stage is not available, and each deal "
+        "counts at the stages up to its current one"
+    ),
+    "erp_ar_invoice_ledger": (
+        "one settled date per invoice, no payment rows: partial payments before it are not "
+        "seen, and there is no unapplied cash"
+    ),
+    "fsm_ticket_events": (
+        "an event log: tickets are built from their events; steps the desk does not record as "
+        "a state (dispatch, arrival on site) are not available"
+    ),
+}
+
+
 @dataclass
 class ColumnDraft:
     header: str
@@ -220,7 +237,10 @@ def _header_row(path: Path, fmt: str, delimiter: str) -> int:
         rows = list(csv.reader(_head_text(path).splitlines()[:20], delimiter=delimiter))
     else:
         frame = read_export(path, _probe_contract(path, fmt, delimiter, 1)).frame
-        rows = [list(frame.columns)] + [list(r) for r in frame.head(19).drop(ROW_NUMBER).rows()]
+        # the reader names blank header cells column_N: they are blank here
+        frame = frame.drop(ROW_NUMBER, ROW_PROBLEM)
+        first = [None if re.fullmatch(r"column_\d+", c) else c for c in frame.columns]
+        rows = [first, *[list(r) for r in frame.head(19).rows()]]
     filled = [sum(1 for cell in row if cell and str(cell).strip()) for row in rows]
     widest = max(filled, default=0)
     for index, row in enumerate(rows):
@@ -412,13 +432,17 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
             column.notes.append(f"the values read as {kind}; {target.source} expects {spec.type}")
         columns.append(column)
 
-    lacks = []
+    lacks = (
+        [f"the source: {SOURCE_LACKS[target.source]}"]
+        if target and target.source in SOURCE_LACKS
+        else []
+    )
     if target is not None:
         present = {c.name for c in columns}
         for spec in target.columns:
             if spec.name in present:
                 continue
-            need = MART_NEEDS.get(spec.name, "loaded as blank")
+            need = MART_NEEDS.get(spec.name, "not in the file: loaded as blank")
             if spec.required:
                 need = f"required by {target.source}: map a column to it or drop the line; {need}"
             lacks.append(f"{spec.name}: {need}")
@@ -499,8 +523,9 @@ def render(draft: Draft) -> str:
         f"description: {_scalar(f'CHECK: one row per what, from {draft.file.name}')}",
         f"file_pattern: {_scalar(pattern + draft.file.suffix)}",
         f"format: {draft.format}",
-        f"encoding: {draft.encoding}",
     ]
+    if draft.format in ("csv", "jsonl"):
+        lines.append(f"encoding: {draft.encoding}")
     if draft.delimiter != ",":
         lines.append(f"delimiter: {_scalar(draft.delimiter)}")
     if draft.header_row != 1:
