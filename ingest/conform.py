@@ -31,7 +31,8 @@ DAY_MONTH_DATE = (
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp][Mm])?)?$"
 )
-UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# a time, then its offset from UTC (so the -2024 of 05-03-2024 is not one)
+UTC_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
 DATE_ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
 EXTRA_COLUMNS = "_extra"
 FIRST_VALUE = "_first_value"

@@ -87,11 +87,12 @@ def test_declared_formats_time_zones_marks_booleans_and_tokens(tmp_path, con, co
                 "V2;5-3-24;12/25/2024 00:15;?;-12,5;false;N;2024-07-05 10:00;?",
                 "V3;31/02/2024;1/2/2024;?;1,5.0;maybe;N;?;?",
                 "V4;?;?;?;?;?;?;?;?",
+                "V5;?;03-05-2024;?;?;?;?;?;?",
             ]
         },
     )
     [report] = ingest_path(con, folder, contracts)
-    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 3, 1)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
     got = rows_by_key(con, VISITS)
     assert got["V1"] == (
         dt.date(2024, 3, 25),
@@ -115,6 +116,8 @@ def test_declared_formats_time_zones_marks_booleans_and_tokens(tmp_path, con, co
     )
     # "?" means blank, here as everywhere in the file
     assert got["V4"] == (None, None, None, None, None, None, None, dt.date(2024, 3, 7))
+    # a date alone in a timestamp column is its midnight; its -2024 is no UTC offset
+    assert got["V5"][1] == berlin_to_warehouse(2024, 3, 5, 0, 0)
     reasons = con.execute("select row_number, reason from raw._ingest_quarantine").fetchall()
     assert reasons == [
         (
