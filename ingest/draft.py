@@ -325,6 +325,29 @@ def suggest_codes(found: list[str], column: ColumnSpec | None) -> dict[str, str 
     return suggestions
 
 
+def _order_from_siblings(columns: list[ColumnDraft]) -> None:
+    """A date column whose values leave the day/month order open takes the order the file's
+    other date columns settle, if they agree: one file, one date format. Flagged CHECK."""
+    settled = {c.date_format for c in columns if c.date_format in ("dmy", "mdy")}
+    if len(settled) != 1:
+        return
+    [order] = settled
+    source = next(c.header for c in columns if c.date_format == order)
+    for column in columns:
+        if (
+            column.type in ("date", "timestamp")
+            and column.date_format is None
+            and any(AMBIGUOUS_DATES in note for note in column.notes)
+        ):
+            column.date_format = order
+            column.notes = [
+                f"no value settles day/month order here; {order} like {source}"
+                if AMBIGUOUS_DATES in note
+                else note
+                for note in column.notes
+            ]
+
+
 def _primary_key(
     frame: pl.DataFrame, columns: list[ColumnDraft], target: SourceContract | None
 ) -> list[str]:
@@ -431,6 +454,7 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
         if spec is not None and spec.type != kind and values.len():
             column.notes.append(f"the values read as {kind}; {target.source} expects {spec.type}")
         columns.append(column)
+    _order_from_siblings(columns)
 
     lacks = (
         [f"the source: {SOURCE_LACKS[target.source]}"]
@@ -468,6 +492,14 @@ def _holds(frame: pl.DataFrame, token: str) -> bool:
     return any((frame[c].str.strip_chars() == token).any() for c in frame.columns)
 
 
+def _export_date_column(columns: list[ColumnDraft]) -> str | None:
+    """A date column that says when the file was written (Report Date, 导出日期)."""
+    for column in columns:
+        if column.type in ("date", "timestamp") and squash(column.header) in EXPORT_DATE_HEADERS:
+            return column.name
+    return None
+
+
 def _export_date_note(path: Path) -> str:
     if re.search(r"(?<!\d)\d{4}[-_.]?\d{2}[-_.]?\d{2}(?!\d)", path.name):
         return "the file name carries the export date (YYYYMMDD): the default reads it"
@@ -477,6 +509,24 @@ def _export_date_note(path: Path) -> str:
     )
 
 
+EXPORT_DATE_HEADERS = {
+    squash(h)
+    for h in (
+        "export date",
+        "exported on",
+        "exported at",
+        "report date",
+        "run date",
+        "as of",
+        "as of date",
+        "snapshot date",
+        "extract date",
+        "导出日期",
+        "导出时间",
+        "报表日期",
+    )
+}
+AMBIGUOUS_DATES = "read both day-first and month-first"
 SUMMARY_LABELS = ("合计", "小计", "总计", "Total", "Grand Total", "Totals", "Sum")
 # (target's type, type the values read as) where the target's type holds the values as well
 COMPATIBLE = {("text", "int"), ("text", "decimal"), ("decimal", "int"), ("timestamp", "date")}
@@ -534,7 +584,13 @@ def render(draft: Draft) -> str:
         lines.append(f"missing_values: {_scalar(draft.missing_tokens)}")
     if draft.summary_rows:
         lines.append(f"summary_rows: {_scalar(draft.summary_rows)}")
-    lines.append(f"# export date: {draft.export_date_note}")
+    export_column = _export_date_column(draft.columns)
+    if export_column:
+        lines.append(
+            f"export_date: {{column: {export_column}}}  # the file says when it was written"
+        )
+    else:
+        lines.append(f"# export date: {draft.export_date_note}")
     if any(c.type == "timestamp" for c in draft.columns):
         lines.append("timezone: Asia/Shanghai  # CHECK: the zone the file's times are written in")
     lines.append(f"primary_key: {_scalar(draft.primary_key)}")

@@ -163,3 +163,40 @@ def test_a_workbook_with_a_title_row_is_drafted_onto_the_tickets(tmp_path):
     priority = next(c for c in draft.columns if c.name == "priority")
     assert priority.values == {"中": "p3_medium", "紧急": "p1_critical", "高": "p2_high"}
     assert "account_id: required by svc_tickets" in "\n".join(draft.lacks)
+
+
+def test_a_european_export_with_decimal_commas_and_question_marks(tmp_path):
+    export = write_export(
+        tmp_path / "werkstatt.csv",
+        "Auftrag;Datum;Betrag;Erledigt;Report Date",
+        [
+            "A-1;25.03.2024;1.234,50;ja;02.04.2024",
+            "A-2;03.04.2024;?;nein;02.04.2024",
+            "A-3;?;12,00;?;02.04.2024",
+        ],
+    )
+    draft = draft_contract(export)
+    assert (draft.delimiter, draft.missing_tokens) == (";", ["?"])
+    got = {c.header: (c.type, c.date_format, c.decimal) for c in draft.columns}
+    assert got["Datum"] == ("date", "dmy", None)
+    assert got["Betrag"] == ("decimal", None, ",")
+    # 02.04.2024 alone reads both ways; Datum settles the file's order
+    assert got["Report Date"] == ("date", "dmy", None)
+    [report_date] = [c for c in draft.columns if c.header == "Report Date"]
+    assert report_date.notes == ["no value settles day/month order here; dmy like Datum"]
+    text = render(draft)
+    assert "export_date: {column: report_date}" in text
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "werkstatt.yml").write_text(text, encoding="utf-8")
+    contract = load_contract(folder / "werkstatt.yml")
+    con = duckdb.connect()
+    [report] = ingest_path(con, export, [contract])
+    assert (report.rows_read, report.rows_loaded, report.export_date_from) == (3, 3, "column")
+    assert con.execute(
+        f"select datum, betrag, _export_date from raw.{contract.table} order by auftrag"
+    ).fetchall() == [
+        (dt.date(2024, 3, 25), 1234.5, dt.date(2024, 4, 2)),
+        (dt.date(2024, 4, 3), None, dt.date(2024, 4, 2)),
+        (None, 12.0, dt.date(2024, 4, 2)),
+    ]
