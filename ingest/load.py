@@ -390,6 +390,8 @@ def evaluate_file(
             )
         report.encoding, report.rows_read, conformed = reader.read(path, contract)
     except (UnreadableFileError, OSError) as exc:  # OSError: gone, or no worker could start
+        report.rows_read = getattr(exc, "rows_read", 0)
+        report.encoding = getattr(exc, "encoding", None)
         report.message = str(exc)
         report.reasons = {str(exc): 1}
         return Evaluation(report, contract, None, _whole_file_rejection(str(exc)), fingerprint)

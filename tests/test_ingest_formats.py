@@ -147,6 +147,7 @@ def test_undeclared_day_month_order_is_inferred_or_refused(tmp_path, con, contra
     assert inferred.message == "dates in logged_at read day-first (from the values)"
     assert rows_by_key(con, VISITS)["A1"][6] == berlin_to_warehouse(2024, 5, 3, 10, 0)
     assert reports["field_visits_20240302.csv"].status == "rejected"
+    assert reports["field_visits_20240302.csv"].rows_read == 2  # read, then refused whole
     assert reports["field_visits_20240302.csv"].message == (
         "ambiguous dates: column logged_at has dates that read both day-first and month-first "
         "(data row 1: '3/5/2024 10:00') and none that settles the order; declare it with "
