@@ -253,3 +253,37 @@ def test_check_names_the_ambiguous_file_and_writes_nothing(tmp_path):
     broken = CliRunner().invoke(main, ["ingest", "--contracts", str(folder), str(tmp_path)])
     assert broken.exit_code == 1
     assert broken.stderr.startswith(f"Error: {folder / 'field_visits.yml'}: not valid YAML")
+
+
+def test_totals_and_footer_rows_are_quarantined_as_not_data(tmp_path, con):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "field_visits.yml").write_text(
+        CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'")
+        + 'summary_rows: [合计, "Copyright*"]\n',
+        encoding="utf-8",
+    )
+    files = drop(
+        tmp_path,
+        {
+            "field_visits_20240301.csv": [
+                "V1;;;;12,5;;;;",
+                "合 计;;;;12,5;;;;",
+                "合计：;;;;12,5;;;;",
+                "Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.",
+            ]
+        },
+    )
+    [report] = ingest_path(con, files, load_contracts([folder]))
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 1, 3)
+    assert con.execute(
+        "select row_number, reason from raw._ingest_quarantine order by row_number"
+    ).fetchall() == [
+        (2, "summary row (合 计), not data"),
+        (3, "summary row (合计:), not data"),
+        (
+            4,
+            "summary row (Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.), "
+            "not data",
+        ),
+    ]
