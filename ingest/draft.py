@@ -27,6 +27,7 @@ from ingest.conform import (
     parse_boolean,
     parse_datetime,
     parse_number,
+    summary_row,
 )
 from ingest.contracts import (
     ColumnSpec,
@@ -406,7 +407,7 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
     )
     # totals rows (合计, Grand Total) are not data: left out of the sample, named in the draft
     first_value = cleaned.select(pl.coalesce(headers).alias("first"))["first"]
-    is_summary = first_value.is_in(list(SUMMARY_LABELS))
+    is_summary = pl.select(summary_row(pl.lit(first_value), SUMMARY_LABELS)).to_series()
     summary_labels = first_value.filter(is_summary).unique().sort().to_list()
     cleaned = cleaned.filter(~is_summary)
 
