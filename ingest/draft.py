@@ -27,6 +27,7 @@ from ingest.conform import (
     parse_boolean,
     parse_datetime,
     parse_number,
+    summary_row,
 )
 from ingest.contracts import (
     ColumnSpec,
@@ -106,6 +107,23 @@ MART_NEEDS: dict[str, str] = {
     "resolved_at": "no resolution time: no resolution hours, no SLA met share",
     "event_at": "no event time: no status history, no time in status",
     "unit_id": "no org unit: a flat company > team from the owner's manager or office",
+}
+
+
+# What the marts lack with a source of a thin shape, whatever columns it has.
+SOURCE_LACKS: dict[str, str] = {
+    "crm_opportunities_current": (
+        "current stage only, no stage history: time in stage is not available, and each deal "
+        "counts at the stages up to its current one"
+    ),
+    "erp_ar_invoice_ledger": (
+        "one settled date per invoice, no payment rows: partial payments before it are not "
+        "seen, and there is no unapplied cash"
+    ),
+    "fsm_ticket_events": (
+        "an event log: tickets are built from their events; steps the desk does not record as "
+        "a state (dispatch, arrival on site) are not available"
+    ),
 }
 
 
@@ -220,7 +238,10 @@ def _header_row(path: Path, fmt: str, delimiter: str) -> int:
         rows = list(csv.reader(_head_text(path).splitlines()[:20], delimiter=delimiter))
     else:
         frame = read_export(path, _probe_contract(path, fmt, delimiter, 1)).frame
-        rows = [list(frame.columns)] + [list(r) for r in frame.head(19).drop(ROW_NUMBER).rows()]
+        # the reader names blank header cells column_N: they are blank here
+        frame = frame.drop(ROW_NUMBER, ROW_PROBLEM)
+        first = [None if re.fullmatch(r"column_\d+", c) else c for c in frame.columns]
+        rows = [first, *[list(r) for r in frame.head(19).rows()]]
     filled = [sum(1 for cell in row if cell and str(cell).strip()) for row in rows]
     widest = max(filled, default=0)
     for index, row in enumerate(rows):
@@ -305,6 +326,29 @@ def suggest_codes(found: list[str], column: ColumnSpec | None) -> dict[str, str 
     return suggestions
 
 
+def _order_from_siblings(columns: list[ColumnDraft]) -> None:
+    """A date column whose values leave the day/month order open takes the order the file's
+    other date columns settle, if they agree: one file, one date format. Flagged CHECK."""
+    settled = {c.date_format for c in columns if c.date_format in ("dmy", "mdy")}
+    if len(settled) != 1:
+        return
+    [order] = settled
+    source = next(c.header for c in columns if c.date_format == order)
+    for column in columns:
+        if (
+            column.type in ("date", "timestamp")
+            and column.date_format is None
+            and any(AMBIGUOUS_DATES in note for note in column.notes)
+        ):
+            column.date_format = order
+            column.notes = [
+                f"no value settles day/month order here; {order} like {source}"
+                if AMBIGUOUS_DATES in note
+                else note
+                for note in column.notes
+            ]
+
+
 def _primary_key(
     frame: pl.DataFrame, columns: list[ColumnDraft], target: SourceContract | None
 ) -> list[str]:
@@ -363,7 +407,7 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
     )
     # totals rows (合计, Grand Total) are not data: left out of the sample, named in the draft
     first_value = cleaned.select(pl.coalesce(headers).alias("first"))["first"]
-    is_summary = first_value.is_in(list(SUMMARY_LABELS))
+    is_summary = pl.select(summary_row(pl.lit(first_value), SUMMARY_LABELS)).to_series()
     summary_labels = first_value.filter(is_summary).unique().sort().to_list()
     cleaned = cleaned.filter(~is_summary)
 
@@ -411,14 +455,19 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
         if spec is not None and spec.type != kind and values.len():
             column.notes.append(f"the values read as {kind}; {target.source} expects {spec.type}")
         columns.append(column)
+    _order_from_siblings(columns)
 
-    lacks = []
+    lacks = (
+        [f"the source: {SOURCE_LACKS[target.source]}"]
+        if target and target.source in SOURCE_LACKS
+        else []
+    )
     if target is not None:
         present = {c.name for c in columns}
         for spec in target.columns:
             if spec.name in present:
                 continue
-            need = MART_NEEDS.get(spec.name, "loaded as blank")
+            need = MART_NEEDS.get(spec.name, "not in the file: loaded as blank")
             if spec.required:
                 need = f"required by {target.source}: map a column to it or drop the line; {need}"
             lacks.append(f"{spec.name}: {need}")
@@ -444,6 +493,14 @@ def _holds(frame: pl.DataFrame, token: str) -> bool:
     return any((frame[c].str.strip_chars() == token).any() for c in frame.columns)
 
 
+def _export_date_column(columns: list[ColumnDraft]) -> str | None:
+    """A date column that says when the file was written (Report Date, 导出日期)."""
+    for column in columns:
+        if column.type in ("date", "timestamp") and squash(column.header) in EXPORT_DATE_HEADERS:
+            return column.name
+    return None
+
+
 def _export_date_note(path: Path) -> str:
     if re.search(r"(?<!\d)\d{4}[-_.]?\d{2}[-_.]?\d{2}(?!\d)", path.name):
         return "the file name carries the export date (YYYYMMDD): the default reads it"
@@ -453,6 +510,24 @@ def _export_date_note(path: Path) -> str:
     )
 
 
+EXPORT_DATE_HEADERS = {
+    squash(h)
+    for h in (
+        "export date",
+        "exported on",
+        "exported at",
+        "report date",
+        "run date",
+        "as of",
+        "as of date",
+        "snapshot date",
+        "extract date",
+        "导出日期",
+        "导出时间",
+        "报表日期",
+    )
+}
+AMBIGUOUS_DATES = "read both day-first and month-first"
 SUMMARY_LABELS = ("合计", "小计", "总计", "Total", "Grand Total", "Totals", "Sum")
 # (target's type, type the values read as) where the target's type holds the values as well
 COMPATIBLE = {("text", "int"), ("text", "decimal"), ("decimal", "int"), ("timestamp", "date")}
@@ -499,8 +574,9 @@ def render(draft: Draft) -> str:
         f"description: {_scalar(f'CHECK: one row per what, from {draft.file.name}')}",
         f"file_pattern: {_scalar(pattern + draft.file.suffix)}",
         f"format: {draft.format}",
-        f"encoding: {draft.encoding}",
     ]
+    if draft.format in ("csv", "jsonl"):
+        lines.append(f"encoding: {draft.encoding}")
     if draft.delimiter != ",":
         lines.append(f"delimiter: {_scalar(draft.delimiter)}")
     if draft.header_row != 1:
@@ -509,7 +585,13 @@ def render(draft: Draft) -> str:
         lines.append(f"missing_values: {_scalar(draft.missing_tokens)}")
     if draft.summary_rows:
         lines.append(f"summary_rows: {_scalar(draft.summary_rows)}")
-    lines.append(f"# export date: {draft.export_date_note}")
+    export_column = _export_date_column(draft.columns)
+    if export_column:
+        lines.append(
+            f"export_date: {{column: {export_column}}}  # the file says when it was written"
+        )
+    else:
+        lines.append(f"# export date: {draft.export_date_note}")
     if any(c.type == "timestamp" for c in draft.columns):
         lines.append("timezone: Asia/Shanghai  # CHECK: the zone the file's times are written in")
     lines.append(f"primary_key: {_scalar(draft.primary_key)}")

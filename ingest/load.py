@@ -379,10 +379,9 @@ def evaluate_file(
         message = f"matches several source contracts: {names}; make their file_pattern exclusive"
         return _rejection(path, contracts, fingerprint, message)
     [contract] = matches
-    report = FileReport(file=path.name, source=None, status="rejected")
-    report.source = contract.source
-    report.export_date, report.export_date_from = export_date_of_file(path, contract)
+    report = FileReport(file=path.name, source=contract.source, status="rejected")
     try:
+        report.export_date, report.export_date_from = export_date_of_file(path, contract)
         size_mb = path.stat().st_size / 1_048_576
         if size_mb > contract.limits.file_mb:
             raise UnreadableFileError(
@@ -390,7 +389,9 @@ def evaluate_file(
                 "(limits.file_mb)"
             )
         report.encoding, report.rows_read, conformed = reader.read(path, contract)
-    except UnreadableFileError as exc:
+    except (UnreadableFileError, OSError) as exc:  # OSError: gone, or no worker could start
+        report.rows_read = getattr(exc, "rows_read", 0)
+        report.encoding = getattr(exc, "encoding", None)
         report.message = str(exc)
         report.reasons = {str(exc): 1}
         return Evaluation(report, contract, None, _whole_file_rejection(str(exc)), fingerprint)

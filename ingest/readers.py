@@ -33,7 +33,14 @@ EXTRA_VALUES_SHOWN = 20  # of a row longer than its header, in its quarantine re
 
 
 class UnreadableFileError(Exception):
-    """The file as a whole cannot be read; it is quarantined with this message."""
+    """The file as a whole cannot be read; it is quarantined with this message. When it was
+    read but cannot be loaded (its columns break the contract), the rows read and the
+    encoding are kept for the ledger."""
+
+    def __init__(self, message: str, rows_read: int = 0, encoding: str | None = None) -> None:
+        super().__init__(message)
+        self.rows_read = rows_read
+        self.encoding = encoding
 
 
 @dataclass

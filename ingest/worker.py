@@ -29,7 +29,11 @@ from ingest.readers import UnreadableFileError, read_export
 def read_and_conform(path: Path, contract: SourceContract) -> tuple[str, int, Conformed]:
     """The file's encoding, its data rows read, and its rows conformed to the contract."""
     rows = read_export(path, contract)
-    return rows.encoding, rows.frame.height, conform(rows.frame, contract, rows.excel_epoch)
+    try:
+        conformed = conform(rows.frame, contract, rows.excel_epoch)
+    except SchemaError as exc:
+        raise UnreadableFileError(str(exc), rows.frame.height, rows.encoding) from exc
+    return rows.encoding, rows.frame.height, conformed
 
 
 class IsolatedReader:
@@ -85,7 +89,7 @@ class IsolatedReader:
                 "probably out of memory"
             ) from None
         if kind == "rejected":
-            raise UnreadableFileError(payload)
+            raise UnreadableFileError(*payload)
         return payload
 
 
@@ -105,10 +109,10 @@ def main() -> None:
             return
         try:
             outcome = ("read", read_and_conform(path, contract))
-        except (UnreadableFileError, SchemaError) as exc:
-            outcome = ("rejected", str(exc))
+        except UnreadableFileError as exc:
+            outcome = ("rejected", (str(exc), exc.rows_read, exc.encoding))
         except Exception as exc:  # a bug or a library's panic: the file is rejected, not the run
-            outcome = ("rejected", f"the reader failed: {type(exc).__name__}: {exc}")
+            outcome = ("rejected", (f"the reader failed: {type(exc).__name__}: {exc}",))
         pickle.dump(outcome, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
 

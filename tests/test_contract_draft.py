@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import xlsxwriter
 from click.testing import CliRunner
 from ingest_support import write_export
 
@@ -78,6 +79,7 @@ def test_pipeline_export_is_drafted_onto_the_current_opportunities(tmp_path):
         "Won": "won",
     }
     assert "no date" in draft.export_date_note
+    assert draft.lacks[0].startswith("the source: current stage only, no stage history")
 
     contract, report, con = ingest_with_draft(tmp_path, export)
     assert contract.table == "crm_opportunities_current"
@@ -143,3 +145,58 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["contract", "draft", str(tmp_path / name)])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {name}: file is empty\n"
+
+
+def test_a_workbook_with_a_title_row_is_drafted_onto_the_tickets(tmp_path):
+    export = tmp_path / "tickets_20240701.xlsx"
+    workbook = xlsxwriter.Workbook(str(export))
+    sheet = workbook.add_worksheet("工单")
+    sheet.write_row(0, 0, ["工单导出 2024-07-01"])
+    sheet.write_row(1, 0, ["工单编号", "创建时间", "优先级", "工单状态", "解决时间"])
+    sheet.write_row(2, 0, ["T1", "2024-03-05 09:00", "高", "已解决", "2024-03-05 15:00"])
+    sheet.write_row(3, 0, ["T2", "2024-03-06 10:00", "紧急", "处理中"])
+    sheet.write_row(4, 0, ["T3", "2024-03-07 11:00", "中", "待受理"])
+    workbook.close()
+    draft = draft_contract(export)
+    assert (draft.source.source, draft.header_row, draft.rows) == ("svc_tickets", 2, 3)
+    assert columns_of(draft)["创建时间"] == ("created_at", "timestamp", None)
+    priority = next(c for c in draft.columns if c.name == "priority")
+    assert priority.values == {"中": "p3_medium", "紧急": "p1_critical", "高": "p2_high"}
+    assert "account_id: required by svc_tickets" in "\n".join(draft.lacks)
+
+
+def test_a_european_export_with_decimal_commas_and_question_marks(tmp_path):
+    export = write_export(
+        tmp_path / "werkstatt.csv",
+        "Auftrag;Datum;Betrag;Erledigt;Report Date",
+        [
+            "A-1;25.03.2024;1.234,50;ja;02.04.2024",
+            "A-2;03.04.2024;?;nein;02.04.2024",
+            "A-3;?;12,00;?;02.04.2024",
+        ],
+    )
+    draft = draft_contract(export)
+    assert (draft.delimiter, draft.missing_tokens) == (";", ["?"])
+    got = {c.header: (c.type, c.date_format, c.decimal) for c in draft.columns}
+    assert got["Datum"] == ("date", "dmy", None)
+    assert got["Betrag"] == ("decimal", None, ",")
+    # 02.04.2024 alone reads both ways; Datum settles the file's order
+    assert got["Report Date"] == ("date", "dmy", None)
+    [report_date] = [c for c in draft.columns if c.header == "Report Date"]
+    assert report_date.notes == ["no value settles day/month order here; dmy like Datum"]
+    text = render(draft)
+    assert "export_date: {column: report_date}" in text
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "werkstatt.yml").write_text(text, encoding="utf-8")
+    contract = load_contract(folder / "werkstatt.yml")
+    con = duckdb.connect()
+    [report] = ingest_path(con, export, [contract])
+    assert (report.rows_read, report.rows_loaded, report.export_date_from) == (3, 3, "column")
+    assert con.execute(
+        f"select datum, betrag, _export_date from raw.{contract.table} order by auftrag"
+    ).fetchall() == [
+        (dt.date(2024, 3, 25), 1234.5, dt.date(2024, 4, 2)),
+        (dt.date(2024, 4, 3), None, dt.date(2024, 4, 2)),
+        (None, 12.0, dt.date(2024, 4, 2)),
+    ]

@@ -185,3 +185,14 @@ def test_each_example_names_its_contract_and_export(example):
     assert len(list(folder.glob("*.yml"))) == 1
     assert len(list((folder / "export").iterdir())) == 1
     assert f"`{example}/" in (EXAMPLES / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_second_night_adds_nothing(tmp_path):
+    assert run_ingest(tmp_path, "servicenow_incidents").exit_code == 0
+    again = run_ingest(tmp_path, "servicenow_incidents")
+    assert again.exit_code == 0
+    assert again.output == (
+        "skipped      incident.csv  (same content already loaded as incident.csv)\n"
+    )
+    assert raw_rows(tmp_path, "select count(*) from raw.fsm_ticket_events") == [(152,)]
+    assert raw_rows(tmp_path, "select count(*) from raw._ingest_ledger") == [(1,)]

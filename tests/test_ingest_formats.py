@@ -87,11 +87,12 @@ def test_declared_formats_time_zones_marks_booleans_and_tokens(tmp_path, con, co
                 "V2;5-3-24;12/25/2024 00:15;?;-12,5;false;N;2024-07-05 10:00;?",
                 "V3;31/02/2024;1/2/2024;?;1,5.0;maybe;N;?;?",
                 "V4;?;?;?;?;?;?;?;?",
+                "V5;?;03-05-2024;?;?;?;?;?;?",
             ]
         },
     )
     [report] = ingest_path(con, folder, contracts)
-    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 3, 1)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
     got = rows_by_key(con, VISITS)
     assert got["V1"] == (
         dt.date(2024, 3, 25),
@@ -115,6 +116,8 @@ def test_declared_formats_time_zones_marks_booleans_and_tokens(tmp_path, con, co
     )
     # "?" means blank, here as everywhere in the file
     assert got["V4"] == (None, None, None, None, None, None, None, dt.date(2024, 3, 7))
+    # a date alone in a timestamp column is its midnight; its -2024 is no UTC offset
+    assert got["V5"][1] == berlin_to_warehouse(2024, 3, 5, 0, 0)
     reasons = con.execute("select row_number, reason from raw._ingest_quarantine").fetchall()
     assert reasons == [
         (
@@ -144,6 +147,7 @@ def test_undeclared_day_month_order_is_inferred_or_refused(tmp_path, con, contra
     assert inferred.message == "dates in logged_at read day-first (from the values)"
     assert rows_by_key(con, VISITS)["A1"][6] == berlin_to_warehouse(2024, 5, 3, 10, 0)
     assert reports["field_visits_20240302.csv"].status == "rejected"
+    assert reports["field_visits_20240302.csv"].rows_read == 2  # read, then refused whole
     assert reports["field_visits_20240302.csv"].message == (
         "ambiguous dates: column logged_at has dates that read both day-first and month-first "
         "(data row 1: '3/5/2024 10:00') and none that settles the order; declare it with "
@@ -249,3 +253,37 @@ def test_check_names_the_ambiguous_file_and_writes_nothing(tmp_path):
     broken = CliRunner().invoke(main, ["ingest", "--contracts", str(folder), str(tmp_path)])
     assert broken.exit_code == 1
     assert broken.stderr.startswith(f"Error: {folder / 'field_visits.yml'}: not valid YAML")
+
+
+def test_totals_and_footer_rows_are_quarantined_as_not_data(tmp_path, con):
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "field_visits.yml").write_text(
+        CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'")
+        + 'summary_rows: [合计, "Copyright*"]\n',
+        encoding="utf-8",
+    )
+    files = drop(
+        tmp_path,
+        {
+            "field_visits_20240301.csv": [
+                "V1;;;;12,5;;;;",
+                "合 计;;;;12,5;;;;",
+                "合计：;;;;12,5;;;;",
+                "Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.",
+            ]
+        },
+    )
+    [report] = ingest_path(con, files, load_contracts([folder]))
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 1, 3)
+    assert con.execute(
+        "select row_number, reason from raw._ingest_quarantine order by row_number"
+    ).fetchall() == [
+        (2, "summary row (合 计), not data"),
+        (3, "summary row (合计:), not data"),
+        (
+            4,
+            "summary row (Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved.), "
+            "not data",
+        ),
+    ]
