@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs.customers.assets import customer_matching
+from dagster_project.defs.digests import morning_digests_job, morning_digests_schedule
 from dagster_project.defs.exports.assets import raw_exports
 from dagster_project.defs.forecast.assets import forecasts
 from dagster_project.defs.landing import landing_sensor
@@ -24,8 +25,8 @@ ASSETS = [raw_exports, warehouse_dbt_assets, customer_matching, forecasts, publi
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=[blocking_mart_checks],
-    jobs=[nightly_warehouse_job, audit_and_publish_job],
-    schedules=[nightly_schedule],
+    jobs=[nightly_warehouse_job, audit_and_publish_job, morning_digests_job],
+    schedules=[nightly_schedule, morning_digests_schedule],
     sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
     resources=build_resources(),
 )
