@@ -121,6 +121,12 @@ pages = {
             icon=":material/fact_check:",
             url_path="data-quality",
         ),
+        st.Page(
+            "pages/operations.py",
+            title=t("ops_page"),
+            icon=":material/schedule:",
+            url_path="operations",
+        ),
     ],
 }
 navigation = st.navigation(pages)
