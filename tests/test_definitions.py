@@ -56,17 +56,17 @@ def test_schedule_and_sensors_are_on_by_default():
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_every_warehouse_step_is_serialized_by_the_nightly_executor():
+def test_the_warehouse_jobs_run_one_step_at_a_time():
     from dagster_project.defs.schedules import (
-        WRITER_CONCURRENCY_LIMITS,
+        SERIAL_EXECUTOR_CONFIG,
         serialized_warehouse_executor,
     )
 
     job = defs.resolve_job_def("nightly_warehouse")
     assert job.executor_def is serialized_warehouse_executor
-    assert WRITER_CONCURRENCY_LIMITS == [{"key": "medops/duckdb", "value": "warehouse", "limit": 1}]
-    for node in job.nodes:
-        assert node.definition.tags.get("medops/duckdb") == "warehouse", node.name
+    assert SERIAL_EXECUTOR_CONFIG == {"max_concurrent": 1}
+    for name in ("audit_and_publish", "close_month"):
+        assert defs.resolve_job_def(name).executor_def is serialized_warehouse_executor
 
 
 def test_blocking_checks_guard_the_finance_and_service_marts():

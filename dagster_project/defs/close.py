@@ -15,7 +15,7 @@ import duckdb
 
 from dagster_project.defs.digests import is_working_day
 from dagster_project.defs.schedules import WAREHOUSE_RUN_TAGS, serialized_warehouse_executor
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from dagster_project.resources import WarehouseResource
 
 CLOSE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # frozen table -> (mart, the condition that picks the month's rows; $1 = month start)
@@ -94,7 +94,6 @@ class CloseConfig(dg.Config):
 @dg.asset(
     group_name="close",
     kinds={"duckdb"},
-    op_tags=WAREHOUSE_WRITER_TAGS,
     deps=[dg.AssetKey(["marts", mart]) for mart, _ in CLOSED_TABLES.values()],
     description="Append-only month-end snapshots (schema closed) and their adjustments view.",
 )
@@ -110,7 +109,7 @@ def month_end_close(
 
 
 month_end_close_job = dg.define_asset_job(
-    "month_end_close",
+    "close_month",
     selection=dg.AssetSelection.assets(month_end_close),
     description="Freeze last month's aging, DSO, quota and SLA attainment (append-only).",
     executor_def=serialized_warehouse_executor,
