@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.defs.close import (
+    month_end_close,
+    month_end_close_job,
+    month_end_close_schedule,
+)
 from dagster_project.defs.customers.assets import customer_matching
+from dagster_project.defs.digests import morning_digests_job, morning_digests_schedule
 from dagster_project.defs.exports.assets import raw_exports
 from dagster_project.defs.forecast.assets import forecasts
 from dagster_project.defs.landing import landing_sensor
@@ -19,13 +25,20 @@ from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
 from dagster_project.resources import build_resources
 
-ASSETS = [raw_exports, warehouse_dbt_assets, customer_matching, forecasts, published_marts]
+ASSETS = [
+    raw_exports,
+    warehouse_dbt_assets,
+    customer_matching,
+    forecasts,
+    published_marts,
+    month_end_close,
+]
 
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=[blocking_mart_checks],
-    jobs=[nightly_warehouse_job, audit_and_publish_job],
-    schedules=[nightly_schedule],
+    jobs=[nightly_warehouse_job, audit_and_publish_job, morning_digests_job, month_end_close_job],
+    schedules=[nightly_schedule, morning_digests_schedule, month_end_close_schedule],
     sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
     resources=build_resources(),
 )

@@ -14,9 +14,6 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from medops.settings import DBT_PROJECT_DIR, Paths, paths
 
-# Every step that opens the warehouse carries this op tag; the nightly job's executor runs at most
-# one such step at a time (DuckDB admits one writing process per file).
-WAREHOUSE_WRITER_TAGS = {"medops/duckdb": "warehouse"}
 LOCK_RETRIES = 3
 LOCK_RETRY_SECONDS = 20
 

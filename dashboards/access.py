@@ -90,7 +90,7 @@ ROLES = {
         "my-day",
     ),
     "analyst": Role("company", False, None, "data-quality"),
-    "admin": Role("none", False, ("admin-audit", "admin-users"), "admin-audit"),
+    "admin": Role("none", False, ("admin-audit", "admin-users", "operations"), "admin-audit"),
 }
 ADMIN_PAGES = ("admin-audit", "admin-users")
 

@@ -56,6 +56,7 @@ PAGES = [
     ("service_nav", "service_assets.py", "service_page_assets", "precision_manufacturing",
      "service-assets"),
     ("nav_data", "data_quality.py", "page_data_quality", "fact_check", "data-quality"),
+    ("nav_data", "operations.py", "ops_page", "schedule", "operations"),
     ("nav_admin", "admin_audit.py", "admin_page_audit", "policy", "admin-audit"),
     ("nav_admin", "admin_users.py", "admin_page_users", "group", "admin-users"),
 ]  # fmt: skip

@@ -50,6 +50,8 @@ class Alert:
     key: str  # the same alert asked for twice has the same key
     title: str
     lines: list[str] = field(default_factory=list)
+    # e-mail addresses of the people an alert is for (a digest); empty: the channel's own list
+    recipients: tuple[str, ...] = ()
 
     def text(self) -> str:
         return "\n".join([self.title, *self.lines])
@@ -74,7 +76,7 @@ def send_email(alert: Alert, options: dict[str, Any]) -> None:
     message = EmailMessage()
     message["Subject"] = alert.title
     message["From"] = os.environ.get("MEDOPS_SMTP_FROM", "medops@localhost")
-    message["To"] = ", ".join(options["to"])
+    message["To"] = ", ".join(alert.recipients or options["to"])
     message.set_content(alert.text())
     context = ssl.create_default_context(cafile=os.environ.get("MEDOPS_SMTP_CAFILE"))
     try:
@@ -149,7 +151,13 @@ def send_file(alert: Alert, options: dict[str, Any], home: Paths) -> None:
     """One JSON line per alert (relative paths are under $MEDOPS_HOME)."""
     path = home.home / options["path"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"kind": alert.kind, "key": alert.key, "title": alert.title, "lines": alert.lines}
+    record = {
+        "kind": alert.kind,
+        "key": alert.key,
+        "title": alert.title,
+        "lines": alert.lines,
+        "recipients": list(alert.recipients),
+    }
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -165,6 +173,8 @@ class NotifyConfig:
     quiet_end: dt.time | None = None
     timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
     urgent: frozenset[str] = frozenset()
+    # employee_id,email CSV for the morning digests (relative paths: under $MEDOPS_HOME)
+    people_directory: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> NotifyConfig:
@@ -186,6 +196,7 @@ class NotifyConfig:
             quiet_end=dt.time.fromisoformat(quiet["end"]) if quiet else None,
             timezone=ZoneInfo(quiet.get("timezone", "Asia/Shanghai")),
             urgent=frozenset(quiet.get("urgent", [])),
+            people_directory=raw.get("people_directory"),
         )
 
     def is_quiet(self, now: dt.datetime) -> bool:
@@ -250,7 +261,13 @@ class Notifier:
         quiet = self.config.is_quiet(now) and alert.kind not in self.config.urgent
         outcome = {}
         payload = json.dumps(
-            {"kind": alert.kind, "title": alert.title, "lines": alert.lines}, ensure_ascii=False
+            {
+                "kind": alert.kind,
+                "title": alert.title,
+                "lines": alert.lines,
+                "recipients": list(alert.recipients),
+            },
+            ensure_ascii=False,
         )
         with self._connect() as con:
             for channel in self.config.routes.get(alert.kind, []):
@@ -289,7 +306,9 @@ class Notifier:
         sent = {}
         for key, payload in pending:
             fields = json.loads(payload)
-            alert = Alert(fields["kind"], key, fields["title"], fields["lines"])
+            alert = Alert(
+                fields["kind"], key, fields["title"], fields["lines"], tuple(fields["recipients"])
+            )
             sent[key] = self.send(alert, now)
         return sent
 

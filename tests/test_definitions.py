@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -55,17 +56,17 @@ def test_schedule_and_sensors_are_on_by_default():
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_every_warehouse_step_is_serialized_by_the_nightly_executor():
+def test_the_warehouse_jobs_run_one_step_at_a_time():
     from dagster_project.defs.schedules import (
-        WRITER_CONCURRENCY_LIMITS,
+        SERIAL_EXECUTOR_CONFIG,
         serialized_warehouse_executor,
     )
 
     job = defs.resolve_job_def("nightly_warehouse")
     assert job.executor_def is serialized_warehouse_executor
-    assert WRITER_CONCURRENCY_LIMITS == [{"key": "medops/duckdb", "value": "warehouse", "limit": 1}]
-    for node in job.nodes:
-        assert node.definition.tags.get("medops/duckdb") == "warehouse", node.name
+    assert SERIAL_EXECUTOR_CONFIG == {"max_concurrent": 1}
+    for name in ("audit_and_publish", "close_month"):
+        assert defs.resolve_job_def(name).executor_def is serialized_warehouse_executor
 
 
 def test_blocking_checks_guard_the_finance_and_service_marts():
@@ -103,3 +104,21 @@ def test_dagster_dev_loads_without_the_virtualenv_on_path(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Validation successful" in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        ("2026-10-01", False),  # 国庆节, a Thursday
+        ("2026-01-04", True),  # a Sunday made a working day (调休)
+        ("2026-12-07", True),  # a Monday
+        ("2027-01-31", True),  # 调休 from the analysts' calendar (seeds/holidays_extra.csv)
+        ("2027-02-05", False),  # 春节 from the same
+    ],
+)
+def test_morning_digests_run_on_working_days_only(day, working):
+    schedule = defs.resolve_schedule_def("morning_digests_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    at = dt.datetime.fromisoformat(f"{day}T07:30:00+08:00")
+    result = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=at))
+    assert bool(result.run_requests) is working

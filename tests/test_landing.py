@@ -13,6 +13,7 @@ import pytest
 
 from dagster_project.defs.landing import landing_sensor, scan_drop
 from ingest.contracts import load_contracts
+from ingest.load import export_files
 
 STATEMENTS = (
     "对账单号,客户编码,结算期间,对账日期,到期日,对账金额,销售员工号\n"
@@ -69,6 +70,7 @@ def test_a_new_file_is_launched_once_then_archived(drop, tick):
         .startswith("对账单号")
     )
     assert batch.parent.parent.name == "archive"
+    assert export_files(batch) == [batch / "erp" / "erp_statements_20261206.csv"]
     assert request.run_key.startswith("landing:")
     assert list((drop / "erp").iterdir()) == []  # the drop shows only what is still to come
     assert tick() == []
@@ -113,7 +115,9 @@ def test_a_file_waits_for_its_done_marker(drop, tick):
     ticket.with_name(ticket.name + ".done").write_text("", encoding="utf-8")
     [request] = tick()
     batch = Path(request.run_config["ops"]["raw_exports"]["config"]["exports_dir"])
-    assert (batch / "service" / "svc_tickets_20261206.xlsx.done").exists()
+    assert (batch / "_markers" / "service" / "svc_tickets_20261206.xlsx.done").exists()
+    # ingest reads the batch: only the export itself is an export file there
+    assert export_files(batch) == [batch / "service" / "svc_tickets_20261206.xlsx"]
     assert not ticket.exists()
 
 

@@ -175,3 +175,21 @@ def test_passing_audit_publishes_a_new_copy(clean_build, tmp_path, monkeypatch):
         "funnel_narrows_stage_to_stage",
     }
     assert read_build_status(Paths(home))["status"] == "published"
+
+
+def test_operations_page_lists_the_run_and_the_kept_copy(clean_build, monkeypatch):
+    home, _, result = clean_build
+    monkeypatch.setenv("MEDOPS_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    monkeypatch.setenv("MEDOPS_DAGSTER_URL", "http://dagster.example:3000/")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.switch_page("pages/operations.py").run()
+    assert not at.exception and not at.error
+    runs, copies = (frame.value for frame in at.dataframe)
+    [run] = runs[runs["job"] == "nightly_warehouse"].to_dict("records")
+    assert run["status"] == "SUCCESS" and run["run_id"] == result.run_id[:8]
+    assert run["link"] == f"http://dagster.example:3000/runs/{result.run_id}"
+    assert run["minutes"] > 0
+    [copy] = copies.to_dict("records")
+    assert copy["current"] and copy["run_id"] == result.run_id[:8] and copy["files"] > 0

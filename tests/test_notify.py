@@ -17,10 +17,12 @@ from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from medops.notify import Alert, Notifier, NotifyConfig, late_source_alerts
+from medops.digests import build_digests
+from medops.notify import EXAMPLE_CONFIG, Alert, Notifier, NotifyConfig, late_source_alerts
 from medops.settings import Paths
 
 DINGTALK_SECRET = "SEC0123456789abcdef-test-secret"
@@ -222,3 +224,92 @@ def test_late_sources_are_alerted_once_until_a_new_file_arrives(tmp_path, data_q
             notifier.send(alert, now=MIDDAY)
     lines = (tmp_path / "home" / "alerts.jsonl").read_text("utf-8").splitlines()
     assert [json.loads(line)["key"] for line in lines] == [a.key for a in alerts]
+
+
+DIGEST_TABLES = {
+    # hand-written; the sales alerts come from the sales_home fixture (tests/conftest.py):
+    # E1 has O101 (no follow-up) and O102 (stuck), E2 lead L201, E3 O103, L202 has no owner
+    "dim_employees": (
+        "employee_id varchar, employee_name varchar, manager_id varchar",
+        [
+            ("E1", "王芳", "M1"),
+            ("E3", "刘洋", "M1"),
+            ("E2", "陈静", "M2"),
+            ("G1", "孙工", "M2"),
+            ("M1", "李强", None),
+            ("M2", "赵敏", None),
+        ],
+    ),
+    "rpt_ar_expected_overdue": (
+        "statement_id varchar, installment_no integer, account_name varchar, owner_id varchar, "
+        "open_amount decimal(18, 2), due_on date",
+        [("S1", 1, "南京鼓楼医院", "E1", "5000.00", "2026-12-10")],
+    ),
+    "fct_ar_aging_snapshot": (
+        "statement_id varchar, installment_no integer, account_name varchar, owner_id varchar, "
+        "open_amount decimal(18, 2), days_past_due integer, is_latest boolean, "
+        "is_overdue boolean",
+        [
+            ("S2", 2, "苏州市立医院", "E1", "800.00", 35, True, True),
+            ("S2", 2, "苏州市立医院", "E1", "800.00", 5, False, True),  # an earlier as-of date
+            ("S3", 1, "无锡人民医院", "E1", "900.00", -3, True, False),  # not yet due
+        ],
+    ),
+    "rpt_service_open_tickets": (
+        "ticket_id varchar, account_name varchar, engineer_id varchar, is_at_risk boolean, "
+        "is_breached boolean",
+        [("T1", "广州中山一院", "G1", True, False), ("T2", "广州中山一院", "G1", False, False)],
+    ),
+}
+
+
+def test_morning_digests_reach_each_rep_and_manager_once(tmp_path, sales_home, smtp):
+    published = sales_home / "published.duckdb"
+    con = duckdb.connect(str(published))
+    try:
+        for table, (columns, rows) in DIGEST_TABLES.items():
+            con.execute(f"create table {table} ({columns})")
+            for row in rows:
+                con.execute(f"insert into {table} values ({', '.join('?' * len(row))})", row)
+    finally:
+        con.close()
+    directory = {e: f"{e.lower()}@example.com" for e in ("E1", "E2", "M1", "M2")}
+
+    digests, missing = build_digests(published, directory, dt.date(2026, 12, 7))
+
+    assert missing == ["E3", "G1"]
+    by_key = {d.key: d for d in digests}
+    assert sorted(by_key) == [
+        "manager_digest:2026-12-07:M1",
+        "manager_digest:2026-12-07:M2",
+        "rep_digest:2026-12-07:E1",
+        "rep_digest:2026-12-07:E2",
+    ]
+    own = by_key["rep_digest:2026-12-07:E1"]
+    assert own.recipients == ("e1@example.com",) and "4 items" in own.title
+    text = own.text()
+    assert "O101" in text and "O102" in text and "S1/1" in text and "S2/2" in text
+    assert "35 天" in text and "S3" not in text and "L201" not in text
+    team = by_key["manager_digest:2026-12-07:M1"]
+    assert team.lines[0] == "按人 / by person: 刘洋 1, 王芳 4"
+    assert "O103" in team.text()
+    assert "T1" in by_key["manager_digest:2026-12-07:M2"].text()
+
+    config = tmp_path / "alerts.yml"
+    config.write_text(
+        "channels: {people_mail: {type: email, to: []}}\n"
+        "routes: {rep_digest: [people_mail], manager_digest: [people_mail]}\n",
+        encoding="utf-8",
+    )
+    notifier = Notifier(Paths(tmp_path / "home"), NotifyConfig.load(config))
+    for _ in range(2):  # the schedule's run retried: nobody gets a digest twice
+        for digest in digests:
+            notifier.send(digest, now=MIDDAY)
+    assert sorted(recipients[0] for recipients, _ in smtp.messages) == sorted(directory.values())
+
+
+def test_the_shipped_alert_configuration_loads():
+    config = NotifyConfig.load(EXAMPLE_CONFIG)
+    assert config.people_directory == "people.csv"
+    assert {"run_failed", "check_failed", "source_late", "rep_digest"} <= set(config.routes)
+    assert config.is_quiet(NIGHT) and not config.is_quiet(MIDDAY)

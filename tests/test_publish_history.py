@@ -189,9 +189,10 @@ DBT_STEP_ERROR = "\n".join(
         "Errors parsed from dbt logs:",
         "",
         "409 of 443 ERROR creating sql table model marts.rpt_zz_broken .................. "
-        "[ERROR in 0.05s]",
+        "[\x1b[31mERROR\x1b[0m in 0.05s]",
         "",
-        "Failure in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
+        "\x1b[31mFailure in model rpt_zz_broken "
+        "(models/marts/receivables/rpt_zz_broken.sql)\x1b[0m",
         "  Runtime Error in model rpt_zz_broken (models/marts/receivables/rpt_zz_broken.sql)",
         '  Binder Error: Referenced column "no_such_column" not found in FROM clause!',
     ]

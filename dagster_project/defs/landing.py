@@ -36,6 +36,9 @@ SUCCESS_MARKER = "_SUCCESS"
 ARCHIVE, REJECTED = "archive", "rejected"
 # a batch folder is named by the first characters of the hash of its files' contents
 BATCH_ID_LENGTH = 16
+# what a batch keeps beside its exports; the leading "_" keeps ingest from reading them
+BATCH_LISTING = "_files.json"
+BATCH_MARKERS = "_markers"
 
 
 def drop_folder() -> Path:
@@ -135,7 +138,7 @@ def reject(drop: Path, name: str, reason: str, today: dt.date) -> Path:
 def archived_hashes(drop: Path) -> dict[str, Path]:
     """Content hash -> archived file, over the whole archive (each batch lists its files)."""
     known = {}
-    for listing in (drop / ARCHIVE).glob("*/*/files.json"):
+    for listing in (drop / ARCHIVE).glob(f"*/*/{BATCH_LISTING}"):
         for entry in json.loads(listing.read_text(encoding="utf-8")):
             known[entry["sha256"]] = listing.parent / entry["file"]
     return known
@@ -168,9 +171,9 @@ def archive_batch(
         _move(path, batch / system)
         done = path.with_name(path.name + DONE_SUFFIX)
         if done.exists():
-            _move(done, batch / system)
+            _move(done, batch / BATCH_MARKERS / system)
         listing.append({"file": f"{system}/{path.name}", "sha256": digest})
-    (batch / "files.json").write_text(json.dumps(listing, indent=1), encoding="utf-8")
+    (batch / BATCH_LISTING).write_text(json.dumps(listing, indent=1), encoding="utf-8")
     return batch, f"landing:{batch_hash}", duplicates
 
 
@@ -179,7 +182,7 @@ def _consume_success_markers(drop: Path, batch: Path, markers: dict[str, str]) -
     for system, marker in markers.items():
         success = drop / system / SUCCESS_MARKER
         if marker == SUCCESS_MARKER and success.exists() and (batch / system).exists():
-            _move(success, batch / system)
+            _move(success, batch / BATCH_MARKERS / system)
 
 
 @dg.sensor(

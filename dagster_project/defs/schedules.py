@@ -5,27 +5,24 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS
 
-# DuckDB admits one writing process per file, and every step of this job opens the warehouse
+# DuckDB admits one writing process per file, and every step of these jobs opens the warehouse
 # (each step is its own process under the multiprocess executor that the UI and the daemon use).
-# The executor runs at most one step tagged as a warehouse writer at a time, so launching the
-# job from Dagster behaves as `medops run` does.
-WRITER_CONCURRENCY_LIMITS = [
-    {"key": key, "value": value, "limit": 1} for key, value in WAREHOUSE_WRITER_TAGS.items()
-]
+# The executor runs one step at a time: no step can take the file from another, whatever assets
+# are added later, and the order is still Dagster's (a failed step skips what depends on it).
+SERIAL_EXECUTOR_CONFIG = {"max_concurrent": 1}
 serialized_warehouse_executor = dg.multiprocess_executor.configured(
-    {"tag_concurrency_limits": WRITER_CONCURRENCY_LIMITS},
-    name="serialized_warehouse_executor",
+    SERIAL_EXECUTOR_CONFIG, name="serialized_warehouse_executor"
 )
 
 # Runs with this tag are queued one at a time by the run queue (deploy/dagster.yaml): the
 # sensor, the schedule and a manual launch never write the warehouse at once.
 WAREHOUSE_RUN_TAGS = {"medops/warehouse": "writer"}
 
+# the month-end close (group "close") runs on its own schedule, not every night
 nightly_warehouse_job = dg.define_asset_job(
     "nightly_warehouse",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("close"),
     description="Ingest all new exports, dbt build with its tests, blocking checks on the "
     "finance and service marts, publish the marts to the cockpit (only if the checks pass).",
     executor_def=serialized_warehouse_executor,

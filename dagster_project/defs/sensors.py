@@ -8,7 +8,7 @@ import datetime as dt
 
 import dagster as dg
 
-from dagster_project.defs.schedules import nightly_warehouse_job
+from dagster_project.defs.schedules import audit_and_publish_job, nightly_warehouse_job
 from dagster_project.defs.warehouse.run_results import failure_summary
 from medops.notify import Alert, Notifier
 from medops.publish import write_build_status
@@ -63,7 +63,7 @@ def record_failed_build(instance: dg.DagsterInstance, run_id: str) -> list[str]:
 
 
 @dg.run_failure_sensor(
-    monitored_jobs=[nightly_warehouse_job],
+    monitored_jobs=[nightly_warehouse_job, audit_and_publish_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Records why the nightly build failed, for the cockpit's notice.",
 )

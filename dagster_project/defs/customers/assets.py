@@ -6,7 +6,7 @@ two steps around it (staging accounts, then the customer marts).
 
 import dagster as dg
 
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from dagster_project.resources import WarehouseResource
 from medops.customers.matching import ACCOUNT_COLUMNS, match_accounts
 
 STAGING_ACCOUNTS = dg.AssetKey(["staging", "stg_crm__accounts"])
@@ -31,7 +31,6 @@ MATCH_PAIRS = dg.AssetKey(["matching", "customer_match_pairs"])
             kinds={"duckdb", "polars"},
         ),
     ],
-    op_tags=WAREHOUSE_WRITER_TAGS,
 )
 def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Match the staging accounts into golden customers (medops.customers.matching)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from dagster_project.resources import WarehouseResource
 from ingest.contracts import load_contracts
 from ingest.load import ingest_path
 from ingest.validation import ExpectationOutcome, validate_sources
@@ -92,7 +92,6 @@ class ExportsConfig(dg.Config):
         for key in CONTRACTS_BY_KEY
     ],
     name="raw_exports",
-    op_tags=WAREHOUSE_WRITER_TAGS,
 )
 def raw_exports(
     context: dg.AssetExecutionContext, config: ExportsConfig, warehouse: WarehouseResource

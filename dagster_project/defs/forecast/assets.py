@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from dagster_project.resources import WarehouseResource
 from medops.forecast import store
 from medops.forecast.timeseries import forecast_all_origins
 
@@ -41,8 +41,7 @@ FORECAST_TIMEZONE = ZoneInfo("Asia/Shanghai")
             description="Append-only: tonight's forecast of both methods, frozen under today's "
             "date (a re-run the same day replaces that day's snapshot).",
         ),
-    ],
-    op_tags=WAREHOUSE_WRITER_TAGS,
+    ]
 )
 def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:

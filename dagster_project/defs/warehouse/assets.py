@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.warehouse.run_results import check_results
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource, dbt_project
+from dagster_project.resources import WarehouseResource, dbt_project
 from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
 
@@ -25,7 +25,6 @@ class LayerGroupTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=LayerGroupTranslator(),
-    op_tags=WAREHOUSE_WRITER_TAGS,
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: seeds, staging, intermediate and marts with all their tests."""
@@ -37,7 +36,7 @@ MART_KEYS = [
 ]
 
 
-@dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"}, op_tags=WAREHOUSE_WRITER_TAGS)
+@dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"})
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """The marts copied to the file the cockpit reads, swapped in atomically. It runs only when
     every dbt test of severity error and every blocking check upstream passed (write-audit-

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.resources import WAREHOUSE_WRITER_TAGS, WarehouseResource
+from dagster_project.resources import WarehouseResource
 
 AGING = dg.AssetKey(["marts", "fct_ar_aging_snapshot"])
 AR_KPIS = dg.AssetKey(["marts", "rpt_ar_kpis_monthly"])
@@ -138,7 +138,6 @@ MART_RULES = [
         )
         for name, asset, reads, rule, _ in MART_RULES
     ],
-    op_tags=WAREHOUSE_WRITER_TAGS,
     name="blocking_mart_checks",
 )
 def blocking_mart_checks(warehouse: WarehouseResource):

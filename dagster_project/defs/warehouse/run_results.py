@@ -3,6 +3,8 @@ short account of why (for the cockpit, the alerts and `medops run`)."""
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 
 # a failure's account keeps this many lines of each error (dbt lists the failing models first)
@@ -32,12 +34,14 @@ def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
 
 # dagster-dbt ends its error with the errors it parsed from dbt's log, after this line
 DBT_ERRORS_HEADING = "Errors parsed from dbt logs"
+# dbt colours its log lines for a terminal
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _short_error(message: str) -> str:
     """The part of a step's error a person needs: dbt's own error lines when dbt failed (which
     model and why), not the dbt command line with its hundred selected models."""
-    lines = [line.rstrip() for line in message.splitlines() if line.strip()]
+    lines = [line.rstrip() for line in ANSI_COLOUR.sub("", message).splitlines() if line.strip()]
     heading = next((i for i, line in enumerate(lines) if DBT_ERRORS_HEADING in line), None)
     if heading is not None:
         lines = lines[heading + 1 :]

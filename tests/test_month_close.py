@@ -1,0 +1,113 @@
+"""Month-end close on a small real warehouse: a closed month is frozen once; a later correction
+(the marts rebuilt from a corrected statement) leaves it as it was and shows as an adjustment;
+the schedule closes on the first working day of the month (调休-aware)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dagster_project.definitions import defs
+from dagster_project.defs.close import close_month
+
+OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+
+
+def _build_marts(con: duckdb.DuckDBPyConnection, october_statement_amount: str) -> None:
+    """The four marts the close reads, as a nightly build leaves them: October's receivables
+    hold one statement whose amount the exports may later correct."""
+    con.execute("create schema if not exists marts")
+    con.execute(
+        "create or replace table marts.rpt_ar_kpis_monthly as select * from (values "
+        f"(date '2026-10-01', date '2026-10-31', {october_statement_amount}::decimal(18, 2), "
+        "0::decimal(18, 2), 30.0), "
+        "(date '2026-11-01', date '2026-11-30', 500.00::decimal(18, 2), "
+        "500.00::decimal(18, 2), 41.5)) "
+        "as t (month_start, month_end, outstanding_amount, overdue_amount, dso_days)"
+    )
+    con.execute(
+        "create or replace table marts.fct_ar_aging_snapshot as select * from (values "
+        f"(date '2026-10-31', true, 'S1', {october_statement_amount}::decimal(18, 2)), "
+        "(date '2026-10-15', false, 'S1', 100.00::decimal(18, 2)), "
+        "(date '2026-11-30', true, 'S2', 500.00::decimal(18, 2))) "
+        "as t (as_of_date, is_month_end, statement_id, open_amount)"
+    )
+    con.execute(
+        "create or replace table marts.rpt_quota_attainment_monthly as select * from (values "
+        "(date '2026-10-01', 'E1', 0.8), (date '2026-10-01', 'E2', 1.1), "
+        "(date '2026-11-01', 'E1', 0.5)) as t (month_start, employee_id, attainment)"
+    )
+    con.execute(
+        "create or replace table marts.rpt_service_sla_attainment_monthly as select * from "
+        "(values (date '2026-10-01', 'accept', 0.95), (date '2026-11-01', 'accept', 0.9)) "
+        "as t (month_start, sla_target, attainment_rate)"
+    )
+
+
+def test_a_closed_month_keeps_its_figures_and_corrections_show_as_adjustments(tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        _build_marts(con, october_statement_amount="1000.00")
+        assert close_month(con, OCTOBER) == {
+            "ar_kpis": 1,
+            "ar_aging": 1,  # the month-end as-of date only
+            "quota_attainment": 2,
+            "sla_attainment": 1,
+        }
+        frozen_before = con.execute("select * from closed.ar_aging order by all").fetchall()
+
+        # the ERP re-exports October's statement corrected to 800: the nightly build rebuilds
+        # the marts, and a second close of October (a re-run) changes nothing
+        _build_marts(con, october_statement_amount="800.00")
+        assert close_month(con, OCTOBER) == dict.fromkeys(
+            ("ar_kpis", "ar_aging", "quota_attainment", "sla_attainment"), 0
+        )
+        assert con.execute("select * from closed.ar_aging order by all").fetchall() == (
+            frozen_before
+        )
+        assert con.execute(
+            "select closed_month, outstanding_amount from closed.ar_kpis"
+        ).fetchall() == [(OCTOBER, 1000)]
+        # the correction shows as an adjustment against the closed month
+        assert con.execute(
+            "select closed_month, closed_outstanding_amount, current_outstanding_amount, "
+            "outstanding_adjustment from closed.ar_kpis_adjustments"
+        ).fetchall() == [(OCTOBER, 1000, 800, -200)]
+
+        # November closes on its own, appended
+        assert close_month(con, NOVEMBER)["ar_kpis"] == 1
+        assert con.execute(
+            "select closed_month, count(*) from closed.quota_attainment group by 1 order by 1"
+        ).fetchall() == [(OCTOBER, 2), (NOVEMBER, 1)]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("day", "closes"),
+    [
+        ("2026-10-01", None),  # 国庆节
+        ("2026-10-08", "2026-09"),  # the first working day after the holiday
+        ("2026-10-09", None),
+        ("2026-12-01", "2026-11"),  # a Tuesday
+    ],
+)
+def test_the_close_runs_on_the_first_working_day_only(day, closes):
+    schedule = defs.resolve_schedule_def("month_end_close_schedule")
+    at = dt.datetime.fromisoformat(f"{day}T04:00:00+08:00")
+    result = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=at))
+    if closes is None:
+        assert not result.run_requests
+        return
+    [request] = result.run_requests
+    assert request.run_key == f"close:{closes}"
+    assert request.run_config["ops"]["month_end_close"]["config"]["month"] == closes
+
+
+def test_the_nightly_job_does_not_close_months():
+    nightly = {n.name for n in defs.resolve_job_def("nightly_warehouse").nodes}
+    assert "month_end_close" not in nightly and "published_marts" in nightly
