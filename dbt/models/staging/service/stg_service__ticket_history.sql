@@ -1,4 +1,7 @@
 {%- set event_log = optional_relation(source('service', 'fsm_ticket_events')) -%}
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('service_ticket_statuses') }}
+-- depends_on: {{ ref('service_priorities') }}
 with history as (
     {{ latest_export_rows(source('service', 'svc_ticket_history'), ['ticket_id', 'change_no']) }}
 ),

@@ -1,4 +1,8 @@
 {%- set event_log = optional_relation(source('service', 'fsm_ticket_events')) -%}
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('service_ticket_channels') }}
+-- depends_on: {{ ref('service_priorities') }}
+-- depends_on: {{ ref('service_ticket_statuses') }}
 with tickets as (
     {{ latest_export_rows(source('service', 'svc_tickets'), ['ticket_id']) }}
 ),
