@@ -788,8 +788,38 @@ def salesforce_home(tmp_path_factory) -> Path:
         ],
         dt.datetime(2026, 3, 2, 2, 0),
     )
-    dbt(home, "build", "--select", "+rpt_sales_funnel_monthly", "+rpt_sales_cycle")
+    dbt(
+        home,
+        "build",
+        "--select",
+        "+rpt_sales_funnel_monthly",
+        "+rpt_sales_cycle",
+        "+fct_pipeline_as_of",
+    )
     return home
+
+
+def test_current_stage_only_gives_the_weighted_open_pipeline(salesforce_home):
+    """At the latest export moment (the latest close, 25 March) the open deals are the one in
+    negotiation and the one in qualification, weighted by the stages' default probabilities
+    (written out here: 70 % and 10 %)."""
+    probability = {"negotiation": 0.70, "qualification": 0.10}
+    expected = sum(
+        amount * probability[stage]
+        for _, stage, *_, amount, _ in SALESFORCE
+        if stage in probability
+    )
+    got = rows(
+        salesforce_home / "warehouse.duckdb",
+        "select list(pipeline.opportunity_id order by pipeline.opportunity_id), "
+        "sum(pipeline.amount * stages.default_win_probability) "
+        "from marts.fct_pipeline_as_of as pipeline "
+        "inner join reference.opportunity_stages as stages "
+        "on pipeline.stage_code = stages.stage_code where pipeline.is_latest",
+    )
+    assert got[0][0] == ["006A4", "006A5"]
+    assert float(got[0][1]) == pytest.approx(expected)
+    assert expected == pytest.approx(566_000)  # by hand
 
 
 def test_current_stage_only_gives_win_rate_won_by_month_and_cycle(salesforce_home):
