@@ -754,6 +754,12 @@ SALESFORCE = [
 ]
 
 
+# employees whose units no org-unit export describes: (id, name, role, manager / office)
+FLAT_EMPLOYEES = [
+    ("E20", "赵敏", "sales_rep", {"manager_id": "E21"}),
+    ("E21", "钱伟", "sales_manager", {"office_id": "OF1"}),
+    ("E22", "孙丽", "sales_rep", {}),
+]
 # the raw table as ingest makes it from examples/salesforce_opportunities' contract
 SALESFORCE_RAW_DDL = (
     "create table raw.crm_opportunities_current (opportunity_id varchar, "
@@ -788,6 +794,24 @@ def salesforce_home(tmp_path_factory) -> Path:
         ],
         dt.datetime(2026, 3, 2, 2, 0),
     )
+    # an employee export without an org-unit export: units the warehouse does not know
+    load_file(
+        db,
+        "crm_employees",
+        "employees.csv",
+        [
+            {"employee_id": e, "employee_name": n, "job_role": r, "unit_id": "U9"} | extra
+            for e, n, r, extra in FLAT_EMPLOYEES
+        ],
+        dt.datetime(2026, 3, 2, 2, 0),
+    )
+    load_file(
+        db,
+        "crm_offices",
+        "offices.csv",
+        [{"office_id": "OF1", "office_name": "上海办事处"}],
+        dt.datetime(2026, 3, 2, 2, 0),
+    )
     dbt(
         home,
         "build",
@@ -797,6 +821,18 @@ def salesforce_home(tmp_path_factory) -> Path:
         "+fct_pipeline_as_of",
     )
     return home
+
+
+def test_without_an_org_tree_teams_come_from_manager_or_office(salesforce_home):
+    assert rows(
+        salesforce_home / "warehouse.duckdb",
+        "select employee_id, team_id, team_name from intermediate.int_employee_teams "
+        "where employee_id like 'E%' order by 1",
+    ) == [
+        ("E20", "manager:E21", "钱伟组"),
+        ("E21", "office:OF1", "上海办事处"),
+        ("E22", "company", "全公司"),
+    ]
 
 
 def test_current_stage_only_gives_the_weighted_open_pipeline(salesforce_home):
