@@ -87,6 +87,8 @@ STATEMENTS = [
     ("S4", "2026-02-01", "2026-02-28", 10_000),
 ]
 PLAN = [("S3", 1, "2026-02-19", 40_000), ("S3", 2, "2026-03-21", 40_000)]
+# the plan of statement SQ, which was quarantined at ingest: held back
+QUARANTINED_PLAN = [("SQ", 1, "2026-02-15", 4_500), ("SQ", 2, "2026-03-15", 4_500)]
 PAYMENTS = [
     ("P1", "S1", "2026-02-01", 100_000),
     ("P2", "S2", "2026-02-05", 20_000),
@@ -264,6 +266,9 @@ def thin_home(tmp_path_factory) -> Path:
             for sid, issued, due, amount in STATEMENTS
         ],
         first_load,
+        quarantined=[
+            ({"对账单号": "SQ", "客户编码": "", "对账金额": "9000"}, "missing value in account_id")
+        ],
     )
     load_file(
         db,
@@ -276,7 +281,7 @@ def thin_home(tmp_path_factory) -> Path:
                 "due_on": dt.date.fromisoformat(due),
                 "installment_amount": amount,
             }
-            for sid, number, due, amount in PLAN
+            for sid, number, due, amount in PLAN + QUARANTINED_PLAN
         ],
         first_load,
     )
@@ -407,7 +412,7 @@ def test_stage_changes_of_a_quarantined_opportunity_are_held_back_and_counted(th
         "select source, file_name, reason_kind, rows_quarantined, example_row_number, "
         "example_reason from marts.rpt_quarantine_reasons order by source",
     )
-    assert reasons == [
+    assert reasons[:2] == [
         (
             "crm_opportunities",
             "pipeline.csv",
@@ -425,6 +430,11 @@ def test_stage_changes_of_a_quarantined_opportunity_are_held_back_and_counted(th
             "parent quarantined: the crm_opportunities row with opportunity_id OQ was "
             "quarantined at ingest",
         ),
+    ]
+    # the same for the instalment plan of a statement quarantined at ingest (rows 3 and 4)
+    assert [r[:5] for r in reasons[2:]] == [
+        ("erp_statement_installments", "plans.csv", "parent quarantined", 2, 3),
+        ("erp_statements", "statements.csv", "missing value in account_id", 1, 5),
     ]
 
 
