@@ -7,6 +7,7 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from ingest.contracts import load_contracts
@@ -97,3 +98,27 @@ def test_seeds_of_code_sets_name_every_code_in_both_languages():
         names = [c for c in rows[0] if re.search(r"_name_(zh|en)$", c)]
         assert {n[-2:] for n in names} >= {"zh", "en"}, seed
         assert all(row[n] for row in rows for n in names), seed
+
+
+# the worked examples' contracts (examples/*/): their code columns map onto the same seeds
+EXAMPLE_CODE_SETS = {
+    ("crm_opportunities_current", "current_stage"): ("opportunity_stages", "stage_code"),
+    ("fsm_ticket_events", "ticket_status"): ("service_ticket_statuses", "status_code"),
+    ("fsm_ticket_events", "priority"): ("service_priorities", "priority"),
+}
+
+
+def test_example_contracts_map_onto_the_codes_of_the_seeds():
+    contracts = sorted((REPO / "examples").glob("*/*.yml"))
+    if not contracts:
+        pytest.skip("no worked examples in this checkout")
+    checked = set()
+    for path in contracts:
+        contract = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for name, column in contract["columns"].items():
+            key = (contract["source"], name)
+            if key in EXAMPLE_CODE_SETS and isinstance(column, dict) and column.get("values"):
+                codes = {str(code) for code in column["values"].values()}
+                assert codes <= _seed_codes(*EXAMPLE_CODE_SETS[key]), key
+                checked.add(key)
+    assert checked == set(EXAMPLE_CODE_SETS)

@@ -13,6 +13,7 @@ from the rows below.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +87,8 @@ STATEMENTS = [
     ("S4", "2026-02-01", "2026-02-28", 10_000),
 ]
 PLAN = [("S3", 1, "2026-02-19", 40_000), ("S3", 2, "2026-03-21", 40_000)]
+# the plan of statement SQ, which was quarantined at ingest: held back
+QUARANTINED_PLAN = [("SQ", 1, "2026-02-15", 4_500), ("SQ", 2, "2026-03-15", 4_500)]
 PAYMENTS = [
     ("P1", "S1", "2026-02-01", 100_000),
     ("P2", "S2", "2026-02-05", 20_000),
@@ -263,6 +266,9 @@ def thin_home(tmp_path_factory) -> Path:
             for sid, issued, due, amount in STATEMENTS
         ],
         first_load,
+        quarantined=[
+            ({"对账单号": "SQ", "客户编码": "", "对账金额": "9000"}, "missing value in account_id")
+        ],
     )
     load_file(
         db,
@@ -275,7 +281,7 @@ def thin_home(tmp_path_factory) -> Path:
                 "due_on": dt.date.fromisoformat(due),
                 "installment_amount": amount,
             }
-            for sid, number, due, amount in PLAN
+            for sid, number, due, amount in PLAN + QUARANTINED_PLAN
         ],
         first_load,
     )
@@ -406,7 +412,7 @@ def test_stage_changes_of_a_quarantined_opportunity_are_held_back_and_counted(th
         "select source, file_name, reason_kind, rows_quarantined, example_row_number, "
         "example_reason from marts.rpt_quarantine_reasons order by source",
     )
-    assert reasons == [
+    assert reasons[:2] == [
         (
             "crm_opportunities",
             "pipeline.csv",
@@ -424,6 +430,11 @@ def test_stage_changes_of_a_quarantined_opportunity_are_held_back_and_counted(th
             "parent quarantined: the crm_opportunities row with opportunity_id OQ was "
             "quarantined at ingest",
         ),
+    ]
+    # the same for the instalment plan of a statement quarantined at ingest (rows 3 and 4)
+    assert [r[:5] for r in reasons[2:]] == [
+        ("erp_statement_installments", "plans.csv", "parent quarantined", 2, 3),
+        ("erp_statements", "statements.csv", "missing value in account_id", 1, 5),
     ]
 
 
@@ -753,6 +764,12 @@ SALESFORCE = [
 ]
 
 
+# employees whose units no org-unit export describes: (id, name, role, manager / office)
+FLAT_EMPLOYEES = [
+    ("E20", "赵敏", "sales_rep", {"manager_id": "E21"}),
+    ("E21", "钱伟", "sales_manager", {"office_id": "OF1"}),
+    ("E22", "孙丽", "sales_rep", {}),
+]
 # the raw table as ingest makes it from examples/salesforce_opportunities' contract
 SALESFORCE_RAW_DDL = (
     "create table raw.crm_opportunities_current (opportunity_id varchar, "
@@ -787,8 +804,68 @@ def salesforce_home(tmp_path_factory) -> Path:
         ],
         dt.datetime(2026, 3, 2, 2, 0),
     )
-    dbt(home, "build", "--select", "+rpt_sales_funnel_monthly", "+rpt_sales_cycle")
+    # an employee export without an org-unit export: units the warehouse does not know
+    load_file(
+        db,
+        "crm_employees",
+        "employees.csv",
+        [
+            {"employee_id": e, "employee_name": n, "job_role": r, "unit_id": "U9"} | extra
+            for e, n, r, extra in FLAT_EMPLOYEES
+        ],
+        dt.datetime(2026, 3, 2, 2, 0),
+    )
+    load_file(
+        db,
+        "crm_offices",
+        "offices.csv",
+        [{"office_id": "OF1", "office_name": "上海办事处"}],
+        dt.datetime(2026, 3, 2, 2, 0),
+    )
+    dbt(
+        home,
+        "build",
+        "--select",
+        "+rpt_sales_funnel_monthly",
+        "+rpt_sales_cycle",
+        "+fct_pipeline_as_of",
+    )
     return home
+
+
+def test_without_an_org_tree_teams_come_from_manager_or_office(salesforce_home):
+    assert rows(
+        salesforce_home / "warehouse.duckdb",
+        "select employee_id, team_id, team_name from intermediate.int_employee_teams "
+        "where employee_id like 'E%' order by 1",
+    ) == [
+        ("E20", "manager:E21", "钱伟组"),
+        ("E21", "office:OF1", "上海办事处"),
+        ("E22", "company", "全公司"),
+    ]
+
+
+def test_current_stage_only_gives_the_weighted_open_pipeline(salesforce_home):
+    """At the latest export moment (the latest close, 25 March) the open deals are the one in
+    negotiation and the one in qualification, weighted by the stages' default probabilities
+    (written out here: 70 % and 10 %)."""
+    probability = {"negotiation": 0.70, "qualification": 0.10}
+    expected = sum(
+        amount * probability[stage]
+        for _, stage, *_, amount, _ in SALESFORCE
+        if stage in probability
+    )
+    got = rows(
+        salesforce_home / "warehouse.duckdb",
+        "select list(pipeline.opportunity_id order by pipeline.opportunity_id), "
+        "sum(pipeline.amount * stages.default_win_probability) "
+        "from marts.fct_pipeline_as_of as pipeline "
+        "inner join reference.opportunity_stages as stages "
+        "on pipeline.stage_code = stages.stage_code where pipeline.is_latest",
+    )
+    assert got[0][0] == ["006A4", "006A5"]
+    assert float(got[0][1]) == pytest.approx(expected)
+    assert expected == pytest.approx(566_000)  # by hand
 
 
 def test_current_stage_only_gives_win_rate_won_by_month_and_cycle(salesforce_home):
@@ -845,3 +922,108 @@ def test_owners_by_name_become_employees_of_one_flat_unit(salesforce_home):
         db,
         "select owner_name, team_name, count(*) from marts.rpt_sales_cycle group by all order by 1",
     ) == [("Li Na", "全公司", 1), ("Wang Fang", "全公司", 1), ("Zhang Wei", "全公司", 1)]
+
+
+# --- a service desk's event log (ServiceNow-style): one row per update of a ticket ------------
+# (ticket, opened, [(update no, status, priority, at)]); no device, no ticket table. Update 0
+# (New, at opening) precedes the listed ones; INC6 was escalated from medium on update 1.
+OPENED = {
+    "INC1": "2026-02-02 09:00",
+    "INC2": "2026-02-03 08:00",
+    "INC3": "2026-02-05 10:00",
+    "INC4": "2026-02-06 10:00",
+    "INC5": "2026-02-09 09:00",
+    "INC6": "2026-02-10 09:00",
+}
+UPDATES = [
+    (ticket, int(number), status, priority, at)
+    for ticket, number, status, priority, at in csv.reader(
+        """INC1,1,in_progress,p2_high,2026-02-02 10:30
+INC1,2,resolved,p2_high,2026-02-02 15:00
+INC1,3,closed,p2_high,2026-02-03 15:00
+INC2,1,in_progress,p2_high,2026-02-03 09:00
+INC2,2,waiting_customer,p2_high,2026-02-03 12:00
+INC2,3,in_progress,p2_high,2026-02-04 09:00
+INC2,4,resolved,p2_high,2026-02-04 18:00
+INC3,1,in_progress,p4_low,2026-02-06 10:00
+INC3,2,resolved,p4_low,2026-02-07 10:00
+INC4,1,resolved,p4_low,2026-02-06 12:00
+INC5,1,in_progress,p2_high,2026-02-09 11:00
+INC6,1,in_progress,p1_critical,2026-02-10 09:30
+INC6,2,resolved,p1_critical,2026-02-10 13:00""".splitlines()
+    )
+]
+EVENT_LOG = [
+    (ticket, opened, [u[1:] for u in UPDATES if u[0] == ticket])
+    for ticket, opened in OPENED.items()
+]
+EVENT_LOG_RAW_DDL = (
+    "create table raw.fsm_ticket_events (ticket_id varchar, ticket_status varchar, "
+    "update_no bigint, opened_at timestamp, event_at timestamp, location varchar, "
+    "category varchar, assigned_to varchar, priority varchar, resolved_at timestamp, "
+    "closed_at timestamp, _load_id varchar, _file_name varchar, _row_number bigint, "
+    "_loaded_at timestamp, _extra varchar, _export_date date)"
+)
+
+
+def _event_rows() -> list[dict]:
+    """The log as the export has it: an update 0 (New, at opening) before the listed ones;
+    resolved_at and closed_at filled from the update that set them on."""
+    out = []
+    for ticket, opened, updates in EVENT_LOG:
+        first_priority = "p3_medium" if ticket == "INC6" else updates[0][2]
+        resolved = closed = None
+        for number, status, priority, at in [(0, "new", first_priority, opened), *updates]:
+            resolved = _at(at) if status == "resolved" and not resolved else resolved
+            closed = _at(at) if status == "closed" else closed
+            out.append(
+                {
+                    "ticket_id": ticket,
+                    "ticket_status": status,
+                    "update_no": number,
+                    "opened_at": _at(opened),
+                    "event_at": _at(at),
+                    "location": "Qilu Hospital",
+                    "category": "Chemistry Analyzer",
+                    "assigned_to": "Wu Ting" if number else None,
+                    "priority": priority,
+                    "resolved_at": resolved,
+                    "closed_at": closed,
+                    "_export_date": dt.date(2026, 2, 11),
+                }
+            )
+    return out
+
+
+@pytest.fixture(scope="module")
+def event_log_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("event_log_home")
+    db = new_warehouse(home, EVENT_LOG_RAW_DDL)
+    load_file(db, "fsm_ticket_events", "incident.csv", _event_rows(), dt.datetime(2026, 2, 11))
+    dbt(home, "build", "--select", "+fct_service_tickets", "+rpt_service_kpis_monthly")
+    return home
+
+
+def test_an_event_log_gives_tickets_and_resolution_hours_by_priority(event_log_home):
+    db = event_log_home / "warehouse.duckdb"
+    hours: dict[str, list[float]] = {}
+    for _, opened, updates in EVENT_LOG:
+        resolved = [at for _, status, _, at in updates if status == "resolved"]
+        if resolved:
+            delta = _at(resolved[0]) - _at(opened)
+            hours.setdefault(updates[-1][2], []).append(delta.total_seconds() / 3600)
+    expected = {p: sorted(h)[len(h) // 2] if len(h) % 2 else sum(h) / 2 for p, h in hours.items()}
+    assert expected == {"p2_high": 20.0, "p4_low": 25.0, "p1_critical": 4.0}  # by hand
+    got = dict(
+        rows(
+            db,
+            "select current_priority, median(resolve_calendar_hours) "
+            "from marts.fct_service_tickets where not is_open group by 1",
+        )
+    )
+    assert got == pytest.approx(expected)
+    assert rows(
+        db,
+        "select count(*), count(*) filter (where is_open), "
+        "count(*) filter (where accepted_at is not null) from marts.fct_service_tickets",
+    ) == [(6, 1, 6)]

@@ -17,10 +17,20 @@ ticket_history as (
     ) }}
 ),
 
+-- an instalment plan of a statement that did not load would leave its amount owed nowhere
+installment_plans as (
+    {{ held_back_child_rows(
+        'stg_erp__statement_installments', 'stg_erp__statements', 'statement_id',
+        'erp_statement_installments', 'erp_statements'
+    ) }}
+),
+
 final as (
     select * from stage_history
     union all
     select * from ticket_history
+    union all
+    select * from installment_plans
 )
 
 select * from final

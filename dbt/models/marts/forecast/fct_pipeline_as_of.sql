@@ -33,11 +33,14 @@ month_starts as (
     from data_as_of
 ),
 
+-- a month start that is the latest moment itself (an export known by dates only, whose
+-- latest change fell on the 1st at 00:00) is that moment's snapshot once, as the latest
 origins as (
     select
-        cast(origin_at as timestamp) as origin_at,
+        cast(month_starts.origin_at as timestamp) as origin_at,
         false as is_latest
-    from month_starts
+    from month_starts, data_as_of
+    where month_starts.origin_at < data_as_of.latest_change_at
     union all
     select
         latest_change_at as origin_at,

@@ -1,3 +1,5 @@
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('account_types') }}
 with accounts as (
     {{ latest_export_rows(source('crm', 'crm_accounts'), ['account_id']) }}
 ),

@@ -1,3 +1,6 @@
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('product_lines') }}
+-- depends_on: {{ ref('lead_sources') }}
 with leads as (
     {{ latest_export_rows(source('crm', 'crm_leads'), ['lead_id']) }}
 ),

@@ -1,5 +1,8 @@
 {%- set current_only = optional_relation(source('crm', 'crm_opportunities_current')) -%}
+-- the code sets its columns are tested against (relationships tests), built before it
 -- depends_on: {{ ref('opportunity_stages') }}
+-- depends_on: {{ ref('product_lines') }}
+-- depends_on: {{ ref('sales_channels') }}
 with opportunities as (
     {{ latest_export_rows(source('crm', 'crm_opportunities'), ['opportunity_id']) }}
 ),

@@ -1,3 +1,5 @@
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('opportunity_stages') }}
 with opportunity_stage_history as (
     {{ latest_export_rows(source('crm', 'crm_opportunity_stage_history'), ['opportunity_id', 'entered_at']) }}
 ),

@@ -1,3 +1,5 @@
+-- the code sets its columns are tested against (relationships tests), built before it
+-- depends_on: {{ ref('product_lines') }}
 with products as (
     {{ latest_export_rows(source('erp', 'erp_products'), ['sku']) }}
 ),
