@@ -144,11 +144,10 @@ def load_organisation(db: Path, loaded_at: dt.datetime) -> None:
     )
 
 
-# the ingest branch records each file's export date; this warehouse has it for the
+# ingest records each file's export date in `_export_date`; this warehouse fills it for the
 # opportunities only, so the other sources take the fallback (load time); and the AR ledger's
 # raw table as ingest makes it from examples/kingdee_receivables' contract
 THIN_RAW_DDL = (
-    "alter table raw.crm_opportunities add column _export_date date",
     "create table raw.erp_ar_invoice_ledger (document_no varchar, customer_id varchar, "
     "customer_name varchar, invoice_id varchar, invoiced_on date, due_on date, "
     "currency varchar, invoice_amount double, settled_amount double, open_amount double, "
@@ -385,7 +384,7 @@ def test_a_source_without_export_dates_falls_back_to_the_load_day(thin_home):
     assert rows(db, "select distinct exported_on from staging.stg_crm__opportunities") == [
         (SECOND_EXPORT,)
     ]
-    # stage_history.csv: no date in its name, no _export_date column -> the day it was loaded
+    # stage_history.csv: no date in its name, no _export_date value -> the day it was loaded
     compiled = dbt(
         thin_home,
         "--quiet",
