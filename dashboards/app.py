@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards import audit, auth, data
 from dashboards.access import ROLES
+from dashboards.auth_session import current_session
 from dashboards.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_STATE_KEY,
@@ -69,6 +70,15 @@ with st.sidebar:
         key=LANGUAGE_STATE_KEY,
     )
 
+if current_session() is None:
+    # every page registered, hidden, so that a shared link keeps its address through the login
+    st.navigation(
+        [
+            st.Page(f"pages/{file}", title=t(title), url_path=url)
+            for _, file, title, _, url in PAGES
+        ],
+        position="hidden",
+    )
 session = auth.require_login()
 scope = session.scope
 home = ROLES[scope.role].home
@@ -98,8 +108,9 @@ with st.sidebar:
 restored = st.session_state.setdefault("medops_restored_pages", set())
 if navigation.url_path not in restored:
     restored.add(navigation.url_path)
-    if not st.query_params:
-        st.query_params.from_dict(audit.last_view(session.username, navigation.url_path))
+    saved = {} if st.query_params else audit.last_view(session.username, navigation.url_path)
+    if saved:
+        st.query_params.from_dict(saved)
 
 
 def _record_view() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from typing import Any
 
 import pandas as pd
@@ -26,17 +25,6 @@ FUNNEL_COLOURS = ("#1f4e79", "#2b6599", "#3a7cb8", "#5b97cc", "#2e8b57")
 
 def _is_missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
-
-
-def escape_markdown(text: object) -> str:
-    """``text`` from the data (a customer's name, a note) made literal for Streamlit's
-    Markdown-rendering elements (``st.header``, ``st.caption``, ...): every character
-    Markdown, links, images or LaTeX could act on is backslash-escaped. Where no heading is
-    needed, ``st.text`` shows data as it is."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def format_cny(value: float | None) -> str:

@@ -316,7 +316,8 @@ def test_search_by_an_alias_shows_the_golden_customer(customers_home, monkeypatc
     fields = dict(zip(golden["字段"], golden["值"], strict=True))
     assert fields["统一社会信用代码"] == "12310000425000000X"
     assert fields["省 / 市 / 区县"] == "上海市 / 上海市 / 徐汇区"
-    assert fields["医院等级"] == "3A"
+    assert fields["医院等级"] == "三级甲等"  # the code 3A through its label
+    assert fields["客户类型"] == "医院"
     aliases = next(t for t in tables if "源记录名称" in t.columns)
     assert list(aliases["源客户编码"]) == ["A1", "A2", "A3"]
     assert list(aliases["归并方式"]) == ["主记录", "自动归并", "自动归并"]
