@@ -428,3 +428,21 @@ def test_downloads_hold_exactly_the_rows_the_user_may_see(
     # the independent expectation: alerts whose owner or team is in the user's scope
     expected = sorted(r["subject_id"] for r in _rows()["rpt_sales_alerts"] if _visible(user, r))
     assert subjects == expected
+
+
+def test_personal_data_headers_seed_lists_every_pii_header_of_the_contracts() -> None:
+    """The seed rpt_quarantine_reasons masks raw rows by must follow the ingest contracts."""
+    import csv
+
+    from ingest.contracts import load_contracts
+
+    from_contracts = {
+        (header, column.pii)
+        for contract in load_contracts()
+        for column in contract.columns
+        if column.pii
+        for header in column.headers
+    }
+    with (REPO_ROOT / "seeds" / "personal_data_headers.csv").open(encoding="utf-8") as seed:
+        from_seed = {(row["header"], row["pii_kind"]) for row in csv.DictReader(seed)}
+    assert from_seed == from_contracts
