@@ -310,6 +310,12 @@ def test_search_by_an_alias_shows_the_golden_customer(customers_home, monkeypatc
         "近12个月收入": "¥120.0万",
         "档案完整度": "100.0%",
         "源记录数": "3",
+        # at a glance, from TIMELINE: O1 + O2 open, K1 valid, D1, S1 closed, V1 2025-05-02
+        "在途商机金额": "¥130.0万",
+        "有效合同": "1",
+        "装机设备": "1",
+        "未关闭工单": "0",
+        "最近拜访": "2025-05-02",
     }
     tables = [frame.value for frame in at.dataframe]
     golden = next(t for t in tables if "字段" in t.columns)

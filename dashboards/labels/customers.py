@@ -54,6 +54,11 @@ TEXTS = {
     "customers_contacts": {"zh": "联系人（已脱敏）", "en": "Contacts (masked)"},
     "customers_owners": {"zh": "负责人", "en": "Owners"},
     "customers_history": {"zh": "往来记录", "en": "History"},
+    "customers_open_pipeline": {"zh": "在途商机金额", "en": "Open pipeline"},
+    "customers_valid_contracts": {"zh": "有效合同", "en": "Valid contracts"},
+    "customers_installed_base": {"zh": "装机设备", "en": "Installed devices"},
+    "customers_open_tickets": {"zh": "未关闭工单", "en": "Open tickets"},
+    "customers_last_visit": {"zh": "最近拜访", "en": "Last visit"},
     "customers_none": {"zh": "无记录。", "en": "None."},
     "customers_receivables": {"zh": "应收账款", "en": "Receivables"},
     "customers_receivables_help": {

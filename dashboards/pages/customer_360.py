@@ -231,6 +231,21 @@ with st.container(border=True):
 with st.container(border=True):
     st.subheader(t("customers_history"))
     events = customers_data.timeline(source, golden_id)
+    # the customer at a glance, from the same events as the tabs below that list them
+    status, kind = events["event_status"], events["event_type"]
+    open_deals = events[(kind == "opportunity") & ~status.isin(["won", "lost"])]
+    valid_contracts = int(((kind == "contract") & (status == "valid")).sum())
+    open_tickets = int(((kind == "service_ticket") & ~status.isin(["resolved", "closed"])).sum())
+    visits = events[kind == "visit"]["event_on"]
+    glance = (
+        ("customers_open_pipeline", charts.format_cny_compact(open_deals["amount"].sum(), lang)),
+        ("customers_valid_contracts", charts.format_count(valid_contracts)),
+        ("customers_installed_base", charts.format_count(int((kind == "device").sum()))),
+        ("customers_open_tickets", charts.format_count(open_tickets)),
+        ("customers_last_visit", _day(visits.max()) if len(visits) else "—"),
+    )
+    for column, (key, value) in zip(st.columns(len(glance)), glance, strict=True):
+        column.metric(t(key), value, border=True)
     events["event_status"] = events["event_status"].map(_code)
     tabs = st.tabs(
         [
