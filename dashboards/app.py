@@ -71,11 +71,13 @@ with st.sidebar:
     )
 
 if current_session() is None:
-    # every page registered, hidden, so that a shared link keeps its address through the login
+    # Every page registered, hidden, so that a shared link keeps its address through the
+    # login; the default is a page of its own, so that a login at the root opens the role's
+    # home page rather than whichever page happened to be first.
     st.navigation(
         [
-            st.Page(f"pages/{file}", title=t(title), url_path=url)
-            for _, file, title, _, url in PAGES
+            st.Page(auth.require_login, title=t("auth_title"), url_path="login", default=True),
+            *(st.Page(f"pages/{f}", title=t(title), url_path=u) for _, f, title, _, u in PAGES),
         ],
         position="hidden",
     )
