@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -104,7 +106,7 @@ def ingest(path: Path, as_json: bool) -> None:
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
     default="INFO",
     show_default=True,
-    help="Dagster's console log level (`medops demo` runs with WARNING).",
+    help="Dagster's console log level (`medops demo` runs with ERROR, dbt's lines kept back).",
 )
 def run(exports: Path | None, log_level: str = "INFO") -> None:
     """Run the whole pipeline in-process: ingest, dbt build, publish."""
@@ -120,14 +122,22 @@ def run(exports: Path | None, log_level: str = "INFO") -> None:
 
     exports = (exports or paths().exports).resolve()
     job = defs.resolve_job_def("nightly_warehouse")
-    result = job.execute_in_process(
-        run_config={
-            "ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}},
-            "loggers": {"console": {"config": {"log_level": log_level}}},
-        },
-        instance=dg.DagsterInstance.get(),
-    )
+    # Below INFO, dbt's own progress lines (which dagster-dbt echoes to stdout) are kept in
+    # memory and shown only if the run fails.
+    quiet = log_level in ("WARNING", "ERROR")
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured) if quiet else contextlib.nullcontext():
+        result = job.execute_in_process(
+            run_config={
+                "ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}},
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+            },
+            instance=dg.DagsterInstance.get(),
+            raise_on_error=False,
+        )
     if not result.success:
+        if quiet:
+            click.echo("\n".join(captured.getvalue().splitlines()[-60:]))
         raise click.ClickException("pipeline failed; see the log above")
     click.echo(f"warehouse built; cockpit data published to {paths().published}")
 
@@ -253,10 +263,11 @@ def demo(ctx: click.Context, scale: float, seed: int, port: int, no_serve: bool)
     if not any(exports.glob("*/*")):
         ctx.invoke(generate, scale=scale, seed=seed, dirty_rate=0.005, out=exports)
     click.echo("[2/4] ingest, dbt build, publish (a few minutes) ...")
-    ctx.invoke(run, exports=exports, log_level="WARNING")
+    ctx.invoke(run, exports=exports, log_level="ERROR")
     click.echo("[3/4] demo login ...")
     login = _demo_login()
     if no_serve:
+        click.echo(login)
         return
     click.echo("[4/4] starting the cockpit ...")
     url = f"http://127.0.0.1:{port}"
