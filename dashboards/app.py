@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboards import audit, auth, data
 from dashboards.access import ROLES
+from dashboards.auth_session import current_session
 from dashboards.build_status import show_build_notice
 from dashboards.i18n import (
     DEFAULT_LANGUAGE,
@@ -71,6 +72,17 @@ with st.sidebar:
         key=LANGUAGE_STATE_KEY,
     )
 
+if current_session() is None:
+    # Every page registered, hidden, so that a shared link keeps its address through the
+    # login; the default is a page of its own, so that a login at the root opens the role's
+    # home page rather than whichever page happened to be first.
+    st.navigation(
+        [
+            st.Page(auth.require_login, title=t("auth_title"), url_path="login", default=True),
+            *(st.Page(f"pages/{f}", title=t(title), url_path=u) for _, f, title, _, u in PAGES),
+        ],
+        position="hidden",
+    )
 session = auth.require_login()
 scope = session.scope
 home = ROLES[scope.role].home
@@ -100,8 +112,9 @@ with st.sidebar:
 restored = st.session_state.setdefault("medops_restored_pages", set())
 if navigation.url_path not in restored:
     restored.add(navigation.url_path)
-    if not st.query_params:
-        st.query_params.from_dict(audit.last_view(session.username, navigation.url_path))
+    saved = {} if st.query_params else audit.last_view(session.username, navigation.url_path)
+    if saved:
+        st.query_params.from_dict(saved)
 
 
 def _record_view() -> None:

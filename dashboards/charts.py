@@ -28,17 +28,6 @@ def _is_missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
-
-
-def escape_markdown(text: object) -> str:
-    """``text`` from the data (a customer's name, a note) made literal for Streamlit's
-    Markdown-rendering elements (``st.header``, ``st.caption``, ...): every character
-    Markdown, links, images or LaTeX could act on is backslash-escaped. Where no heading is
-    needed, ``st.text`` shows data as it is."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
-
-
 def format_cny(value: float | None) -> str:
     """An amount in CNY rounded to the yuan, e.g. ``¥1,234,567``; ``—`` when unknown."""
     if _is_missing(value):
@@ -426,11 +415,34 @@ def style_source_table(table: pd.DataFrame, lang: str) -> Styler:
     )
 
 
+# Ingest writes reason kinds in English ("missing value in owner_id"); their Chinese names.
+_REASON_KINDS_ZH = (
+    (re.compile(r"^missing value in (.+)$"), "缺少必填值（{}）"),
+    (re.compile(r"^unknown code in (.+)$"), "未知代码（{}）"),
+    (re.compile(r"^invalid \S+ in (.+)$"), "格式无效（{}）"),
+    (re.compile(r"^mojibake in (.+)$"), "乱码（{}）"),
+    (re.compile(r"^duplicate row$"), "重复行"),
+    (re.compile(r"^duplicate key$"), "主键重复"),
+    (re.compile(r"^required columns missing$"), "缺少必需列"),
+    (re.compile(r"^schema drift$"), "表结构变化"),
+)
+
+
+def reason_label(kind: str, lang: str) -> str:
+    """A quarantine reason kind in ``lang``; an unknown kind stays as ingest wrote it."""
+    if lang == "zh":
+        for pattern, label in _REASON_KINDS_ZH:
+            match = pattern.match(kind or "")
+            if match:
+                return label.format(*match.groups())
+    return kind
+
+
 def reasons_chart(reasons: pd.DataFrame, lang: str, top: int = REASONS_CHART_TOP) -> go.Figure:
     """The ``top`` reason kinds by rows quarantined, biggest first, labelled with their source."""
     shown = reasons.nlargest(top, "rows_quarantined", keep="first")
     labels = [
-        f"{kind} · {source_label(source, lang)}"
+        f"{reason_label(kind, lang)} · {source_label(source, lang)}"
         for kind, source in zip(shown["reason_kind"], shown["source"], strict=True)
     ]
     fig = go.Figure(
@@ -468,7 +480,10 @@ REASON_COLUMNS = {
 
 def reasons_table(reasons: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per source and reason kind with labelled columns."""
-    table = reasons.assign(source=reasons["source"].map(lambda s: source_label(s, lang)))
+    table = reasons.assign(
+        source=reasons["source"].map(lambda s: source_label(s, lang)),
+        reason_kind=reasons["reason_kind"].map(lambda kind: reason_label(kind, lang)),
+    )
     return _labelled(table, REASON_COLUMNS, lang)
 
 

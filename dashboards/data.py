@@ -730,12 +730,15 @@ _SALES_WHERE = """
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def sales_month_range(source: Published) -> list[dt.date]:
-    """Every month from the first to the last month with quota, bookings, revenue or leads."""
+    """Every month from the first to the last month with bookings, deals won, revenue or
+    leads. Quota alone does not extend the range: quotas are planned for the whole year, and
+    months not yet begun would count their quota against no bookings."""
     rows = fetch_rows(
         source,
         """
         with months as (
             select month_start, from rpt_quota_attainment_monthly
+            where bookings_amount > 0 or deals_won > 0
             union all
             select month_start, from rpt_revenue_monthly
             union all

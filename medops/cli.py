@@ -471,6 +471,7 @@ def demo(ctx: click.Context, scale: float, seed: int, port: int, no_serve: bool)
     click.echo("[3/4] demo login ...")
     login = _demo_login()
     if no_serve:
+        click.echo(login)
         return
     click.echo("[4/4] starting the cockpit ...")
     url = f"http://127.0.0.1:{port}"

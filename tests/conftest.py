@@ -18,6 +18,7 @@ import yaml
 # login itself and the other roles. Mark a test ``anonymous`` for an AppTest without a login.
 
 COCKPIT_TEST_USER = "test.executive"
+COCKPIT_TEST_ADMIN = "test.admin"
 COCKPIT_TEST_PASSWORD = "correct horse battery"
 
 
@@ -28,6 +29,7 @@ def cockpit_users_file(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("cockpit_users") / "users.yaml"
     users.add_user(COCKPIT_TEST_USER, "测试总经理", "executive", COCKPIT_TEST_PASSWORD, path=path)
+    users.add_user(COCKPIT_TEST_ADMIN, "测试管理员", "admin", COCKPIT_TEST_PASSWORD, path=path)
     return path
 
 

@@ -387,3 +387,62 @@ def test_last_filters_are_remembered_and_views_audited(home: Path) -> None:
     assert _subjects(again) == ["O101", "O102"]
     views = audit.entries(username="dir_js", event="page_view")
     assert '{"owners": ["E1"]}' in views["detail"].tolist()
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The bytes behind every download button drawn, by media file id (AppTest keeps them in
+    a storage it drops after each run)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = load(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return files
+
+
+@pytest.mark.anonymous
+@pytest.mark.parametrize(
+    ("user", "subjects"),
+    [("exec", ["L201", "L202", "O101", "O102", "O103"]), ("lead_east", ["O101", "O102", "O103"]),
+     ("rep_e2", ["L201"]), ("dir_js", ["O101", "O102", "O103"])],
+)  # fmt: skip
+def test_downloads_hold_exactly_the_rows_the_user_may_see(
+    home: Path, downloads: dict[str, bytes], user: str, subjects: list[str]
+) -> None:
+    import io
+
+    import pandas as pd
+
+    at = _alerts_page(user)
+    (button,) = at.get("download_button")
+    file_id = button.proto.url.rsplit("/", 1)[1].split(".")[0]
+    sheet = pd.read_excel(io.BytesIO(downloads[file_id]))
+    assert sorted(sheet.iloc[:, 1].astype(str)) == subjects
+    # the independent expectation: alerts whose owner or team is in the user's scope
+    expected = sorted(r["subject_id"] for r in _rows()["rpt_sales_alerts"] if _visible(user, r))
+    assert subjects == expected
+
+
+def test_personal_data_headers_seed_lists_every_pii_header_of_the_contracts() -> None:
+    """The seed rpt_quarantine_reasons masks raw rows by must follow the ingest contracts."""
+    import csv
+
+    from ingest.contracts import load_contracts
+
+    from_contracts = {
+        (header, column.pii)
+        for contract in load_contracts()
+        for column in contract.columns
+        if column.pii
+        for header in column.headers
+    }
+    with (REPO_ROOT / "seeds" / "personal_data_headers.csv").open(encoding="utf-8") as seed:
+        from_seed = {(row["header"], row["pii_kind"]) for row in csv.DictReader(seed)}
+    assert from_seed == from_contracts

@@ -310,13 +310,20 @@ def test_search_by_an_alias_shows_the_golden_customer(customers_home, monkeypatc
         "近12个月收入": "¥120.0万",
         "档案完整度": "100.0%",
         "源记录数": "3",
+        # at a glance, from TIMELINE: O1 + O2 open, K1 valid, D1, S1 closed, V1 2025-05-02
+        "在途商机金额": "¥130.0万",
+        "有效合同": "1",
+        "装机设备": "1",
+        "未关闭工单": "0",
+        "最近拜访": "2025-05-02",
     }
     tables = [frame.value for frame in at.dataframe]
     golden = next(t for t in tables if "字段" in t.columns)
     fields = dict(zip(golden["字段"], golden["值"], strict=True))
     assert fields["统一社会信用代码"] == "12310000425000000X"
     assert fields["省 / 市 / 区县"] == "上海市 / 上海市 / 徐汇区"
-    assert fields["医院等级"] == "3A"
+    assert fields["医院等级"] == "三级甲等"  # the code 3A through its label
+    assert fields["客户类型"] == "医院"
     aliases = next(t for t in tables if "源记录名称" in t.columns)
     assert list(aliases["源客户编码"]) == ["A1", "A2", "A3"]
     assert list(aliases["归并方式"]) == ["主记录", "自动归并", "自动归并"]

@@ -95,7 +95,7 @@ def test_page_in_chinese(data_quality_home: Path, monkeypatch: pytest.MonkeyPatc
     assert len(reasons) == 6
     assert reasons.iloc[0][["数据源", "原因", "隔离行数"]].tolist() == [
         "crm_visits",
-        "unknown code in activity_type",
+        "未知代码（activity_type）",  # the kind "unknown code in activity_type" in Chinese
         6,
     ]
     assert "（未匹配数据源）" in reasons["数据源"].tolist()  # notes_20261121.txt
@@ -134,10 +134,7 @@ def test_source_filter_on_the_reasons(
     at.multiselect(key="data_quality_sources").select("crm_visits").run()
     assert not at.exception
     reasons = table_with(at, "原因")
-    assert reasons["原因"].tolist() == [
-        "unknown code in activity_type",
-        "invalid timestamp in checked_in_at",
-    ]
+    assert reasons["原因"].tolist() == ["未知代码（activity_type）", "格式无效（checked_in_at）"]
     assert reasons["隔离行数"].tolist() == [6, 4]
     assert metrics(at)["隔离行数"] == "15"  # the filter applies to the reasons only
 

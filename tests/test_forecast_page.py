@@ -311,7 +311,7 @@ def test_team_and_product_line_filters(
     coverage, health = frames(at)[-2:]
     assert coverage["覆盖率"].tolist() == pytest.approx([0.75, 3.0])
     assert health["新建商机数"].tolist() == [3, 3]
-    assert any("华东一组" in md.value for md in at.markdown)
+    assert any("华东一组" in text.value for text in at.text)  # shown as text, not Markdown
     assert not at.info
     at.selectbox(key="forecast_product_line").set_value("lab_reagents").run()
     # the forecast stays the team's (there is no team x product line series) and says so;
@@ -328,7 +328,7 @@ def test_collections_have_no_product_line(
     at.selectbox(key="forecast_product_line").set_value("imaging_equipment").run()
     assert not at.exception
     assert at.info
-    assert any("全公司" in md.value and "回款额" in md.value for md in at.markdown)
+    assert any("全公司" in text.value and "回款额" in text.value for text in at.text)
 
 
 def test_page_without_its_marts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -405,3 +405,22 @@ def test_excel_exports(published: data.Published) -> None:
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="Alerts")
     assert back["Deal / lead"].tolist() == ["O102", "O101", "O103", "L201", "L202"]
     assert back["Threshold"].iloc[0] == "23.5 days"
+
+
+def test_planned_quota_of_months_not_begun_does_not_extend_the_window(
+    sales_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole year's quota is planned ahead: 2025-12's quota without bookings must not move
+    the default window past 2025-03 (the last month with bookings, revenue or leads), or the
+    attainment would count months not yet begun."""
+    import duckdb
+
+    con = duckdb.connect(str(sales_home / "published.duckdb"))
+    con.execute(
+        "insert into rpt_quota_attainment_monthly (month_start, employee_id, quota_amount, "
+        "deals_won, bookings_amount) values ('2025-12-01', 'E1', 100000, 0, 0)"
+    )
+    con.close()
+    monkeypatch.setenv("MEDOPS_HOME", str(sales_home))
+    months = data.sales_month_range(data.current_published(FULL_ACCESS))
+    assert months[-1] == dt.date(2025, 3, 1)

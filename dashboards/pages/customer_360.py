@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, customers_data, data
-from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
 EVENT_TYPES = ("opportunity", "contract", "order", "device", "service_ticket", "visit")
 
@@ -27,13 +27,34 @@ if missing:
     st.stop()
 
 
+def _code(value: object) -> str:
+    """A code through its label (account type, hospital grade, status); blanks as —."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    key = f"customers_code_{value}"
+    return t(key) if key in TEXTS else str(value)
+
+
+def _day(value: object) -> str:
+    return "—" if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+DAY_COLUMNS = (
+    "customers_col_created_on",
+    "customers_col_event_on",
+    "customers_col_as_of",
+    "customers_col_due_on",
+)
+
+
 def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None) -> None:
     """``frame``'s columns labelled, formatted, ``—`` where empty; a note when no rows."""
     if frame.empty:
         st.caption(t("customers_none"))
         return
     labelled = frame[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
-    st.dataframe(charts._formatted(labelled, lang, formats or {}), hide_index=True)
+    days = {key: _day for key in DAY_COLUMNS if key in columns.values()}
+    st.dataframe(charts._formatted(labelled, lang, days | (formats or {})), hide_index=True)
 
 
 text = st.text_input(t("customers_search"), help=t("customers_search_help"), key="customers_q")
@@ -54,7 +75,9 @@ golden_id = st.selectbox(
 )
 record = customers_data.customer(source, golden_id).iloc[0]
 
-st.header(charts.escape_markdown(record.customer_name))
+# st.text, not st.header: every Markdown element turns a URL inside a name into a link, even
+# escaped (GFM autolinks); a name from the exports is shown exactly as it is
+st.text(record.customer_name)
 cards = [
     (t("customers_tier"), record.customer_tier or "—", t("customers_tier_help")),
     (
@@ -84,8 +107,8 @@ with golden_col.container(border=True):
     st.subheader(t("customers_golden_record"))
     fields = {
         t("customers_col_golden_id"): record.golden_customer_id,
-        t("customers_col_account_type"): record.account_type,
-        t("customers_col_hospital_grade"): record.hospital_grade,
+        t("customers_col_account_type"): _code(record.account_type),
+        t("customers_col_hospital_grade"): _code(record.hospital_grade),
         t("customers_col_place"): " / ".join(
             str(v) for v in (record.province, record.city, record.district) if pd.notna(v)
         ),
@@ -93,7 +116,7 @@ with golden_col.container(border=True):
         t("customers_col_phone"): record.phone,
         t("customers_col_credit_code"): record.credit_code,
         t("customers_col_owner"): f"{record.owner_name or '—'} · {record.team_name or '—'}",
-        t("customers_col_created_on"): record.first_created_on,
+        t("customers_col_created_on"): _day(record.first_created_on),
     }
     st.dataframe(
         pd.DataFrame(
@@ -208,6 +231,22 @@ with st.container(border=True):
 with st.container(border=True):
     st.subheader(t("customers_history"))
     events = customers_data.timeline(source, golden_id)
+    # the customer at a glance, from the same events as the tabs below that list them
+    status, kind = events["event_status"], events["event_type"]
+    open_deals = events[(kind == "opportunity") & ~status.isin(["won", "lost"])]
+    valid_contracts = int(((kind == "contract") & (status == "valid")).sum())
+    open_tickets = int(((kind == "service_ticket") & ~status.isin(["resolved", "closed"])).sum())
+    visits = events[kind == "visit"]["event_on"]
+    glance = (
+        ("customers_open_pipeline", charts.format_cny_compact(open_deals["amount"].sum(), lang)),
+        ("customers_valid_contracts", charts.format_count(valid_contracts)),
+        ("customers_installed_base", charts.format_count(int((kind == "device").sum()))),
+        ("customers_open_tickets", charts.format_count(open_tickets)),
+        ("customers_last_visit", _day(visits.max()) if len(visits) else "—"),
+    )
+    for column, (key, value) in zip(st.columns(len(glance)), glance, strict=True):
+        column.metric(t(key), value, border=True)
+    events["event_status"] = events["event_status"].map(_code)
     tabs = st.tabs(
         [
             f"{t(f'customers_event_{kind}')} ({int((events['event_type'] == kind).sum())})"

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboards import audit, data
 from dashboards import forecast_charts as fc
 from dashboards import forecast_data as fd
-from dashboards.charts import escape_markdown, table_to_excel
+from dashboards.charts import table_to_excel
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 ACTUAL_MONTHS = 24
@@ -71,10 +71,7 @@ series_name = {
     "team": team_names.get(series.key, series.key),
     "product_line": line_names.get(series.key, series.key),
 }[series.level]
-st.markdown(
-    f"**{t('forecast_series_shown')}:** {escape_markdown(series_name)} · "
-    f"{t(f'forecast_measure_{measure}')}"
-)
+st.text(f"{t('forecast_series_shown')}: {series_name} · {t(f'forecast_measure_{measure}')}")
 
 latest = fd.latest_forecast(source, series)
 actuals = fd.actuals(source, series, ACTUAL_MONTHS)

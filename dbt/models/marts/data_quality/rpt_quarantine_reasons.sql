@@ -6,6 +6,10 @@ files as (
     select * from {{ ref('rpt_ingest_files') }}
 ),
 
+personal_headers as (
+    select * from {{ ref('personal_data_headers') }}
+),
+
 -- one row per problem of a quarantined row: reasons are '; '-separated "kind: detail" parts
 reason_parts as (
     select
@@ -65,6 +69,48 @@ all_kinds as (
     select * from held_back_per_kind
 ),
 
+-- the example row with the values of the contracts' personal-data columns masked by kind
+-- (the masked keys move to the end of the row, in header order)
+example_personal_values as (
+    select
+        per_kind.load_id,
+        per_kind.reason_kind,
+        per_kind.example_raw_values,
+        personal_headers.header,
+        personal_headers.pii_kind,
+        json_extract_string(
+            per_kind.example_raw_values, '$."' || personal_headers.header || '"'
+        ) as raw_value
+    from per_kind
+    cross join personal_headers
+    where json_valid(per_kind.example_raw_values)
+),
+
+masked_examples as (
+    select
+        load_id,
+        reason_kind,
+        json_merge_patch(
+            any_value(example_raw_values),
+            to_json(map_from_entries(list(
+                {
+                    'k': header,
+                    'v': case pii_kind
+                        when 'name' then {{ mask_personal_data('raw_value', 'name') }}
+                        when 'phone' then {{ mask_personal_data('raw_value', 'phone') }}
+                        when 'id_number'
+                            then {{ mask_personal_data('raw_value', 'id_number') }}
+                        else {{ mask_personal_data('raw_value', 'email') }}
+                    end
+                }
+                order by header
+            )))
+        ) as example_raw_values
+    from example_personal_values
+    where raw_value is not null
+    group by load_id, reason_kind
+),
+
 final as (
     select
         files.source,
@@ -80,10 +126,16 @@ final as (
         end as share_of_rows_read,
         per_kind.example_row_number,
         {{ mask_personal_text('per_kind.example_reason') }} as example_reason,
-        {{ mask_personal_text('per_kind.example_raw_values') }} as example_raw_values,
+        {{ mask_personal_text(
+            'coalesce(masked_examples.example_raw_values, per_kind.example_raw_values)'
+        ) }} as example_raw_values,
         files.loaded_at
     from all_kinds as per_kind
     inner join files on per_kind.load_id = files.load_id
+    left join masked_examples
+        on
+            per_kind.load_id = masked_examples.load_id
+            and per_kind.reason_kind = masked_examples.reason_kind
 )
 
 select * from final
