@@ -319,8 +319,10 @@ def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
     """Headline figures of the filtered cohort.
 
     Keys: opportunities (reached the first stage), won (latest stage is won), win_rate
-    (won / opportunities, None without opportunities), won_amount (CNY) and
-    median_days_to_win (first stage to won, over the won deals).
+    (won / opportunities, None without opportunities), won_amount (CNY),
+    median_days_to_win (first stage to won, over the won deals) and current_stage_only (deals
+    whose export gave only their current stage: stages between are inferred, see DECISIONLOG
+    "Thin exports").
     """
     df = fetch_df(
         source,
@@ -334,6 +336,7 @@ def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
                 as won_amount,
             median((epoch(cohort.won_at) - epoch(cohort.entered_at)) / 86400.0)
                 filter (where cohort.is_won) as median_days_to_win,
+            count(*) filter (where not cohort.has_stage_history) as current_stage_only,
         from cohort
         """,
         filters.params(),
@@ -348,6 +351,7 @@ def funnel_kpis(source: Published, filters: FunnelFilters) -> dict[str, Any]:
         "win_rate": won / opportunities if opportunities else None,
         "won_amount": float(row["won_amount"]),
         "median_days_to_win": None if pd.isna(median_days) else float(median_days),
+        "current_stage_only": int(row["current_stage_only"]),
     }
 
 

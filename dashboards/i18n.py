@@ -57,6 +57,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "赢单商机从进入初步接洽到赢单的天数中位数。",
         "en": "Median days from qualification to won, over the won deals.",
     },
+    "funnel_current_stage_only": {
+        "zh": "{count} / {total} 个商机的导出只有当前阶段：其间阶段为推断，阶段停留时间不可用。",
+        "en": "{count} of {total} deals were exported with their current stage only: the "
+        "stages before it are inferred and time in stage is not available.",
+    },
     "chart_funnel": {"zh": "商机漏斗", "en": "Opportunity funnel"},
     "chart_funnel_help": {
         "zh": "各阶段到达的商机数，百分比相对于初步接洽。跳过的阶段视为已到达。",

@@ -142,7 +142,8 @@ create table fct_funnel_stage_reached (
     lead_source varchar,
     lost_reason varchar,
     account_id varchar,
-    amount decimal(18, 2)
+    amount decimal(18, 2),
+    has_stage_history boolean
 )
 """
 
@@ -197,6 +198,8 @@ def build_cockpit_published(path: Path) -> Path:
                 reason,
                 f"A_{opp}",
                 amount,
+                # O5 came from an export with its current stage only (no stage history)
+                opp != "O5",
             )
         )
     path.parent.mkdir(parents=True, exist_ok=True)

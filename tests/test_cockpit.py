@@ -11,7 +11,8 @@ hand-written opportunities. Expected figures are worked out by hand from those r
 - team T_EAST_1 (O1, O2, O5; region R_EAST, province P_JS): 3 opportunities, 1 won -> 33.3%;
   its reps: U1 (O1, O2) and U2 (O5; O6 is outside the window);
 - the whole range (O1..O6): 6 opportunities, 3 won -> 50.0%; days to win 50, 66, 61 -> 61.0;
-- lost in the window: O2 (价格因素, ¥800,000) and O5 (no reason given, ¥60,000).
+- lost in the window: O2 (价格因素, ¥800,000) and O5 (no reason given, ¥60,000);
+- O5 was exported with its current stage only (no stage history): 1 of the 5 in the window.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def test_funnel_page_shows_the_default_window_kpis(app: AppTest) -> None:
         "赢单金额": "¥155.0万",
         "成交周期中位数（天）": "58.0",
     }
+
+
+def test_deals_without_stage_history_are_said_on_the_page(app: AppTest) -> None:
+    assert [info.value for info in app.info] == [
+        "1 / 5 个商机的导出只有当前阶段：其间阶段为推断，阶段停留时间不可用。"
+    ]
 
 
 def test_conversion_table_on_the_page(app: AppTest) -> None:
@@ -188,6 +195,7 @@ def test_funnel_kpis(published: data.Published) -> None:
         "win_rate": pytest.approx(0.4),
         "won_amount": pytest.approx(1_550_000),
         "median_days_to_win": pytest.approx(58),
+        "current_stage_only": 1,
     }
     south = data.funnel_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",)))
     assert (south["opportunities"], south["won"], south["median_days_to_win"]) == (2, 1, 66)

@@ -218,7 +218,7 @@ def _page_paths(at: AppTest) -> set[str]:
     [
         ("rep_e1", "我的今日", {"my-day", "customer-360", "sales-alerts", "receivables-aging",
                               "service-cockpit"}),
-        ("admin", "审计日志", {"admin-audit", "admin-users"}),
+        ("admin", "审计日志", {"admin-audit", "admin-users", "operations"}),
         ("fin", "应收账龄", None),
     ],
 )  # fmt: skip

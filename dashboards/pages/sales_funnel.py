@@ -134,6 +134,13 @@ for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=Tr
 if kpis["opportunities"] == 0:
     st.info(t("no_rows"), icon=":material/info:")
     st.stop()
+if kpis["current_stage_only"]:
+    st.info(
+        t("funnel_current_stage_only").format(
+            count=kpis["current_stage_only"], total=kpis["opportunities"]
+        ),
+        icon=":material/info:",
+    )
 
 stages = data.funnel_by_stage(source, filters)
 trend = data.monthly_trend(source, filters)
