@@ -189,6 +189,7 @@ REFERENCE_TABLES = frozenset(
         "dim_lost_reasons",
         "dim_product_lines",
         "dim_sales_channels",
+        "rpt_export_shapes",
         "rpt_service_kpi_targets",
     }
 )

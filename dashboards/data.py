@@ -112,6 +112,20 @@ def fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None
         con.close()
 
 
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def thin_export_shapes(source: Published, area: str) -> list[str]:
+    """The thin export shapes (``rpt_export_shapes``) that the figures of ``area`` rest on;
+    none when the published copy predates that mart."""
+    if missing_marts(source, ("rpt_export_shapes",)):
+        return []
+    rows = fetch_rows(
+        source,
+        "select source_shape from rpt_export_shapes where area = $area order by source_shape",
+        {"area": area},
+    )
+    return [shape for (shape,) in rows]
+
+
 def missing_marts(source: Published, required: tuple[str, ...]) -> list[str]:
     """The tables of ``required`` that the published file does not contain."""
     rows = fetch_rows(

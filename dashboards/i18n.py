@@ -57,6 +57,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "赢单商机从进入初步接洽到赢单的天数中位数。",
         "en": "Median days from qualification to won, over the won deals.",
     },
+    "thin_export_invoice_ledger": {
+        "zh": "应收来自发票台账：发票按核销日期视为全额回款，部分核销按导出日计入；"
+        "台账只有业务员姓名，按业务员和产品线的归属不可用。",
+        "en": "Receivables come from an invoice ledger: an invoice counts as paid in full on its "
+        "settled date, a part-settlement from the export date; the ledger names reps by name "
+        "only, so the split by rep and product line is not available.",
+    },
     "funnel_current_stage_only": {
         "zh": "{count} / {total} 个商机的导出只有当前阶段：其间阶段为推断，阶段停留时间不可用。",
         "en": "{count} of {total} deals were exported with their current stage only: the "

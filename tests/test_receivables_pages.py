@@ -255,6 +255,23 @@ def test_overview_page(finance_home: Path) -> None:
     assert list(soon["对账单号"]) == ["S8", "S9"] and list(soon["未结金额"]) == [900, 300]
 
 
+def test_pages_say_when_receivables_come_from_an_invoice_ledger(finance_home: Path) -> None:
+    assert [info.value for info in run_page(AGING).info] == []  # full ERP exports: no note
+    con = duckdb.connect(str(finance_home / "published.duckdb"))
+    try:
+        # as the data-quality mart is published after a build on an AR ledger
+        con.execute(
+            "create table rpt_export_shapes"
+            " (area varchar, source_shape varchar, source_rows bigint)"
+        )
+        con.execute("insert into rpt_export_shapes values ('receivables', 'invoice_ledger', 64)")
+    finally:
+        con.close()
+    for page in (AGING, OVERVIEW):
+        notes = [info.value for info in run_page(page).info]
+        assert len(notes) == 1 and notes[0].startswith("应收来自发票台账："), (page, notes)
+
+
 def test_compliance_page(finance_home: Path) -> None:
     at = run_page(COMPLIANCE)
     values = {m.label: (m.value, m.delta) for m in at.metric}

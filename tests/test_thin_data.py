@@ -338,6 +338,7 @@ def thin_home(tmp_path_factory) -> Path:
         "+rpt_service_kpis_monthly",
         "+rpt_ar_payment_behaviour_monthly",
         "+rpt_ar_kpis_monthly",
+        "+rpt_export_shapes",
         "aging_buckets",
     )
     # a week later the same file name again, with O3's expected close date moved out
@@ -680,6 +681,14 @@ def _bucket(days_past_due: int) -> str:
     return "over_365"
 
 
+def test_the_ar_ledger_is_named_as_the_shape_receivables_rest_on(thin_home):
+    # the pages read this to say what an invoice ledger cannot give
+    assert rows(
+        thin_home / "warehouse.duckdb",
+        "select area, source_shape, source_rows from marts.rpt_export_shapes",
+    ) == [("receivables", "invoice_ledger", len({invoice for invoice, *_ in LEDGER}))]
+
+
 def test_an_ar_ledger_ages_as_of_any_date(thin_home):
     """Open amount by aging bucket of the ledger's invoices at three dates: the settled date
     pays an invoice in full; a part settled with no date counts from the export (1 March)."""
@@ -828,8 +837,16 @@ def salesforce_home(tmp_path_factory) -> Path:
         "+rpt_sales_funnel_monthly",
         "+rpt_sales_cycle",
         "+fct_pipeline_as_of",
+        "+rpt_export_shapes",
     )
     return home
+
+
+def test_current_stage_only_deals_are_named_as_the_shape_the_funnel_rests_on(salesforce_home):
+    assert rows(
+        salesforce_home / "warehouse.duckdb",
+        "select area, source_shape, source_rows from marts.rpt_export_shapes",
+    ) == [("sales_funnel", "current_stage_only", len({oid for oid, *_ in SALESFORCE}))]
 
 
 def test_without_an_org_tree_teams_come_from_manager_or_office(salesforce_home):

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboards import audit, charts, data
 from dashboards import receivables_data as ar
+from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.receivables_excel import aging_workbook
 
@@ -25,6 +26,7 @@ if missing:
         t("receivables_missing_tables").format(tables=", ".join(missing)), icon=":material/error:"
     )
     st.stop()
+show_thin_export_notes(source, "receivables")
 dates = ar.as_of_dates(source)
 if dates.empty:
     st.info(t("receivables_no_data"), icon=":material/info:")

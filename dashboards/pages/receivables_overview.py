@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboards import charts, data
 from dashboards import receivables_data as ar
+from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 TOP_CUSTOMERS = 20
@@ -23,6 +24,7 @@ if missing:
         t("receivables_missing_tables").format(tables=", ".join(missing)), icon=":material/error:"
     )
     st.stop()
+show_thin_export_notes(source, "receivables")
 trend = ar.overdue_trend(source)
 if trend.empty:
     st.info(t("receivables_no_data"), icon=":material/info:")

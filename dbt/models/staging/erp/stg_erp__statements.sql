@@ -12,6 +12,7 @@ final as (
         due_on,
         cast(statement_amount as decimal(18, 2)) as statement_amount,
         owner_id,
+        'statement' as source_shape,
         _file_name as source_file_name,
         _row_number as source_row_number
     from statements
@@ -27,6 +28,7 @@ final as (
             due_on,
             cast(invoice_amount as decimal(18, 2)) as statement_amount,
             cast(null as varchar) as owner_id,
+            'invoice_ledger' as source_shape,
             _file_name as source_file_name,
             _row_number as source_row_number
         from ({{ latest_export_rows(ledger, ['invoice_id']) }})
