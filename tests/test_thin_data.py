@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import statistics
 from decimal import Decimal
 from pathlib import Path
 
@@ -942,7 +943,9 @@ def test_owners_by_name_become_employees_of_one_flat_unit(salesforce_home):
 
 # --- a service desk's event log (ServiceNow-style): one row per update of a ticket ------------
 # (ticket, opened, [(update no, status, priority, at)]); no device, no ticket table. Update 0
-# (New, at opening) precedes the listed ones; INC6 was escalated from medium on update 1.
+# (New, at opening) precedes the listed ones; INC6 was escalated from medium on update 1, INC7
+# from medium on update 2. INC3 runs over a weekend; INC7 over the Spring Festival of 2026
+# (Saturday 14 Feb a make-up workday, 16-20 and 23 Feb holidays).
 OPENED = {
     "INC1": "2026-02-02 09:00",
     "INC2": "2026-02-03 08:00",
@@ -950,6 +953,7 @@ OPENED = {
     "INC4": "2026-02-06 10:00",
     "INC5": "2026-02-09 09:00",
     "INC6": "2026-02-10 09:00",
+    "INC7": "2026-02-13 16:00",
 }
 UPDATES = [
     (ticket, int(number), status, priority, at)
@@ -966,7 +970,10 @@ INC3,2,resolved,p4_low,2026-02-07 10:00
 INC4,1,resolved,p4_low,2026-02-06 12:00
 INC5,1,in_progress,p2_high,2026-02-09 11:00
 INC6,1,in_progress,p1_critical,2026-02-10 09:30
-INC6,2,resolved,p1_critical,2026-02-10 13:00""".splitlines()
+INC6,2,resolved,p1_critical,2026-02-10 13:00
+INC7,1,in_progress,p3_medium,2026-02-13 16:45
+INC7,2,in_progress,p2_high,2026-02-14 10:00
+INC7,3,resolved,p2_high,2026-02-24 10:00""".splitlines()
     )
 ]
 EVENT_LOG = [
@@ -982,14 +989,19 @@ EVENT_LOG_RAW_DDL = (
 )
 
 
+def _with_update_zero(ticket: str, opened: str, updates: list[tuple]) -> list[tuple]:
+    """The ticket's updates after update 0 (New, at opening, medium for the escalated ones)."""
+    first_priority = "p3_medium" if ticket in ("INC6", "INC7") else updates[0][2]
+    return [(0, "new", first_priority, opened), *updates]
+
+
 def _event_rows() -> list[dict]:
     """The log as the export has it: an update 0 (New, at opening) before the listed ones;
     resolved_at and closed_at filled from the update that set them on."""
     out = []
     for ticket, opened, updates in EVENT_LOG:
-        first_priority = "p3_medium" if ticket == "INC6" else updates[0][2]
         resolved = closed = None
-        for number, status, priority, at in [(0, "new", first_priority, opened), *updates]:
+        for number, status, priority, at in _with_update_zero(ticket, opened, updates):
             resolved = _at(at) if status == "resolved" and not resolved else resolved
             closed = _at(at) if status == "closed" else closed
             out.append(
@@ -1005,7 +1017,7 @@ def _event_rows() -> list[dict]:
                     "priority": priority,
                     "resolved_at": resolved,
                     "closed_at": closed,
-                    "_export_date": dt.date(2026, 2, 11),
+                    "_export_date": dt.date(2026, 2, 25),
                 }
             )
     return out
@@ -1015,8 +1027,15 @@ def _event_rows() -> list[dict]:
 def event_log_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("event_log_home")
     db = new_warehouse(home, EVENT_LOG_RAW_DDL)
-    load_file(db, "fsm_ticket_events", "incident.csv", _event_rows(), dt.datetime(2026, 2, 11))
-    dbt(home, "build", "--select", "+fct_service_tickets", "+rpt_service_kpis_monthly")
+    load_file(db, "fsm_ticket_events", "incident.csv", _event_rows(), dt.datetime(2026, 2, 25))
+    dbt(
+        home,
+        "build",
+        "--select",
+        "+fct_service_tickets",
+        "+rpt_service_kpis_monthly",
+        "+rpt_service_sla_attainment_monthly",
+    )
     return home
 
 
@@ -1029,7 +1048,7 @@ def test_an_event_log_gives_tickets_and_resolution_hours_by_priority(event_log_h
             delta = _at(resolved[0]) - _at(opened)
             hours.setdefault(updates[-1][2], []).append(delta.total_seconds() / 3600)
     expected = {p: sorted(h)[len(h) // 2] if len(h) % 2 else sum(h) / 2 for p, h in hours.items()}
-    assert expected == {"p2_high": 20.0, "p4_low": 25.0, "p1_critical": 4.0}  # by hand
+    assert expected == {"p2_high": 34.0, "p4_low": 25.0, "p1_critical": 4.0}  # by hand
     got = dict(
         rows(
             db,
@@ -1042,4 +1061,111 @@ def test_an_event_log_gives_tickets_and_resolution_hours_by_priority(event_log_h
         db,
         "select count(*), count(*) filter (where is_open), "
         "count(*) filter (where accepted_at is not null) from marts.fct_service_tickets",
-    ) == [(6, 1, 6)]
+    ) == [(7, 1, 7)]
+
+
+# The default SLA policy of each priority (device class '*' in seeds/service_sla_policies.csv),
+# written out here: (round the clock?, accept minutes, resolve minutes)
+DEFAULT_POLICY = {
+    "p1_critical": (True, 30, 240),
+    "p2_high": (False, 60, 480),
+    "p3_medium": (False, 240, 1440),
+    "p4_low": (False, 480, 2400),
+}
+# the working calendar of a customer the log names only by location (cn_standard), written out
+# from the State Council's notice for February 2026
+WORKING_HOURS = ((dt.time(8, 30), dt.time(12, 0)), (dt.time(13, 0), dt.time(17, 30)))
+HOLIDAYS = {dt.date(2026, 2, day) for day in (16, 17, 18, 19, 20, 23)}
+MAKE_UP_WORKDAYS = {dt.date(2026, 2, 14), dt.date(2026, 2, 28)}
+
+
+def _is_working_minute(moment: dt.datetime, round_the_clock: bool) -> bool:
+    day = moment.date()
+    working_day = day in MAKE_UP_WORKDAYS or (day.weekday() < 5 and day not in HOLIDAYS)
+    return round_the_clock or (
+        working_day and any(start <= moment.time() < end for start, end in WORKING_HOURS)
+    )
+
+
+def _walked_targets() -> dict[tuple[str, str], tuple[str, int, str]]:
+    """(ticket, target) -> (priority in force, business minutes, status), walking each minute
+    from opening to the step (or, while open, to the log's latest update): a minute counts on
+    a working minute of the calendar, unless the ticket then waits for the customer."""
+    as_of = max(_at(at) for *_, at in UPDATES)
+    out = {}
+    for ticket, opened, updates in EVENT_LOG:
+        log = [(_at(at), st, p) for _, st, p, at in _with_update_zero(ticket, opened, updates)]
+        steps = {
+            "accept": next((at for at, st, _ in log if st != "new"), None),
+            "resolve": next((at for at, st, _ in log if st == "resolved"), None),
+        }
+        for target, reached in steps.items():
+            until = reached or as_of
+            priority = [p for at, _, p in log if at <= until][-1]
+            round_the_clock, *limits = DEFAULT_POLICY[priority]
+            minutes, moment = 0, _at(opened)
+            while moment < until:
+                status = [st for at, st, _ in log if at <= moment][-1]
+                if status != "waiting_customer" and _is_working_minute(moment, round_the_clock):
+                    minutes += 1
+                moment += dt.timedelta(minutes=1)
+            within = minutes <= limits[0 if target == "accept" else 1]
+            status = (
+                ("met" if within else "breached")
+                if reached
+                else "open_" + ("in_time" if within else "breached")
+            )
+            out[ticket, target] = (priority, minutes, status)
+    return out
+
+
+def test_an_event_log_gets_the_default_sla_of_its_priority_in_business_time(event_log_home):
+    """Each target against a minute-by-minute walk over the calendar: weekends, the Spring
+    Festival, a make-up Saturday and a wait for the customer; the priority in force at the
+    step picks the target."""
+    walked = _walked_targets()
+    # by hand: INC7 p3 -> p2 on Saturday 14 Feb (a make-up workday): 90 min on Friday + 480 on
+    # Saturday + 90 on Tuesday 24 Feb = 660 > p2's 480 (p3's 1440 would have been met); INC6
+    # escalated to p1 (24x7) resolves in exactly 240 min: met
+    assert walked["INC7", "resolve"] == ("p2_high", 660, "breached")
+    assert walked["INC6", "resolve"] == ("p1_critical", 240, "met")
+    got = rows(
+        event_log_home / "warehouse.duckdb",
+        "select ticket_id, sla_target, priority_in_force, business_minutes, sla_status, "
+        "is_default_policy from marts.fct_service_sla_targets",
+    )
+    # every moment is a whole minute, so are the business minutes
+    assert {(t, k): (p, round(m, 6), st) for t, k, p, m, st, _ in got} == walked
+    assert all(is_default for *_, is_default in got)
+
+
+def test_an_event_log_gives_attainment_and_business_hour_medians_per_priority(event_log_home):
+    db = event_log_home / "warehouse.duckdb"
+    reached: dict[tuple[str, str], list[tuple[int, bool]]] = {}
+    for (_, target), (priority, minutes, status) in _walked_targets().items():
+        if status in ("met", "breached"):
+            reached.setdefault((target, priority), []).append((minutes, status == "met"))
+    attainment = {key: sum(m for _, m in v) / len(v) for key, v in reached.items()}
+    got = rows(
+        db,
+        "select sla_target, priority_in_force, sum(targets_met) / sum(targets_measured) "
+        "from marts.rpt_service_sla_attainment_monthly group by 1, 2",
+    )
+    assert {(t, p): a for t, p, a in got} == pytest.approx(attainment)
+    medians = {
+        priority: statistics.median(m for m, _ in v) / 60
+        for (target, priority), v in reached.items()
+        if target == "resolve"
+    }
+    got = rows(
+        db,
+        "select priority_in_force, median(business_minutes) / 60 "
+        "from marts.fct_service_sla_targets where sla_target = 'resolve' and is_reached "
+        "group by 1",
+    )
+    assert dict(got) == pytest.approx(medians)
+    # every ticket was created in February: the month's median over all resolved tickets
+    every = [m for (target, _), v in reached.items() if target == "resolve" for m, _ in v]
+    assert rows(db, "select median_resolve_business_hours from marts.rpt_service_kpis_monthly") == [
+        (pytest.approx(statistics.median(every) / 60),)
+    ]

@@ -45,6 +45,7 @@ targets as (
         tickets.policy_version,
         tickets.service_tier,
         tickets.device_class,
+        tickets.is_device_unknown,
         tickets.customer_calendar_id
     from tickets
     cross join (values ('accept'), ('arrive'), ('resolve')) as kinds (sla_target)
@@ -83,14 +84,25 @@ with_policy as (
             when 'resolve' then policies.resolve_minutes
         end as target_minutes,
         case when policies.clock = '24x7' then 'cn_24x7' else with_priority.customer_calendar_id end
-            as calendar_id
+            as calendar_id,
+        coalesce(policies.device_class = '*', false) as is_default_policy
     from with_priority
     left join policies
         on
             with_priority.policy_version = policies.policy_version
             and with_priority.service_tier = policies.service_tier
-            and with_priority.device_class = policies.device_class
             and with_priority.priority = policies.priority
+            and (
+                with_priority.device_class = policies.device_class
+                -- the default policy of the priority (device class '*'): for a desk that
+                -- records no devices, or a device class the policy names no row for
+                or (policies.device_class = '*' and not coalesce(with_priority.is_device_unknown, true))
+            )
+    -- the device class's own row wins over the default
+    qualify row_number() over (
+        partition by with_priority.ticket_id, with_priority.sla_target
+        order by policies.device_class = '*'
+    ) = 1
 ),
 
 created_clock as (
@@ -180,6 +192,7 @@ final as (
         sla_target,
         policy_version,
         priority as priority_in_force,
+        is_default_policy,
         clock,
         calendar_id,
         created_at,

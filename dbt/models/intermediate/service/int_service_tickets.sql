@@ -88,6 +88,9 @@ final as (
         devices.sku,
         products.product_name as device_model,
         products.product_line as device_class,
+        -- a device export's ticket whose device is missing or not in the device export: a
+        -- data gap, so no SLA policy (the default policy is for desks that record no devices)
+        tickets.source_records_devices and products.product_line is null as is_device_unknown,
         tickets.channel,
         tickets.priority as current_priority,
         coalesce(milestones.initial_priority, tickets.priority) as initial_priority,

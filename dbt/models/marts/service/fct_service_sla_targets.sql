@@ -23,6 +23,7 @@ final as (
         tickets.sku,
         tickets.device_model,
         sla.priority_in_force,
+        sla.is_default_policy,
         sla.clock,
         sla.calendar_id,
         tickets.region_id,

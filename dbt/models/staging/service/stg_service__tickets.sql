@@ -25,6 +25,7 @@ final as (
         resolution_mode,
         ticket_status,
         satisfaction,
+        true as source_records_devices,
         _file_name as source_file_name,
         _row_number as source_row_number
     from tickets
@@ -32,7 +33,8 @@ final as (
         union all
         -- a service desk's event log (see DECISIONLOG, "Thin exports"): a ticket is its latest
         -- update; accepted when it first left 新建 (New); the customer known by its location's
-        -- name, the engineer by name; no device, so no SLA policy applies
+        -- name, the engineer by name; no device, so the SLA is the default policy of its
+        -- priority (device class '*' in service_sla_policies)
         select
             events.ticket_id,
             cast(null as varchar) as serial_no,
@@ -50,6 +52,7 @@ final as (
             cast(null as varchar) as resolution_mode,
             events.ticket_status,
             cast(null as bigint) as satisfaction,
+            false as source_records_devices,
             events._file_name as source_file_name,
             events._row_number as source_row_number
         from ({{ latest_export_rows(event_log, ['ticket_id', 'update_no']) }}) as events
