@@ -64,6 +64,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "settled date, a part-settlement from the export date; the ledger names reps by name "
         "only, so the split by rep and product line is not available.",
     },
+    "thin_export_ticket_event_log": {
+        "zh": "工单来自事件日志：无设备信息，SLA 按优先级默认政策、默认日历计算；"
+        "到场、派工、备件和满意度不可用。",
+        "en": "Tickets come from an event log: it names no device, so the SLA is each "
+        "priority's default policy on the default calendar; arrival, dispatch, parts and "
+        "satisfaction are not available.",
+    },
     "funnel_current_stage_only": {
         "zh": "{count} / {total} 个商机的导出只有当前阶段：其间阶段为推断，阶段停留时间不可用。",
         "en": "{count} of {total} deals were exported with their current stage only: the "

@@ -1035,8 +1035,16 @@ def event_log_home(tmp_path_factory) -> Path:
         "+fct_service_tickets",
         "+rpt_service_kpis_monthly",
         "+rpt_service_sla_attainment_monthly",
+        "+rpt_export_shapes",
     )
     return home
+
+
+def test_the_event_log_is_named_as_the_shape_service_rests_on(event_log_home):
+    assert rows(
+        event_log_home / "warehouse.duckdb",
+        "select area, source_shape, source_rows from marts.rpt_export_shapes",
+    ) == [("service", "ticket_event_log", len({ticket for ticket, *_ in EVENT_LOG}))]
 
 
 def test_an_event_log_gives_tickets_and_resolution_hours_by_priority(event_log_home):

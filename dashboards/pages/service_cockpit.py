@@ -5,6 +5,7 @@ device model and channel."""
 import streamlit as st
 
 from dashboards import audit, charts, data, periods, service_charts, service_data
+from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,6 +27,7 @@ missing = data.missing_marts(
 if missing:
     st.error(t("service_missing_tables").format(tables=", ".join(missing)), icon=":material/error:")
     st.stop()
+show_thin_export_notes(source, "service")
 
 options = service_data.filter_options(source)
 months = options["months"]

@@ -8,6 +8,10 @@ statements as (
     select * from {{ ref('stg_erp__statements') }}
 ),
 
+tickets as (
+    select * from {{ ref('stg_service__tickets') }}
+),
+
 shapes as (
     select
         'sales_funnel' as area,
@@ -22,6 +26,14 @@ shapes as (
         count(*) as source_rows
     from statements
     where source_shape = 'invoice_ledger'
+    union all
+    -- a service desk's event log is the only ticket source that records no devices
+    select
+        'service' as area,
+        'ticket_event_log' as source_shape,
+        count(*) as source_rows
+    from tickets
+    where not source_records_devices
 ),
 
 final as (
