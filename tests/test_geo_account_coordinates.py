@@ -154,6 +154,10 @@ def test_exports_with_coordinates_load_whole_and_without_schema_drift(warehouse)
 
 def test_gcj02_and_bd09_positions_locate_their_hospitals_at_point_precision(warehouse):
     located = _locations(warehouse[0])
+    errors = {
+        a: round(_error_m(located[a], a), 2) for a in ("KH0002", "KH0003", "KH0004", "KH0008")
+    }
+    print(f"account coordinates: error from the known position, m: {errors}")
     for account_id in ("KH0002", "KH0003", "KH0004", "KH0008"):
         location = located[account_id]
         assert location["coordinate_source"] == "crm_account_coordinates", account_id
