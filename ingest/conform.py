@@ -329,6 +329,8 @@ def conform(
     typed_columns, errors = [], [pl.col(ROW_PROBLEM)]
     for spec in contract.columns:
         value, error = _typed(spec, excel_epoch, date_formats[spec.name], contract.timezone)
+        if spec.default is not None:
+            value = value.fill_null(pl.lit(spec.default))
         typed_columns.append(value.alias(spec.name))
         errors.append(error)
         errors.append(
@@ -364,7 +366,7 @@ def conform(
         loaded=valid.select(ROW_NUMBER, EXTRA_COLUMNS, *[c.name for c in contract.columns]),
         quarantined=invalid.select(ROW_NUMBER, REASON, RAW_VALUES).sort(ROW_NUMBER),
         unmapped_columns=unmapped,
-        missing_columns=[c.name for c in missing],
+        missing_columns=[c.name for c in missing if not c.optional],
         notes=notes,
     )
 

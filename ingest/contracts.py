@@ -64,6 +64,8 @@ COLUMN_KEYS = {
     "thousands",
     "true_words",
     "false_words",
+    "optional",
+    "default",
 }
 TRUE_WORDS = ("是", "y", "yes", "true", "t", "1", "√", "✓", "on")
 FALSE_WORDS = ("否", "n", "no", "false", "f", "0", "×", "✗", "off")
@@ -84,6 +86,10 @@ class ColumnSpec:
     headers: tuple[str, ...]
     type: str = "text"
     required: bool = False
+    # a column only some systems export (coordinates): a file without it is not schema drift
+    optional: bool = False
+    # text columns: the canonical value of a blank cell or of a file without the column
+    default: str | None = None
     values: dict[str, str] | None = None
     pii: str | None = None
     min_value: float | None = None
@@ -196,11 +202,17 @@ def _parse_column(
     timezone = raw.get("timezone")
     if timezone is not None:
         _check_timezone(f"{source}.{name}", timezone)
+    required, optional = bool(raw.get("required", False)), bool(raw.get("optional", False))
+    if required and optional:
+        raise ContractError(f"{source}.{name}: a column cannot be both required and optional")
+    default = _default(f"{source}.{name}", raw.get("default"), col_type, values)
     return ColumnSpec(
         name=name,
         headers=headers,
         type=col_type,
-        required=bool(raw.get("required", False)),
+        required=required,
+        optional=optional,
+        default=default,
         values=values,
         pii=pii,
         min_value=raw.get("min"),
@@ -212,6 +224,20 @@ def _parse_column(
         true_words=_words(raw.get("true_words"), TRUE_WORDS),
         false_words=_words(raw.get("false_words"), FALSE_WORDS),
     )
+
+
+def _default(where: str, declared, col_type: str, values: dict[str, str] | None) -> str | None:
+    """A default is a canonical value, so with ``values`` it must be one they map onto."""
+    if declared is None:
+        return None
+    if col_type != "text":
+        raise ContractError(f"{where}: default applies to text columns")
+    if values is not None and str(declared) not in set(values.values()):
+        raise ContractError(
+            f"{where}: default {declared!r} is not one of the codes its values map onto "
+            f"{sorted(set(values.values()))}"
+        )
+    return str(declared)
 
 
 def _words(declared, default: tuple[str, ...]) -> tuple[str, ...]:

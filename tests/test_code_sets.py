@@ -35,6 +35,7 @@ CODE_SETS = {
 # level the org tree, a currency the exchange rate...): not a company's to rename.
 FIXED_VOCABULARIES = {
     ("crm_accounts", "hospital_grade"),
+    ("crm_accounts", "coordinate_system"),
     ("crm_campaigns", "campaign_type"),
     ("crm_employees", "job_role"),
     ("crm_leads", "lead_status"),

@@ -10,12 +10,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from ingest_support import rows_by_key, write_export
 
+from ingest.conform import conform
 from ingest.contracts import ContractError, load_contract, load_contracts
 from ingest.load import ingest_path
+from ingest.readers import ROW_NUMBER, ROW_PROBLEM
 from medops.cli import main
 
 CONTRACT = """
@@ -203,6 +206,8 @@ def test_export_date_from_the_file_name_pattern_or_the_modification_time(tmp_pat
         ("timezone: Europe/Berlin", "unknown time zone 'Mars/Olympus'"),
         ("export_date: {column: exported_on}", "export_date column 'exported' is not declared"),
         ("format: dmy}", "unknown key 'formt'; did you mean 'format'"),
+        ("type: boolean}", "default applies to text columns"),
+        ("required: true}", "cannot be both required and optional"),
     ],
 )
 def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
@@ -211,11 +216,32 @@ def test_contract_mistakes_are_named_at_load(tmp_path, change, message):
         "timezone: Europe/Berlin": "timezone: Mars/Olympus",
         "export_date: {column: exported_on}": "export_date: {column: exported}",
         "format: dmy}": "formt: dmy}",
+        "type: boolean}": "type: boolean, default: 'yes'}",
+        "required: true}": "required: true, optional: true}",
     }[change]
     path = tmp_path / "field_visits.yml"
     path.write_text(CONTRACT.replace(change, broken, 1), encoding="utf-8")
     with pytest.raises(ContractError, match=message):
         load_contract(path)
+
+
+def test_optional_columns_are_not_drift_and_defaults_fill_blanks(tmp_path):
+    """The accounts contract's coordinate columns: a file without them (every generated
+    export) reports no missing column; a blank or absent 坐标系 is the contract's default."""
+    accounts = next(c for c in load_contracts() if c.source == "crm_accounts")
+    header = {"客户编码": ["A1", "A2"], "客户名称": ["甲医院", "乙医院"], "客户类型": ["医院"] * 2}
+    frame = pl.DataFrame(header).with_row_index(ROW_NUMBER, offset=1)
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_PROBLEM))
+    without = conform(frame, accounts)
+    assert "longitude" not in without.missing_columns
+    assert "phone" in without.missing_columns  # an ordinary column is still reported
+    assert without.loaded["coordinate_system"].to_list() == ["gcj02", "gcj02"]
+    with_frame = frame.with_columns(pl.Series("坐标系", ["百度", None]))
+    assert conform(with_frame, accounts).loaded["coordinate_system"].to_list() == ["bd09", "gcj02"]
+    broken = accounts.path.read_text(encoding="utf-8").replace("default: gcj02", "default: baidu")
+    (tmp_path / "crm_accounts.yml").write_text(broken, encoding="utf-8")
+    with pytest.raises(ContractError, match="default 'baidu' is not one of the codes"):
+        load_contract(tmp_path / "crm_accounts.yml")
 
 
 def test_check_names_the_ambiguous_file_and_writes_nothing(tmp_path):

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from medops.geo.address import parse_address
-from medops.geo.coords import to_wgs84
+from medops.geo.coords import bd09_to_gcj02, to_wgs84
 from medops.geo.gazetteer import SEED_PATH, build_gazetteer, read_adcodes
 from medops.settings import DBT_PROJECT_DIR
 
@@ -47,6 +47,10 @@ ROUND_TRIP_POINTS = [
     (126.6425, 45.7570),  # 哈尔滨
     (110.3312, 20.0311),  # 海口
 ]
+# Baidu's default map centre (天安门, BD-09) and its GCJ-02 form as published with the usual
+# coordinate-conversion code (bd09togcj02(116.404, 39.915))
+BAIDU_TIANANMEN = (116.404, 39.915)
+PUBLISHED_TIANANMEN_GCJ02 = (116.39762729119315, 39.908656537808596)
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -110,6 +114,13 @@ def macro_results(tmp_path_factory) -> dict:
         g_lon, g_lat = wgs84_to_gcj02(lon, lat)
         columns.append(f"{{{{ gcj02_to_wgs84_lon({g_lon!r}, {g_lat!r}) }}}} as lon_{k}")
         columns.append(f"{{{{ gcj02_to_wgs84_lat({g_lon!r}, {g_lat!r}) }}}} as lat_{k}")
+    for k, (lon, lat) in enumerate(ROUND_TRIP_POINTS):
+        b_lon, b_lat = gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+        columns.append(f"{{{{ bd09_to_gcj02_lon({b_lon!r}, {b_lat!r}) }}}} as bd_lon_{k}")
+        columns.append(f"{{{{ bd09_to_gcj02_lat({b_lon!r}, {b_lat!r}) }}}} as bd_lat_{k}")
+    b_lon, b_lat = BAIDU_TIANANMEN
+    columns.append(f"{{{{ bd09_to_gcj02_lon({b_lon}, {b_lat}) }}}} as tiananmen_lon")
+    columns.append(f"{{{{ bd09_to_gcj02_lat({b_lon}, {b_lat}) }}}} as tiananmen_lat")
     columns.append("{{ haversine_km('null', 30.0, 104.0, 31.0) }} as km_with_null")
     for name, straight_km in (("unknown", "null"), ("next_door", "0.5"), ("long", "100.0")):
         columns.append(f"{{{{ road_km('{straight_km}', 1.3, 2.0) }}}} as road_{name}")
@@ -145,6 +156,19 @@ def test_gcj02_to_wgs84_macro_inverts_the_forward_transform(macro_results):
         assert 50 < offset_m < 1000, (lon, lat, offset_m)  # the obfuscation is real
         back_m = 1000 * haversine_km(lon, lat, macro_results[f"lon_{k}"], macro_results[f"lat_{k}"])
         assert back_m < 0.5, (lon, lat, back_m)
+
+
+@pytest.mark.slow
+def test_bd09_to_gcj02_macro_matches_python_and_the_published_point(macro_results):
+    for k, (lon, lat) in enumerate(ROUND_TRIP_POINTS):
+        g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+        b_lon, b_lat = gcj02_to_bd09(g_lon, g_lat)
+        assert 1000 * haversine_km(g_lon, g_lat, b_lon, b_lat) > 500  # Baidu's shift is real
+        macro = macro_results[f"bd_lon_{k}"], macro_results[f"bd_lat_{k}"]
+        assert macro == pytest.approx(bd09_to_gcj02(b_lon, b_lat), abs=1e-9)  # the Python one
+        assert 1000 * haversine_km(g_lon, g_lat, *macro) < 0.5, (lon, lat)
+    tiananmen = macro_results["tiananmen_lon"], macro_results["tiananmen_lat"]
+    assert tiananmen == pytest.approx(PUBLISHED_TIANANMEN_GCJ02, abs=1e-6)
 
 
 def test_gazetteer_seed_is_what_cpca_gives_today():

@@ -52,15 +52,7 @@ measured as (
         converted.check_in_latitude,
         address_places.place_precision,
         precision_levels.checkin_plausible_radius_km,
-        converted.check_in_longitude
-        between address_places.province_min_longitude and address_places.province_max_longitude
-        and converted.check_in_latitude
-        between address_places.province_min_latitude and address_places.province_max_latitude
-            as is_in_province,
-        {{ haversine_km(
-            'address_places.place_longitude', 'address_places.place_latitude',
-            'converted.check_in_longitude', 'converted.check_in_latitude'
-        ) }} as km_from_address_centre
+        {{ address_fit_columns('converted.check_in_longitude', 'converted.check_in_latitude') }}
     from converted
     left join address_places on converted.account_id = address_places.location_id
     left join precision_levels on address_places.place_precision = precision_levels.coordinate_precision

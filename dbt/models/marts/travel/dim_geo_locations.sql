@@ -47,6 +47,8 @@ final as (
         locations.coordinate_source,
         locations.coordinate_precision,
         locations.plausible_checkins,
+        locations.account_coordinate_status,
+        locations.account_coordinate_km_from_checkins,
         accounts.account_type,
         accounts.hospital_grade,
         -- the class the visit plan is keyed by until the customer value tier replaces it

@@ -19,6 +19,12 @@ final as (
         credit_code,
         owner_id,
         created_on,
+        -- the account's map position as exported (two columns, or one "lng,lat" text) and
+        -- its frame; int_geo__account_coordinates reads and checks it
+        cast(longitude as double) as longitude,
+        cast(latitude as double) as latitude,
+        coordinates,
+        coordinate_system,
         _file_name as source_file_name,
         _row_number as source_row_number
     from accounts
