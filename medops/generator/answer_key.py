@@ -105,6 +105,8 @@ def deal_to_cash_frames(
         .agg(
             pl.len().alias("contracts"),
             pl.col("_planned_cny").sum().alias("contract_amount_cny"),
+            # the warehouse converts at its own rates (seed fx_rates): compare these in kind
+            (pl.col("currency") != "CNY").sum().alias("foreign_currency_contracts"),
             pl.col("signed_on").min().alias("first_signed_on"),
             pl.col("order_lines").sum(),
             pl.col("ordered_amount").sum(),
@@ -117,7 +119,9 @@ def deal_to_cash_frames(
     chain = (
         won.join(per_deal, on="opportunity_id", how="left")
         .with_columns(
-            pl.col("contracts", "order_lines", "devices_installed").fill_null(0),
+            pl.col(
+                "contracts", "foreign_currency_contracts", "order_lines", "devices_installed"
+            ).fill_null(0),
             pl.col("contract_amount_cny", "ordered_amount", "billed_amount")
             .fill_null(0.0)
             .round(2),
