@@ -20,8 +20,6 @@ import pytest
 
 from tests.conftest import query
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parent.parent
 DBT = Path(sys.executable).parent / "dbt"
 TIE_OUTS = (
@@ -63,6 +61,7 @@ def chain(clean_build) -> tuple[pl.DataFrame, pl.DataFrame, Path, Path]:
     return built, key, db, exports
 
 
+@pytest.mark.slow
 def test_every_won_deal_is_a_row_and_each_step_matches_the_answer_key(chain):
     built, key, _, _ = chain
     assert built.height == key.height > 100
@@ -84,6 +83,7 @@ def test_every_won_deal_is_a_row_and_each_step_matches_the_answer_key(chain):
     assert (joined["won_amount"].cast(pl.Float64) - joined["amount"]).abs().max() < 0.005
 
 
+@pytest.mark.slow
 def test_planted_leaks_show_at_their_step(chain):
     built, _, db, exports = chain
     stuck = dict(zip(built["opportunity_id"], built["stuck_at_step"], strict=True))
@@ -114,6 +114,7 @@ def test_planted_leaks_show_at_their_step(chain):
     assert got.height == late.height and (got["order_id"] == got["order_id_linked"]).all()
 
 
+@pytest.mark.slow
 def test_write_offs_and_credit_notes_reach_the_chain(chain, clean_build):
     _, _, db, exports = chain
     truth = pl.read_parquet(exports / "_answer_key" / "truth" / "credit_notes.parquet")
@@ -153,6 +154,7 @@ def _dbt(home: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_tie_outs_pass_and_each_fails_on_a_broken_copy(clean_build, tmp_path):
     home, _, _ = clean_build
     copy = tmp_path / "home"
@@ -240,3 +242,38 @@ def test_tie_outs_pass_and_each_fails_on_a_broken_copy(clean_build, tmp_path):
     )
     golden = accounts.filter(pl.col("account_id") == account_id)["golden_customer_id"][0]
     assert revenue["golden_customer_id"][0] == golden
+
+
+def test_generator_plants_the_leaks_it_lists(tmp_path):
+    """At a scale where every leak occurs, each planted list agrees with the exported truth."""
+    from medops.generator import generate_exports
+
+    summary = generate_exports(tmp_path, scale=0.05, seed=42, dirty_rate=0.0)
+    planted = summary["planted"]
+    for name in ("deals_won_without_contract", "contracts_without_orders", "partial_deliveries"):
+        assert planted[name] > 0, name
+    assert planted["late_installs"] > 0 and planted["write_offs"] > 0
+    truth_dir = tmp_path / "_answer_key" / "truth"
+    orders = pl.read_parquet(truth_dir / "orders.parquet")
+    contracts = pl.read_parquet(truth_dir / "contracts.parquet")
+    statements = pl.read_parquet(truth_dir / "statements.parquet")
+    payments = pl.read_parquet(truth_dir / "payments.parquet")
+    unallocated = _answer(tmp_path, "unallocated_payments")
+    # a deal without a contract has none; a contract without orders has no order line
+    no_contract = _answer(tmp_path, "deals_won_without_contract")["opportunity_id"]
+    assert not contracts["opportunity_id"].is_in(no_contract.implode()).any()
+    never_ordered = _answer(tmp_path, "contracts_without_orders")["contract_id"]
+    assert not orders["contract_id"].is_in(never_ordered.implode()).any()
+    # a write-off credits a whole unpaid statement a year after it fell due
+    write_offs = _answer(tmp_path, "write_offs").join(
+        statements, on="statement_id", suffix="_statement"
+    )
+    assert write_offs.height == planted["write_offs"]
+    assert (write_offs["credit_amount"] == write_offs["statement_amount"]).all()
+    assert (
+        (write_offs["issued_on"].str.to_date() - write_offs["due_on"]).dt.total_days() == 365
+    ).all()
+    paid = set(payments["statement_id"].drop_nulls()) | set(unallocated["statement_id"])
+    assert not set(write_offs["statement_id"]) & paid
+    late = _answer(tmp_path, "late_installs")
+    assert late["days_to_install"].min() >= 120
