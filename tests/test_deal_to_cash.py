@@ -134,6 +134,16 @@ def test_write_offs_and_credit_notes_reach_the_chain(chain, clean_build):
     )
     orders = pl.read_parquet(exports / "_answer_key" / "truth" / "orders.parquet")
     assert lines[0][0] == orders.height and 0 < lines[0][1] < lines[0][0]
+    # the link report counts every contract, order line and device once, linked or not
+    counted = dict(
+        query(db, "select row_kind, sum(row_count) from marts.rpt_deal_to_cash_links group by 1")
+    )
+    truth_dir = exports / "_answer_key" / "truth"
+    assert counted == {
+        "contract": pl.read_parquet(truth_dir / "contracts.parquet").height,
+        "order_line": orders.height,
+        "device": pl.read_parquet(truth_dir / "devices.parquet").height,
+    }
 
 
 def _failing_rows(db: Path, test_name: str) -> pl.DataFrame:

@@ -1,6 +1,3 @@
-{#- a Dagster asset check on the chain's fact (it reads several marts: dagster-dbt attaches
-    a singular test with several parents where meta.dagster.ref says) -#}
-{{ config(meta={'dagster': {'ref': {'name': 'fct_deal_to_cash'}}}) }}
 -- revenue of the last 12 months per golden customer: the customer 360 (dim_customers
 -- .revenue_12m) = the sum of that customer's order lines in the chain (deal-linked or not)
 -- ordered in the 12 months ending with the 360's latest month

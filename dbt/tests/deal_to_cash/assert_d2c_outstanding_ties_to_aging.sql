@@ -1,6 +1,3 @@
-{#- a Dagster asset check on the chain's fact (it reads several marts: dagster-dbt attaches
-    a singular test with several parents where meta.dagster.ref says) -#}
-{{ config(meta={'dagster': {'ref': {'name': 'fct_deal_to_cash'}}}) }}
 -- open receivables as of the export: the aging (fct_ar_aging_snapshot, latest as-of) = billed
 -- − credited − collected of the chain's statements, deal-linked or not; a failing row names
 -- the statement, both figures and the difference

@@ -1,6 +1,3 @@
-{#- a Dagster asset check on the chain's fact (it reads several marts: dagster-dbt attaches
-    a singular test with several parents where meta.dagster.ref says) -#}
-{{ config(meta={'dagster': {'ref': {'name': 'fct_deal_to_cash'}}}) }}
 -- devices under warranty: the service page (dim_service_devices) = installed equipment of the
 -- chain whose warranty has not ended (deal-linked or not); a failing row names the device
 -- missing on one side or counted differently

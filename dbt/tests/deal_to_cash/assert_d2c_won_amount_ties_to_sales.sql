@@ -1,6 +1,3 @@
-{#- a Dagster asset check on the chain's fact (it reads several marts: dagster-dbt attaches
-    a singular test with several parents where meta.dagster.ref says) -#}
-{{ config(meta={'dagster': {'ref': {'name': 'fct_deal_to_cash'}}}) }}
 -- won amount per month: the sales page (rpt_deal_size_monthly) = the deal-to-cash chain;
 -- a failing row names the month, both figures, the difference and the deals of that month
 with tolerance as (
