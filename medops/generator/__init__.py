@@ -149,6 +149,7 @@ def generate_exports(
     # Money, streamed per chunk of customers.
     deviations, without, equipment, unallocated, late = [], [], [], [], []
     backdated, outside_validity, changed_value = [], [], []
+    chain_orders, chain_statements, write_offs = [], [], []
     equipment_skus = t["products"].filter(pl.col("product_category") == "设备")["sku"]
     for chunk in finance.finance_chunks(world):
         drop.write("erp_orders", chunk.orders)
@@ -164,8 +165,13 @@ def generate_exports(
         without.append(chunk.without_contract)
         equipment.append(
             chunk.orders.filter(pl.col("sku").is_in(equipment_skus.implode())).select(
-                "sku", "account_id", "ordered_on", "quantity"
+                "sku", "account_id", "ordered_on", "quantity", "order_id", "line_no"
             )
+        )
+        chain_orders.append(chunk.orders.select(answer_key.CHAIN_ORDER_COLUMNS))
+        chain_statements.append(chunk.statements.select("statement_id", "account_id", "period"))
+        write_offs.append(
+            chunk.credit_notes.filter(pl.col("credit_reason") == finance.WRITE_OFF_REASON)
         )
         unallocated.append(
             chunk.payments.filter(pl.col("statement_id").is_null()).select(
@@ -220,6 +226,14 @@ def generate_exports(
         "contracts_changed_after_approval": finance.changed_after_approval(
             t["_changed_after_approval"], pl.concat(changed_value)
         ),
+        **answer_key.deal_to_cash_frames(
+            t["opportunities"],
+            t["contracts"],
+            pl.concat(chain_orders),
+            pl.concat(chain_statements),
+            t["devices"],
+            pl.concat(write_offs),
+        ),
     }
     for name, df in frames.items():
         answer_key.write_csv(answers / f"{name}.csv", df)
@@ -240,6 +254,7 @@ def generate_exports(
             "backdated_payments": frames["backdated_payments"].height,
             "orders_outside_validity": frames["orders_outside_validity"].height,
             "contracts_changed_after_approval": frames["contracts_changed_after_approval"].height,
+            **{name: frames[name].height for name in answer_key.DEAL_TO_CASH_PLANTS},
         }
     )
     answer_key.write_manifest(

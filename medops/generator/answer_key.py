@@ -10,6 +10,23 @@ import polars as pl
 from medops.generator.schema import EXPORT_DATE, HISTORY_END, HISTORY_START
 
 ANSWER_DIR = "_answer_key"
+CHAIN_ORDER_COLUMNS = (
+    "order_id",
+    "line_no",
+    "contract_id",
+    "account_id",
+    "quantity",
+    "unit_price",
+    "ordered_on",
+)
+# Planted deal-to-cash leaks (issue 14): answer-key file names, counted in the manifest.
+DEAL_TO_CASH_PLANTS = (
+    "deals_won_without_contract",
+    "contracts_without_orders",
+    "partial_deliveries",
+    "late_installs",
+    "write_offs",
+)
 
 
 def write_csv(path: Path, df: pl.DataFrame) -> None:
@@ -43,6 +60,118 @@ def late_payers(
         .rename({"payer_class": "behaviour"})
         .sort("account_id")
     )
+
+
+def deal_to_cash_frames(
+    opportunities: pl.DataFrame,
+    contracts: pl.DataFrame,
+    orders: pl.DataFrame,
+    statements: pl.DataFrame,
+    devices: pl.DataFrame,
+    write_offs: pl.DataFrame,
+) -> dict[str, pl.DataFrame]:
+    """The planted deal-to-cash leaks and the chain of every won deal as generated: contracts
+    by the opportunity key, their order lines by the contract key, devices by the order line
+    they were delivered for, billed = order lines on a statement that was issued."""
+    won = opportunities.filter(pl.col("current_stage") == "赢单").select(
+        "opportunity_id", "account_id", "owner_id", "product_line", "amount", "closed_on"
+    )
+    linked = contracts.filter(pl.col("opportunity_id").is_not_null())
+    lines = orders.with_columns(
+        (pl.col("quantity") * pl.col("unit_price")).alias("line_amount"),
+        pl.col("ordered_on").dt.strftime("%Y-%m").alias("period"),
+    ).join(statements, on=["account_id", "period"], how="left")
+    per_order_line = lines.join(
+        devices.filter(pl.col("_order_id").is_not_null())
+        .group_by(pl.col("_order_id").alias("order_id"), pl.col("_line_no").alias("line_no"))
+        .agg(pl.len().alias("installed_units"), pl.col("installed_on").min()),
+        on=["order_id", "line_no"],
+        how="left",
+    )
+    per_contract = per_order_line.group_by("contract_id").agg(
+        pl.len().alias("order_lines"),
+        pl.col("line_amount").sum().alias("ordered_amount"),
+        pl.col("line_amount")
+        .filter(pl.col("statement_id").is_not_null())
+        .sum()
+        .alias("billed_amount"),
+        pl.col("installed_units").sum().alias("devices_installed"),
+        pl.col("ordered_on").min().alias("first_ordered_on"),
+        pl.col("installed_on").min().alias("first_installed_on"),
+    )
+    per_deal = (
+        linked.join(per_contract, on="contract_id", how="left")
+        .group_by("opportunity_id")
+        .agg(
+            pl.len().alias("contracts"),
+            pl.col("_planned_cny").sum().alias("contract_amount_cny"),
+            # the warehouse converts at its own rates (seed fx_rates): compare these in kind
+            (pl.col("currency") != "CNY").sum().alias("foreign_currency_contracts"),
+            pl.col("signed_on").min().alias("first_signed_on"),
+            pl.col("order_lines").sum(),
+            pl.col("ordered_amount").sum(),
+            pl.col("billed_amount").sum(),
+            pl.col("devices_installed").sum(),
+            pl.col("first_ordered_on").min(),
+            pl.col("first_installed_on").min(),
+        )
+    )
+    chain = (
+        won.join(per_deal, on="opportunity_id", how="left")
+        .with_columns(
+            pl.col(
+                "contracts", "foreign_currency_contracts", "order_lines", "devices_installed"
+            ).fill_null(0),
+            pl.col("contract_amount_cny", "ordered_amount", "billed_amount")
+            .fill_null(0.0)
+            .round(2),
+        )
+        .sort("opportunity_id")
+    )
+    equipment_lines = per_order_line.join(
+        devices.select(pl.col("_order_id").alias("order_id")).unique(), on="order_id", how="semi"
+    )
+    partial = (
+        per_order_line.filter(
+            pl.col("installed_units").is_not_null()
+            & (pl.col("installed_units") < pl.col("quantity"))
+        )
+        .join(equipment_lines.select("order_id", "line_no"), on=["order_id", "line_no"], how="semi")
+        .select("order_id", "line_no", "contract_id", "account_id", "quantity", "installed_units")
+        .sort("order_id", "line_no")
+    )
+    late = (
+        devices.filter(pl.col("_late_install"))
+        .join(
+            orders.select("order_id", "line_no", "ordered_on"),
+            left_on=["_order_id", "_line_no"],
+            right_on=["order_id", "line_no"],
+        )
+        .select(
+            "serial_no",
+            pl.col("_order_id").alias("order_id"),
+            pl.col("_line_no").alias("line_no"),
+            "account_id",
+            "ordered_on",
+            "installed_on",
+            (pl.col("installed_on") - pl.col("ordered_on"))
+            .dt.total_days()
+            .alias("days_to_install"),
+        )
+        .sort("serial_no")
+    )
+    from medops.generator.finance import contracts_without_orders
+
+    return {
+        "deal_to_cash": chain,
+        "deals_won_without_contract": chain.filter(pl.col("contracts") == 0).select(
+            "opportunity_id", "account_id", "product_line", "amount", "closed_on"
+        ),
+        "contracts_without_orders": contracts_without_orders(contracts).sort("contract_id"),
+        "partial_deliveries": partial,
+        "late_installs": late,
+        "write_offs": write_offs.sort("credit_note_id"),
+    }
 
 
 def write_manifest(

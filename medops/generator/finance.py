@@ -33,6 +33,12 @@ RECORDING_LAG_DAYS = (0, 0, 0, 1, 1, 2, 3)  # usual bank-to-ledger posting delay
 OUTSIDE_VALIDITY_P = 0.02  # one-off orders placed before their contract took effect
 DRAFT_CHANGE_P = 0.10  # contracts edited while still in approval (normal)
 CHANGED_AFTER_APPROVAL_P = 0.01  # contracts whose discount was loosened after approval
+# Deal-to-cash leaks (issue 14), each from its own random stream so the older data stays put.
+CONTRACT_WITHOUT_ORDER_P = 0.03  # one-off contracts signed but never ordered
+CONTRACT_WITHOUT_ORDER_MIN_AGE_DAYS = 90  # old enough that the missing order is a leak
+WRITE_OFF_P = 0.4  # unpaid statements of non-payers written off (坏账核销)
+WRITE_OFF_AFTER_DAYS = 365  # a statement is written off a year after its due date
+WRITE_OFF_REASON = "坏账核销"
 # Payment behaviour per real customer: share, and days paid after the due date (low, high).
 PAYER_CLASSES = {
     "on_time": (0.62, -20, 10),
@@ -171,10 +177,34 @@ def build_contracts(world: World) -> None:
         },
         {"opportunity_id": pl.Utf8},
     ).sort("signed_on", "contract_id")
-    world.tables["contracts"] = contracts
+    world.tables["contracts"] = _mark_without_orders(world, contracts)
     world.planted["foreign_currency_contracts"] = int((currency != "CNY").sum())
     world.planted["contracts_before_history"] = n_legacy
     _approvals_and_changes(world)
+
+
+def _mark_without_orders(world: World, contracts: pl.DataFrame) -> pl.DataFrame:
+    """Flag the planted one-off contracts that are signed but never get an order line."""
+    rng = world.rng("contracts_without_orders")
+    old_enough = contracts["signed_on"].to_numpy().astype("datetime64[D]") <= tl.END - _days(
+        np.array(CONTRACT_WITHOUT_ORDER_MIN_AGE_DAYS)
+    )
+    one_off = ~np.isin(contracts["_line"].to_numpy(), RECURRING_LINES)
+    chosen = one_off & old_enough & (rng.random(contracts.height) < CONTRACT_WITHOUT_ORDER_P)
+    return contracts.with_columns(pl.Series("_without_orders", chosen))
+
+
+def contracts_without_orders(contracts: pl.DataFrame) -> pl.DataFrame:
+    """Answer key: the contracts planted without any order line."""
+    return contracts.filter(pl.col("_without_orders")).select(
+        "contract_id",
+        "opportunity_id",
+        "account_id",
+        "signed_on",
+        "contract_amount",
+        "currency",
+        pl.col("_planned_cny").round(2).alias("contract_amount_cny"),
+    )
 
 
 def _approvals_and_changes(world: World) -> None:
@@ -290,6 +320,7 @@ def finance_chunks(world: World) -> Iterator[FinanceChunk]:
     list_price = dict(zip(products["sku"].to_list(), products["list_price"].to_list(), strict=True))
     payer = payer_classes(world)
     receivables_rng = world.rng("receivables")
+    write_off_rng = world.rng("write_offs")
     changed = world.tables["_changed_after_approval"].select(
         "contract_id", "approved_discount", "current_discount"
     )
@@ -365,7 +396,11 @@ def finance_chunks(world: World) -> Iterator[FinanceChunk]:
             .to_numpy()
         )
         payments, pay_seq = _payments(rng, stmts, credited, payer, acc, pay_seq)
+        write_offs, credit_seq = _write_offs(
+            write_off_rng, stmts, credit_notes, payments, payer, acc, credit_seq
+        )
         payments, backdated = _recording_dates(receivables_rng, payments)
+        credit_notes = pl.concat([credit_notes, write_offs])
         yield FinanceChunk(
             orders,
             stmts,
@@ -403,7 +438,7 @@ def _order_lines(
         valid_from - _days(receivables_rng.integers(1, 9, one_off.height)),
         np.maximum(od, valid_from),
     )
-    keep = od <= tl.END
+    keep = (od <= tl.END) & ~one_off["_without_orders"].to_numpy()
     one_off = one_off.filter(pl.Series(keep))
     o_ctr = [one_off["contract_id"].to_numpy()]
     o_acc = [one_off["_account_idx"].to_numpy()]
@@ -760,3 +795,49 @@ def _credit_notes(
         }
     )
     return notes, seq + len(sel)
+
+
+def _write_offs(
+    rng: np.random.Generator,
+    stmts: pl.DataFrame,
+    credit_notes: pl.DataFrame,
+    payments: pl.DataFrame,
+    payer: np.ndarray,
+    acc: pl.DataFrame,
+    seq: int,
+) -> tuple[pl.DataFrame, int]:
+    """Bad-debt write-offs (坏账核销): a credit note for what a non-payer's statement still
+    asks, a year after it fell due, on statements with no payment and no credit note yet."""
+    never = set(acc["account_id"].filter(pl.Series(payer == "never")).to_list())
+    touched = set(payments["_true_statement_id"].to_list()) | set(
+        credit_notes["statement_id"].to_list()
+    )
+    due = stmts["due_on"].to_numpy().astype("datetime64[D]")
+    issued = due + _days(np.full(stmts.height, WRITE_OFF_AFTER_DAYS))
+    candidate = np.array(
+        [
+            a in never and s not in touched
+            for a, s in zip(
+                stmts["account_id"].to_list(), stmts["statement_id"].to_list(), strict=True
+            )
+        ],
+        dtype=bool,
+    )
+    candidate &= issued <= tl.END
+    chosen = candidate & (rng.random(stmts.height) < WRITE_OFF_P)
+    if not chosen.any():  # keep the case present in the smallest demo
+        chosen[np.flatnonzero(candidate)[:2]] = True
+    sel = np.flatnonzero(chosen)
+    notes = frame(
+        {
+            "credit_note_id": np.array(
+                [f"HZ{seq + i + 1:08d}" for i in range(len(sel))], dtype=object
+            ),
+            "statement_id": stmts["statement_id"].to_numpy()[sel],
+            "account_id": stmts["account_id"].to_numpy()[sel],
+            "issued_on": issued[sel],
+            "credit_amount": stmts["statement_amount"].to_numpy()[sel],
+            "credit_reason": np.full(len(sel), WRITE_OFF_REASON, dtype=object),
+        }
+    )
+    return notes.cast(credit_notes.schema), seq + len(sel)

@@ -39,6 +39,11 @@ FAULTS = {
     "检验设备": ["试剂针堵塞", "样本架卡滞", "温控异常", "光源老化", "软件报错", "通讯故障"],
 }
 N_PARTS = 200
+# Deal-to-cash leaks (issue 14): multi-unit equipment lines delivering one unit so far, and
+# devices installed months after their order instead of within weeks.
+PARTIAL_DELIVERY_P = 0.4
+LATE_INSTALL_P = 0.08
+LATE_INSTALL_DAYS = (120, 301)
 
 
 def build_devices(world: World, equipment_lines: pl.DataFrame) -> None:
@@ -49,11 +54,33 @@ def build_devices(world: World, equipment_lines: pl.DataFrame) -> None:
     equip = products.filter(pl.col("product_category") == "设备")
     # New installations from equipment order lines (one device per unit).
     rep = equipment_lines.select(
-        "sku", "account_id", "ordered_on", pl.int_ranges(pl.col("quantity")).alias("_unit")
+        "sku",
+        "account_id",
+        "ordered_on",
+        "order_id",
+        "line_no",
+        pl.int_ranges(pl.col("quantity")).alias("_unit"),
     ).explode("_unit")
     installed_new = rep["ordered_on"].to_numpy().astype("datetime64[D]") + rng.integers(
         7, 46, rep.height
     ).astype("timedelta64[D]")
+    # Deal-to-cash leaks (issue 14) from their own stream: some multi-unit lines deliver only
+    # their first unit so far (partial delivery), some devices wait months for installation.
+    leak_rng = world.rng("deliveries")
+    multi = set(equipment_lines.filter(pl.col("quantity") > 1)["order_id"].to_list())
+    partial_orders = {o for o in sorted(multi) if leak_rng.random() < PARTIAL_DELIVERY_P}
+    undelivered = rep["order_id"].is_in(list(partial_orders)).to_numpy() & (
+        rep["_unit"].to_numpy() > 0
+    )
+    late = leak_rng.random(rep.height) < LATE_INSTALL_P
+    installed_new = np.where(
+        late,
+        rep["ordered_on"].to_numpy().astype("datetime64[D]")
+        + leak_rng.integers(*LATE_INSTALL_DAYS, rep.height).astype("timedelta64[D]"),
+        installed_new,
+    )
+    rep = rep.with_columns(pl.Series("_late", late)).filter(pl.Series(~undelivered))
+    installed_new = installed_new[~undelivered]
     # Installed base from before the history window, at hospitals and exam centres.
     n_legacy = world.count(12000, 60)
     buyers = np.flatnonzero(np.isin(acc["account_type"].to_numpy(), ["医院", "体检集团"]))
@@ -62,15 +89,19 @@ def build_devices(world: World, equipment_lines: pl.DataFrame) -> None:
     installed_old = np.datetime64("2015-01-01") + rng.integers(0, 3225, n_legacy).astype(
         "timedelta64[D]"
     )
+    order_id = np.concatenate([np.full(n_legacy, None, dtype=object), rep["order_id"].to_numpy()])
+    line_no = np.concatenate([np.zeros(n_legacy, dtype=np.int64), rep["line_no"].to_numpy()])
+    late = np.concatenate([np.zeros(n_legacy, dtype=bool), rep["_late"].to_numpy()])
     sku = np.concatenate([legacy_sku, rep["sku"].to_numpy()])
     account = np.concatenate(
         [acc["account_id"].to_numpy()[legacy_acc], rep["account_id"].to_numpy()]
     )
     installed = np.concatenate([installed_old, installed_new])
     keep = installed <= tl.END
+    keep = np.flatnonzero(keep)
+    keep = keep[np.argsort(installed[keep], kind="stable")]
     sku, account, installed = sku[keep], account[keep], installed[keep]
-    order = np.argsort(installed, kind="stable")
-    sku, account, installed = sku[order], account[order], installed[order]
+    order_id, line_no, late = order_id[keep], line_no[keep], late[keep]
     n = len(sku)
     warranty = installed + (rng.choice([1, 2, 3], n, p=[0.4, 0.4, 0.2]) * 365).astype(
         "timedelta64[D]"
@@ -96,7 +127,11 @@ def build_devices(world: World, equipment_lines: pl.DataFrame) -> None:
             "service_contract_ends_on": np.where(has_sc, sc_end, np.datetime64("NaT")),
             "last_census_scan_at": scan.astype("datetime64[s]"),
             "_line": np.array([line_of[s] for s in sku], dtype=object),
-        }
+            "_order_id": order_id,
+            "_line_no": line_no,
+            "_late_install": late,
+        },
+        {"_order_id": pl.Utf8},
     )
     _service_contracts(world, rng, has_sc, warranty, sc_end)
 
