@@ -11,6 +11,20 @@ import polars as pl
 import pytest
 import yaml
 
+# --- the main module ----------------------------------------------------------------------
+# Streamlit's AppTest runs a page as ``__main__`` and leaves it in sys.modules. A process
+# started later with the spawn method (Dagster's multiprocess executor, as the shared
+# end-to-end build launches the job) imports the parent's main module first, so it would run
+# that page and exit with code 1 before its step began. Every test hands the real one back.
+_REAL_MAIN_MODULE = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def restore_main_module():
+    yield
+    sys.modules["__main__"] = _REAL_MAIN_MODULE
+
+
 # --- cockpit: every AppTest starts logged in ------------------------------------------------
 # The cockpit answers nothing without a login. The page suites test pages, not the login, so
 # each AppTest they create starts with the session a password login of an executive (who may
