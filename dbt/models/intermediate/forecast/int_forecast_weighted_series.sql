@@ -62,10 +62,12 @@ contributions as (
 ),
 
 series as (
-    {% for level, key in [
-        ('company', "'all'"),
-        ('product_line', 'product_line'),
-        ('team', "coalesce(team_id, 'unassigned')"),
+    {#- deals without a product line (an export that has none) are in no product-line series,
+        as in rpt_forecast_actuals_monthly -#}
+    {% for level, key, keep in [
+        ('company', "'all'", 'true'),
+        ('product_line', 'product_line', 'product_line is not null'),
+        ('team', "coalesce(team_id, 'unassigned')", 'true'),
     ] -%}
         {% if not loop.first %}union all{% endif %}
         select
@@ -79,6 +81,7 @@ series as (
             sum(expected_amount) as forecast_amount,
             sum(open_opportunities) as open_opportunities
         from contributions
+        where {{ keep }}
         group by all
     {% endfor %}
 ),

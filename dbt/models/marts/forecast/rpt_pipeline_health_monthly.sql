@@ -1,6 +1,7 @@
 -- One row per month, team and product line: pipeline created in the month, the open pipeline
 -- at the month's start (as it stood then), how much of it was already past its expected close
--- date, and the close dates pushed out during the month. Definitions: DECISIONLOG.md,
+-- date, and the close dates pushed out during the month. A CRM export without product lines
+-- (current stage only, say) gives rows with a blank product line. Definitions: DECISIONLOG.md,
 -- "Pipeline health".
 with pipeline as (
     select * from {{ ref('fct_pipeline_as_of') }}
@@ -128,17 +129,17 @@ final as (
         on
             keys.month_start = open_at_start.month_start
             and keys.team_id is not distinct from open_at_start.team_id
-            and keys.product_line = open_at_start.product_line
+            and keys.product_line is not distinct from open_at_start.product_line
     left join created
         on
             keys.month_start = created.month_start
             and keys.team_id is not distinct from created.team_id
-            and keys.product_line = created.product_line
+            and keys.product_line is not distinct from created.product_line
     left join slipped
         on
             keys.month_start = slipped.month_start
             and keys.team_id is not distinct from slipped.team_id
-            and keys.product_line = slipped.product_line
+            and keys.product_line is not distinct from slipped.product_line
     left join teams on keys.team_id = teams.team_id
     left join product_lines on keys.product_line = product_lines.product_line
 )
