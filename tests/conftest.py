@@ -470,7 +470,8 @@ def build_data_quality_published(
             columns = contracts[mart]
             ddl = ", ".join(f"{name} {data_type}" for name, data_type in columns.items())
             con.execute(f"create table {mart} ({ddl})")
-            for row in [] if empty else rows[mart]:
+            # marts without hand-written rows (rpt_export_shapes: full exports) stay empty
+            for row in [] if empty else rows.get(mart, []):
                 _insert(con, mart, list(columns), row)
     finally:
         con.close()

@@ -294,6 +294,10 @@ def _dbt_build(home: Path) -> None:
             "build",
             "--select",
             "+path:models/marts/data_quality",
+            # only tests whose every parent is selected (a relationships test to an
+            # unselected model would read a table this tiny warehouse never built)
+            "--indirect-selection",
+            "cautious",
             "--target-path",
             str(home / "dbt_target"),
             "--log-path",
