@@ -438,6 +438,26 @@ def test_cockpit_kpi_cards(service_home: Path, monkeypatch: pytest.MonkeyPatch) 
     assert sla_card.proto.delta.startswith("-20.0%")
 
 
+def test_cockpit_says_when_tickets_come_from_an_event_log(
+    service_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_page(service_home, monkeypatch, COCKPIT)
+    assert not any(info.value.startswith("工单来自事件日志") for info in at.info)
+    con = duckdb.connect(str(service_home / "published.duckdb"))
+    try:
+        # as the data-quality mart is published after a build on a service desk's event log
+        con.execute(
+            "create table rpt_export_shapes"
+            " (area varchar, source_shape varchar, source_rows bigint)"
+        )
+        con.execute("insert into rpt_export_shapes values ('service', 'ticket_event_log', 28)")
+    finally:
+        con.close()
+    at = run_page(service_home, monkeypatch, COCKPIT)
+    notes = [info.value for info in at.info if info.value.startswith("工单来自事件日志")]
+    assert len(notes) == 1, [info.value for info in at.info]
+
+
 def test_cockpit_region_filter(service_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page(service_home, monkeypatch, COCKPIT)
     at.multiselect(key="service_regions").set_value(["华南大区"]).run()
