@@ -478,6 +478,22 @@ def build_data_quality_published(
     return path
 
 
+def add_export_shape(published: Path, area: str, source_shape: str, source_rows: int) -> None:
+    """Record in a published file that ``area`` rests on a thin export shape, as
+    ``rpt_export_shapes`` does after a build on such an export (the table is made if needed)."""
+    con = duckdb.connect(str(published))
+    try:
+        con.execute(
+            "create table if not exists rpt_export_shapes"
+            " (area varchar, source_shape varchar, source_rows bigint)"
+        )
+        con.execute(
+            "insert into rpt_export_shapes values (?, ?, ?)", [area, source_shape, source_rows]
+        )
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def data_quality_home(tmp_path: Path) -> Path:
     """A MEDOPS_HOME whose published.duckdb holds the hand-written data-quality marts."""

@@ -22,6 +22,7 @@ import duckdb
 import openpyxl
 import pytest
 import yaml
+from conftest import add_export_shape
 from streamlit.testing.v1 import AppTest
 
 from dashboards import receivables_data as ar
@@ -257,16 +258,7 @@ def test_overview_page(finance_home: Path) -> None:
 
 def test_pages_say_when_receivables_come_from_an_invoice_ledger(finance_home: Path) -> None:
     assert [info.value for info in run_page(AGING).info] == []  # full ERP exports: no note
-    con = duckdb.connect(str(finance_home / "published.duckdb"))
-    try:
-        # as the data-quality mart is published after a build on an AR ledger
-        con.execute(
-            "create table rpt_export_shapes"
-            " (area varchar, source_shape varchar, source_rows bigint)"
-        )
-        con.execute("insert into rpt_export_shapes values ('receivables', 'invoice_ledger', 64)")
-    finally:
-        con.close()
+    add_export_shape(finance_home / "published.duckdb", "receivables", "invoice_ledger", 64)
     for page in (AGING, OVERVIEW):
         notes = [info.value for info in run_page(page).info]
         assert len(notes) == 1 and notes[0].startswith("应收来自发票台账："), (page, notes)

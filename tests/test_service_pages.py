@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from conftest import add_export_shape
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data, service_charts, service_data
@@ -443,16 +444,7 @@ def test_cockpit_says_when_tickets_come_from_an_event_log(
 ) -> None:
     at = run_page(service_home, monkeypatch, COCKPIT)
     assert not any(info.value.startswith("工单来自事件日志") for info in at.info)
-    con = duckdb.connect(str(service_home / "published.duckdb"))
-    try:
-        # as the data-quality mart is published after a build on a service desk's event log
-        con.execute(
-            "create table rpt_export_shapes"
-            " (area varchar, source_shape varchar, source_rows bigint)"
-        )
-        con.execute("insert into rpt_export_shapes values ('service', 'ticket_event_log', 28)")
-    finally:
-        con.close()
+    add_export_shape(service_home / "published.duckdb", "service", "ticket_event_log", 28)
     at = run_page(service_home, monkeypatch, COCKPIT)
     notes = [info.value for info in at.info if info.value.startswith("工单来自事件日志")]
     assert len(notes) == 1, [info.value for info in at.info]
