@@ -17,6 +17,8 @@ from dagster_project.defs.landing import landing_sensor
 from dagster_project.defs.recovery import dead_run_sweeper
 from dagster_project.defs.schedules import (
     audit_and_publish_job,
+    forecast_backtest_job,
+    forecast_backtest_schedule,
     nightly_schedule,
     nightly_warehouse_job,
 )
@@ -37,8 +39,19 @@ ASSETS = [
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=[blocking_mart_checks],
-    jobs=[nightly_warehouse_job, audit_and_publish_job, morning_digests_job, month_end_close_job],
-    schedules=[nightly_schedule, morning_digests_schedule, month_end_close_schedule],
+    jobs=[
+        nightly_warehouse_job,
+        audit_and_publish_job,
+        forecast_backtest_job,
+        morning_digests_job,
+        month_end_close_job,
+    ],
+    schedules=[
+        nightly_schedule,
+        forecast_backtest_schedule,
+        morning_digests_schedule,
+        month_end_close_schedule,
+    ],
     sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
     resources=build_resources(),
 )

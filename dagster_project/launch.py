@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.definitions import nightly_job
+from dagster_project.defs.schedules import nightly_warehouse_job
 
 
 def nightly_run_config(exports_dir: Path, log_level: str = "INFO") -> dict:
@@ -26,5 +27,33 @@ def run_nightly(
         dg.reconstructable(nightly_job),
         instance=instance,
         run_config=nightly_run_config(exports_dir, log_level),
+        raise_on_error=False,
+    )
+
+
+def last_nightly_run(instance: dg.DagsterInstance) -> dg.DagsterRun | None:
+    """The newest nightly run that ended (a run killed before it started has no outcome)."""
+    ended = instance.get_runs(
+        filters=dg.RunsFilter(
+            job_name=nightly_warehouse_job.name,
+            statuses=[
+                dg.DagsterRunStatus.SUCCESS,
+                dg.DagsterRunStatus.FAILURE,
+                dg.DagsterRunStatus.CANCELED,
+            ],
+        ),
+        limit=1,
+    )
+    return ended[0] if ended else None
+
+
+def resume_nightly(instance: dg.DagsterInstance, failed_run_id: str) -> dg.JobExecutionResult:
+    """Re-execute a failed (or killed and swept) nightly run from its failure: the steps that
+    succeeded are kept, the rest run again with the failed run's configuration (what the UI's
+    "Re-execute from failure" does)."""
+    return dg.execute_job(
+        dg.reconstructable(nightly_job),
+        instance=instance,
+        reexecution_options=dg.ReexecutionOptions.from_failure(failed_run_id, instance),
         raise_on_error=False,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -221,7 +222,13 @@ def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, .
     help="Folder of exports (default $MEDOPS_HOME/exports).",
 )
 @click.option("--verbose", is_flag=True, help="Print the full Dagster and dbt log here.")
-def run(exports: Path | None, verbose: bool) -> None:
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Re-execute the last nightly run from its failure when it failed or was killed (the "
+    "steps that succeeded are kept); start a new run when it succeeded.",
+)
+def run(exports: Path | None, verbose: bool, resume: bool) -> None:
     """Run the nightly job: ingest, dbt build with its tests, blocking checks, publish.
 
     It runs as the Dagster daemon runs it (each step in its own process, one warehouse writer
@@ -236,19 +243,25 @@ def run(exports: Path | None, verbose: bool) -> None:
     )
     from dagster_project.defs.recovery import fail_dead_runs
     from dagster_project.defs.sensors import record_failed_build
-    from dagster_project.launch import run_nightly
+    from dagster_project.launch import last_nightly_run, resume_nightly, run_nightly
 
     exports = (exports or paths().exports).resolve()
     log_file = paths().home / "logs" / f"run-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
     with dg.DagsterInstance.get() as instance:
         for run_id in fail_dead_runs(instance):
             click.echo(f"marked run {run_id} failed: its process had died")
+        last = last_nightly_run(instance) if resume else None
+        if last is not None and last.status != dg.DagsterRunStatus.SUCCESS:
+            click.echo(f"re-executing run {last.run_id} from its failure")
+            launch = functools.partial(resume_nightly, instance, last.run_id)
+        else:
+            launch = functools.partial(run_nightly, instance, exports)
         if verbose:
-            result = run_nightly(instance, exports)
+            result = launch()
         else:
             click.echo(f"running the nightly job; full log in {log_file}")
             with _output_to(log_file):
-                result = run_nightly(instance, exports)
+                result = launch()
         if not result.success:
             failures = record_failed_build(instance, result.run_id)
             click.echo(f"run {result.run_id} failed; the published copy was left as it was:")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 import pytest
 import yaml
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 # --- the main module ----------------------------------------------------------------------
 # Streamlit's AppTest runs a page as ``__main__`` and leaves it in sys.modules. A process
@@ -780,6 +784,22 @@ def clean_build(tmp_path_factory):
         with dg.DagsterInstance.get() as instance:
             result = run_nightly(instance, exports, log_level="WARNING")
     return home, exports, result
+
+
+def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float, int]]:
+    """step key -> (started, ended, process id) from the run's event log."""
+    import dagster as dg
+
+    spans: dict[str, list] = {}
+    for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS):
+        for record in instance.get_records_for_run(run_id, of_type=kind).records:
+            entry = record.event_log_entry
+            span = spans.setdefault(entry.dagster_event.step_key, [None, None, None])
+            if kind == dg.DagsterEventType.STEP_START:
+                span[0], span[2] = entry.timestamp, entry.dagster_event.pid
+            else:
+                span[1] = entry.timestamp
+    return {step: tuple(span) for step, span in spans.items()}
 
 
 def query(db: Path, sql: str) -> list[tuple]:

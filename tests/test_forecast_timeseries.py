@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
+from dagster_project.definitions import defs
+from dagster_project.defs.forecast.assets import BACKTEST_TAG
+from medops.forecast import store
 from medops.forecast.timeseries import ForecastSettings, forecast_all_origins
 
 SETTINGS = ForecastSettings(
@@ -96,3 +100,50 @@ def test_no_look_ahead(series, forecast: pl.DataFrame) -> None:
     later = forecast.filter(pl.col("origin_month") == dt.date(2025, 7, 1))["forecast_amount"]
     later_changed = again.filter(pl.col("origin_month") == dt.date(2025, 7, 1))["forecast_amount"]
     assert later.to_list() != pytest.approx(later_changed.to_list())
+
+
+def test_the_nightly_forecast_keeps_the_weekly_backtest(series, forecast: pl.DataFrame) -> None:
+    """Nightly: tonight's origin only, stored in place of the old one; the backtest origins
+    stay as the weekly replay left them. The weekly replay restates them all."""
+    tonight = dt.date(2025, 7, 1)
+    con = duckdb.connect()
+    assert not store.has_backtest(con)
+    store.write_time_series(con, forecast, replace_all=True)
+    assert store.has_backtest(con)
+    backtest_before = con.execute(
+        f"select * from {store.TIME_SERIES_TABLE} where origin_month < ? order by all", [tonight]
+    ).fetchall()
+
+    changed = {key: values * 2 for key, values in series.items()}
+    nightly = forecast_all_origins(_actuals(changed), SETTINGS, backtest=False)
+    assert nightly["origin_month"].unique().to_list() == [tonight]
+    store.write_time_series(con, nightly, replace_all=False)
+    assert (
+        con.execute(
+            f"select * from {store.TIME_SERIES_TABLE} where origin_month < ? order by all",
+            [tonight],
+        ).fetchall()
+        == backtest_before
+    )
+    [(tonight_rows, tonight_total)] = con.execute(
+        f"select count(*), sum(forecast_amount) from {store.TIME_SERIES_TABLE} "
+        "where origin_month = ?",
+        [tonight],
+    ).fetchall()
+    assert tonight_rows == nightly.height
+    assert tonight_total == pytest.approx(nightly["forecast_amount"].sum())
+
+    weekly = forecast_all_origins(_actuals(changed), SETTINGS)
+    store.write_time_series(con, weekly, replace_all=True)
+    [(rows,)] = con.execute(f"select count(*) from {store.TIME_SERIES_TABLE}").fetchall()
+    assert rows == weekly.height == forecast.height
+
+
+def test_the_backtest_is_replayed_weekly_by_its_own_schedule() -> None:
+    schedule = defs.resolve_schedule_def("forecast_backtest_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 3 * * 1", "Asia/Shanghai")
+    job = defs.resolve_job_def(schedule.job_name)
+    assert BACKTEST_TAG.items() <= job.tags.items()
+    assert {"forecasts", "published_marts"} <= {node.name for node in job.nodes}
+    # the nightly job does not carry the tag: it forecasts tonight only
+    assert not BACKTEST_TAG.items() <= defs.resolve_job_def("nightly_warehouse").tags.items()

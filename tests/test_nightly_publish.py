@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import query
+from conftest import query, step_spans
 from streamlit.testing.v1 import AppTest
 
 from medops.publish import published_copies, read_build_status
@@ -22,20 +22,6 @@ from medops.settings import REPO_ROOT, Paths
 pytestmark = pytest.mark.slow
 
 APP = REPO_ROOT / "dashboards" / "app.py"
-
-
-def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float, int]]:
-    """step key -> (started, ended, process id) from the run's event log."""
-    spans: dict[str, list] = {}
-    for kind in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS):
-        for record in instance.get_records_for_run(run_id, of_type=kind).records:
-            entry = record.event_log_entry
-            span = spans.setdefault(entry.dagster_event.step_key, [None, None, None])
-            if kind == dg.DagsterEventType.STEP_START:
-                span[0], span[2] = entry.timestamp, entry.dagster_event.pid
-            else:
-                span[1] = entry.timestamp
-    return {step: tuple(span) for step, span in spans.items()}
 
 
 def test_launched_job_runs_each_step_in_its_process_one_writer_at_a_time(clean_build):

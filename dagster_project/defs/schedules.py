@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.defs.forecast.assets import BACKTEST_TAG, forecasts
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
 
 # DuckDB admits one writing process per file, and every step of these jobs opens the warehouse
@@ -47,4 +48,24 @@ audit_and_publish_job = dg.define_asset_job(
     description="The blocking mart checks, then publish if they pass (no rebuild).",
     executor_def=serialized_warehouse_executor,
     tags=WAREHOUSE_RUN_TAGS,
+)
+
+# Weekly, Monday 03:00 China time (after the nightly build): replay the forecast backtest over
+# the whole history, rebuild the forecast marts that read it and publish. The nightly run
+# forecasts tonight's origin only, so an export that restates the past reaches the backtest's
+# accuracy figures within a week.
+forecast_backtest_job = dg.define_asset_job(
+    "forecast_backtest",
+    selection=dg.AssetSelection.assets(forecasts).downstream() - dg.AssetSelection.groups("close"),
+    description="Replay the forecast backtest over the whole history, rebuild the forecast "
+    "marts, publish (with the blocking checks).",
+    executor_def=serialized_warehouse_executor,
+    tags={**WAREHOUSE_RUN_TAGS, **BACKTEST_TAG},
+)
+
+forecast_backtest_schedule = dg.ScheduleDefinition(
+    job=forecast_backtest_job,
+    cron_schedule="0 3 * * 1",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -1,8 +1,9 @@
 """The forecast tables in the warehouse (schema ``forecast``), read by dbt as the source
 ``forecast``.
 
-``time_series_forecasts`` is replaced whole every run: the backtest replays every origin from
-the current history, so an export that restates the past restates the backtest too.
+``time_series_forecasts`` is replaced whole when the backtest is replayed (weekly, and on a
+warehouse without one): every origin is replayed from the current history, so an export that
+restates the past restates the backtest too. The nightly run replaces tonight's origin only.
 ``forecast_snapshots`` is append-only: each night's forecast (both methods) is frozen under its
 forecast date and never rewritten later; a second run on the same date replaces that date's
 rows, so there is one snapshot per date.
@@ -87,16 +88,43 @@ def read_weighted_latest(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def write_time_series(con: duckdb.DuckDBPyConnection, forecasts: pl.DataFrame) -> int:
+def write_time_series(
+    con: duckdb.DuckDBPyConnection, forecasts: pl.DataFrame, replace_all: bool = True
+) -> int:
+    """Store the forecasts: all of them (a replayed backtest), or (``replace_all`` false)
+    tonight's origin in place of what the table holds from that origin on."""
     con.execute(f"create schema if not exists {SCHEMA}")
     con.register("time_series_frame", forecasts.to_arrow())
     try:
-        con.execute(
-            f"create or replace table {TIME_SERIES_TABLE} as select * from time_series_frame"
-        )
+        if replace_all:
+            con.execute(
+                f"create or replace table {TIME_SERIES_TABLE} as select * from time_series_frame"
+            )
+        else:
+            con.execute("begin")
+            con.execute(
+                f"delete from {TIME_SERIES_TABLE} where origin_month >= "
+                "(select min(origin_month) from time_series_frame)"
+            )
+            con.execute(f"insert into {TIME_SERIES_TABLE} by name select * from time_series_frame")
+            con.execute("commit")
     finally:
         con.unregister("time_series_frame")
     return forecasts.height
+
+
+def has_backtest(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the stored forecasts hold a replayed backtest (origins before tonight's)."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [SCHEMA, TIME_SERIES_TABLE.split(".")[1]],
+    ).fetchone()[0]
+    if not exists:
+        return False
+    [(origins,)] = con.execute(
+        f"select count(distinct origin_month) from {TIME_SERIES_TABLE}"
+    ).fetchall()
+    return origins > 1
 
 
 def snapshot_rows(

@@ -26,8 +26,10 @@ class ForecastSettings:
     refit_every_months: int
 
 
-def forecast_all_origins(actuals: pl.DataFrame, settings: ForecastSettings) -> pl.DataFrame:
-    """The backtest and tonight's forecast, one frame.
+def forecast_all_origins(
+    actuals: pl.DataFrame, settings: ForecastSettings, backtest: bool = True
+) -> pl.DataFrame:
+    """The backtest and tonight's forecast, one frame (tonight's only without ``backtest``).
 
     ``actuals`` has measure, series_level, series_key, month_start, actual_amount,
     is_complete (rpt_forecast_actuals_monthly). Backtest origins are the month starts after
@@ -50,8 +52,8 @@ def forecast_all_origins(actuals: pl.DataFrame, settings: ForecastSettings) -> p
     )
     frames = []
     windows = months - settings.horizon_months - settings.min_training_months + 1
-    if windows > 0:
-        backtest = model.cross_validation(
+    if backtest and windows > 0:
+        replayed = model.cross_validation(
             df=train,
             h=settings.horizon_months,
             step_size=1,
@@ -59,7 +61,7 @@ def forecast_all_origins(actuals: pl.DataFrame, settings: ForecastSettings) -> p
             level=list(LEVELS),
             refit=settings.refit_every_months,
         )
-        frames.append(_tidy(backtest, pl.col("cutoff").dt.offset_by("1mo").dt.date()))
+        frames.append(_tidy(replayed, pl.col("cutoff").dt.offset_by("1mo").dt.date()))
     if months >= settings.min_training_months:
         tonight = model.forecast(df=train, h=settings.horizon_months, level=list(LEVELS))
         origin = (train["ds"].max() + dt.timedelta(days=31)).date().replace(day=1)
