@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.defs.arrivals import late_source_sensor
 from dagster_project.defs.close import (
     month_end_close,
     month_end_close_job,
@@ -52,7 +53,13 @@ defs = dg.Definitions(
         morning_digests_schedule,
         month_end_close_schedule,
     ],
-    sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
+    sensors=[
+        landing_sensor,
+        late_source_sensor,
+        nightly_failure_sensor,
+        dead_run_sweeper,
+        held_alerts_sender,
+    ],
     resources=build_resources(),
 )
 

@@ -404,6 +404,18 @@ def source_table(sources: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _labelled(table, SOURCE_COLUMNS, lang)
 
 
+ARRIVAL_COLUMNS = ("system", "source", "late", "expected_by", "late_after", "last_arrival")
+
+
+def arrivals_table(arrivals: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per source with an arrival time, late ones first, the status in words."""
+    words = {True: t("arrival_late", lang), False: t("arrival_on_time", lang)}
+    labels = {
+        column: f"col_{'arrival' if column == 'late' else column}" for column in ARRIVAL_COLUMNS
+    }
+    return _labelled(arrivals.assign(late=arrivals["late"].map(words)), labels, lang)
+
+
 def style_source_table(table: pd.DataFrame, lang: str) -> Styler:
     """Counts with separators, ages with one decimal, the freshness status coloured."""
     colours = {freshness_label(s, lang): FRESHNESS_COLOURS[s] for s in FRESHNESS_STATUSES}

@@ -603,6 +603,33 @@ def source_freshness(source: Published) -> pd.DataFrame:
     )
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def source_arrivals(source: Published) -> pd.DataFrame:
+    """Per source whose contract declares an arrival time: the latest expected day's time, the
+    time after which it is late, its last load and whether it is late now (medops/arrivals.py;
+    arrival = a file of it loaded into this published copy)."""
+    from ingest.contracts import load_contracts
+    from medops.arrivals import arrival_status
+
+    loaded = dict(fetch_rows(source, "select source, last_loaded_at from rpt_source_freshness"))
+    statuses = arrival_status(load_contracts(), loaded, dt.datetime.now(dt.UTC))
+    columns = ["system", "source", "expected_by", "late_after", "last_arrival", "late"]
+    return pd.DataFrame(
+        [
+            (
+                s.system,
+                s.source,
+                s.expected_by.replace(tzinfo=None),
+                s.late_after.replace(tzinfo=None),
+                s.last_arrival.replace(tzinfo=None) if s.last_arrival else None,
+                s.late,
+            )
+            for s in sorted(statuses, key=lambda s: (not s.late, s.system, s.source))
+        ],
+        columns=columns,
+    )
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def quarantine_sources(source: Published) -> list[str]:
     """The sources with quarantined rows or rejected files (``NO_SOURCE`` for files no

@@ -177,6 +177,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Ages as of the build at {measured_at}; thresholds in "
         "seeds/source_freshness_thresholds.csv. Only sources that delivered a file are listed.",
     },
+    "dq_arrivals": {"zh": "按时到达", "en": "Expected arrival"},
+    "dq_arrivals_help": {
+        "zh": "各数据源契约（arrival）约定的每日到达时间（北京时间）。过了约定时间加宽限仍未收到"
+        "新文件即为迟到，并向数据团队发送一次告警。",
+        "en": "The daily time each source's contract (arrival) expects its export, Beijing "
+        "time. A source with no new file after that time plus its grace is late; the data "
+        "team is alerted once.",
+    },
+    "dq_arrivals_on_time": {
+        "zh": "{count} 个数据源均已按时到达。",
+        "en": "All {count} sources arrived on time.",
+    },
+    "dq_arrivals_late": {
+        "zh": "{count} 个数据源未按时到达：{sources}",
+        "en": "{count} sources have not arrived on time: {sources}",
+    },
+    "col_expected_by": {"zh": "约定到达", "en": "Expected by"},
+    "col_late_after": {"zh": "迟到判定时间", "en": "Late after"},
+    "col_last_arrival": {"zh": "最近到达", "en": "Last arrival"},
+    "col_arrival": {"zh": "到达状态", "en": "Arrival"},
+    "arrival_late": {"zh": "迟到", "en": "Late"},
+    "arrival_on_time": {"zh": "已到达", "en": "Arrived"},
     "dq_reasons": {"zh": "主要隔离原因", "en": "Top quarantine reasons"},
     "dq_reasons_help": {
         "zh": "按原因类别（不含具体值）统计的隔离行数，图中为前 15 项；"

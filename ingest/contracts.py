@@ -6,6 +6,7 @@ named by ``MEDOPS_CONTRACTS_DIR``); no Python changes. The format is documented 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import fnmatch
 import hashlib
@@ -49,6 +50,7 @@ FILE_KEYS = {
     "export_date",
     "limits",
     "date_format",
+    "arrival",
 }
 COLUMN_KEYS = {
     "header",
@@ -66,6 +68,7 @@ COLUMN_KEYS = {
     "false_words",
     "optional",
     "default",
+    "critical",
 }
 TRUE_WORDS = ("是", "y", "yes", "true", "t", "1", "√", "✓", "on")
 FALSE_WORDS = ("否", "n", "no", "false", "f", "0", "×", "✗", "off")
@@ -101,6 +104,8 @@ class ColumnSpec:
     thousands_mark: str = ","
     true_words: tuple[str, ...] = TRUE_WORDS
     false_words: tuple[str, ...] = FALSE_WORDS
+    # its Great Expectations (not null, codes, bounds, order) block publishing when they fail
+    critical: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,20 @@ class ExportDateSpec:
     column: str | None = None
     file_name: str = r"(?<!\d)(\d{4}[-_.]?\d{2}[-_.]?\d{2})(?!\d)"
     format: str | None = None  # strptime, epoch_s or epoch_ms; None: YYYYMMDD with any separator
+
+
+ARRIVAL_DAYS = {"daily", "working"}
+
+
+@dataclass(frozen=True)
+class ArrivalSpec:
+    """When a source's export is expected: every day (or every working day, by the business
+    calendar with 调休) by ``by`` in the business time zone, with ``grace_minutes`` of slack
+    before it counts as late."""
+
+    by: dt.time
+    grace_minutes: int = 0
+    days: str = "daily"
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,7 @@ class SourceContract:
     summary_rows: tuple[str, ...] = ()  # first cell of a totals row: 合计, Total
     export_date: ExportDateSpec = ExportDateSpec()
     limits: Limits = Limits()
+    arrival: ArrivalSpec | None = None
     path: Path | None = field(default=None, compare=False)
     fingerprint: str = field(default="", compare=False)  # hash of the YAML text
 
@@ -223,6 +243,7 @@ def _parse_column(
         thousands_mark=thousands_mark,
         true_words=_words(raw.get("true_words"), TRUE_WORDS),
         false_words=_words(raw.get("false_words"), FALSE_WORDS),
+        critical=bool(raw.get("critical", False)),
     )
 
 
@@ -296,6 +317,26 @@ def _limits(path: Path, raw) -> Limits:
     return Limits(**raw)
 
 
+def _arrival(path: Path, raw) -> ArrivalSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "by" not in raw or set(raw) - {"by", "grace_minutes", "days"}:
+        raise ContractError(f"{path}: arrival takes by (HH:MM), grace_minutes and days")
+    try:
+        # YAML 1.1 reads an unquoted 01:30 as a number of minutes (sexagesimal)
+        by = (
+            dt.time(raw["by"] // 60, raw["by"] % 60)
+            if isinstance(raw["by"], int)
+            else dt.time.fromisoformat(str(raw["by"]))
+        )
+    except ValueError as exc:
+        raise ContractError(f"{path}: arrival by {raw['by']!r} is not a time (HH:MM)") from exc
+    days = raw.get("days", "daily")
+    if days not in ARRIVAL_DAYS:
+        raise ContractError(f"{path}: arrival days {days!r} is not one of {sorted(ARRIVAL_DAYS)}")
+    return ArrivalSpec(by=by, grace_minutes=int(raw.get("grace_minutes", 0)), days=days)
+
+
 def load_contract(path: Path) -> SourceContract:
     text = path.read_text(encoding="utf-8")
     try:
@@ -348,6 +389,7 @@ def load_contract(path: Path) -> SourceContract:
         summary_rows=tuple(str(v) for v in raw.get("summary_rows", [])),
         export_date=_export_date(path, raw.get("export_date"), names),
         limits=_limits(path, raw.get("limits")),
+        arrival=_arrival(path, raw.get("arrival")),
         path=path,
         fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
     )

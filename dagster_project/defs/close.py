@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.digests import is_working_day
 from dagster_project.defs.schedules import WAREHOUSE_RUN_TAGS, serialized_warehouse_executor
 from dagster_project.resources import WarehouseResource
+from medops.business_calendar import is_working_day
 
 CLOSE_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # frozen table -> (mart, the condition that picks the month's rows; $1 = month start)

@@ -1,43 +1,19 @@
 """The morning digests to reps and managers, on working days (the business calendar knows
 调休 make-up days and public holidays)."""
 
-import csv
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import dagster as dg
 
+from medops.business_calendar import is_working_day
 from medops.digests import build_digests, read_directory
 from medops.notify import Notifier
-from medops.settings import REPO_ROOT, paths
+from medops.settings import paths
 
 SHANGHAI = "Asia/Shanghai"
 # the calendar day of the reps, whatever the server's clock
 DIGEST_TIMEZONE = ZoneInfo(SHANGHAI)
-
-
-def _extra_days() -> dict[dt.date, str]:
-    """The analysts' calendar for the years chinese_calendar does not know yet (the seed
-    holidays_extra: holiday or makeup_workday per date)."""
-    with (REPO_ROOT / "seeds" / "holidays_extra.csv").open(encoding="utf-8") as handle:
-        return {
-            dt.date.fromisoformat(row["holiday_date"]): row["day_kind"]
-            for row in csv.DictReader(handle)
-        }
-
-
-def is_working_day(day: dt.date) -> bool:
-    """A working day in China: weekdays except public holidays, plus 调休 weekend workdays.
-    chinese_calendar knows the official schedule up to its last published year; later years
-    come from the seed holidays_extra, the same business calendar the SLA clocks use."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        kind = _extra_days().get(day)
-        if kind is not None:
-            return kind == "makeup_workday"
-        return day.weekday() < 5
 
 
 @dg.op(description="Send each rep their open items and each manager their team's.")

@@ -77,6 +77,27 @@ if _has(data.FRESHNESS_MART):
             measured_at = sources["measured_at"].max()
             st.caption(t("dq_sources_caption").format(measured_at=f"{measured_at:%Y-%m-%d %H:%M}"))
 
+# --- expected arrival (the contracts' arrival times) -------------------------------------------
+if _has(data.FRESHNESS_MART):
+    arrivals = data.source_arrivals(source)
+    if not arrivals.empty:
+        with st.container(border=True):
+            st.subheader(t("dq_arrivals"), help=t("dq_arrivals_help"))
+            late = arrivals[arrivals["late"]]
+            if late.empty:
+                st.success(
+                    t("dq_arrivals_on_time").format(count=len(arrivals)),
+                    icon=":material/check_circle:",
+                )
+            else:
+                st.warning(
+                    t("dq_arrivals_late").format(
+                        count=len(late), sources=", ".join(late["source"])
+                    ),
+                    icon=":material/schedule:",
+                )
+            st.dataframe(charts.arrivals_table(arrivals, lang), hide_index=True, placeholder="—")
+
 # --- quarantine reasons ------------------------------------------------------------------------
 if _has(data.QUARANTINE_REASONS_MART):
     with st.container(border=True):

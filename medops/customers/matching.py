@@ -560,7 +560,12 @@ def _matches_frame(
         else:
             continue
         for me, other in ((i, j), (j, i)):
-            if me not in best or link[0] > best[me][0]:
+            # equal scores: the partner with the smallest account id, whatever order the
+            # pairs came in (two runs must link a record to the same partner)
+            if me not in best or (-link[0], records[other].account_id) < (
+                -best[me][0],
+                records[best[me][1]].account_id,
+            ):
                 best[me] = (link[0], other, link[1], link[2])
     rows = []
     for members in clusters.members.values():
