@@ -14,8 +14,10 @@ contract, so a new or changed contract needs no code here:
 - in each ``ordered`` group, every earlier column is <= every later one (rows where either is
   blank are ignored: a ticket not yet resolved has no resolution time).
 
-Results are returned and appended to ``raw._validation_results``, one row per expectation per
-run. Great Expectations takes seconds to import, so it is imported on first use only.
+An expectation is critical when the contract marks one of its columns ``critical: true``: the
+nightly job then does not publish while it fails (the asset check ``critical_expectations`` is
+blocking); the others warn. Results are returned and appended to ``raw._validation_results``,
+one row per expectation per run. Great Expectations takes seconds to import, so it is imported on first use only.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ FILE_NAME_COLUMN = "_file_name"
 PARTIAL_UNEXPECTED_COUNT = 20
 # The order of an expectation in its suite, kept in its meta: results come back reordered.
 _ORDER = "medops_order"
+# Whether an expectation blocks publishing, kept in its meta.
+_CRITICAL = "medops_critical"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class ExpectationOutcome:
     unexpected_percent: float | None  # of the rows checked (nulls and ignored rows excluded)
     partial_unexpected: tuple[str | None, ...]
     error: str | None = None  # the expectation could not be evaluated
+    critical: bool = False  # its failure blocks publishing (a critical column of the contract)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,8 +73,17 @@ class ExpectationOutcome:
             "unexpected_count": self.unexpected_count,
             "unexpected_percent": self.unexpected_percent,
             "sample": list(self.partial_unexpected[:5]),
+            "critical": self.critical,
             **({"error": self.error} if self.error else {}),
         }
+
+    def describe(self) -> str:
+        """One line for people: expectation(columns): how many rows, a few of them."""
+        sample = ", ".join(str(v) for v in self.partial_unexpected[:3])
+        found = f"{self.unexpected_count} rows" if self.unexpected_count is not None else "error"
+        return f"{self.source}: {self.expectation}({','.join(self.column_names)}) {found}" + (
+            f", e.g. {sample}" if sample else ""
+        )
 
 
 @functools.cache
@@ -118,8 +132,10 @@ def expectation_suite(contract: SourceContract) -> gx.ExpectationSuite:
         for group in contract.ordered_columns
         for earlier, later in combinations(group, 2)
     ]
+    critical = {c.name for c in contract.columns if c.critical}
     for order, expectation in enumerate(expectations):
-        expectation.meta = {_ORDER: order}
+        columns = set(_columns_of(expectation.configuration.kwargs)) - {FILE_NAME_COLUMN}
+        expectation.meta = {_ORDER: order, _CRITICAL: bool(columns & critical)}
     return _gx().ExpectationSuite(name=f"raw_{contract.table}", expectations=expectations)
 
 
@@ -216,6 +232,7 @@ def run_suite(
                     details.get("partial_unexpected_list") or [], columns, column_types
                 ),
                 error=error,
+                critical=bool(config.meta.get(_CRITICAL)),
             )
         )
     return outcomes

@@ -187,6 +187,11 @@ def test_planted_statement_problems_and_results_table(con, contracts):
         ["due_on=2025-03-01, statement_on=2025-03-31"],
     )
     assert stored[(NOT_NULL, "statement_id")] == (True, 3, 0, [])
+    # statement_amount is critical in the contract: its expectations, and only they, block
+    critical = {
+        (o.expectation, ",".join(o.column_names)): o.success for o in outcomes if o.critical
+    }
+    assert critical == {(NOT_NULL, "statement_amount"): True, (BETWEEN, "statement_amount"): False}
 
     validate_source(con, contract, "run-3")  # history is kept
     runs = con.execute("select count(distinct run_id) from raw._validation_results").fetchone()
@@ -219,10 +224,15 @@ def test_raw_exports_reports_a_check_per_raw_asset(tmp_path):
         run_config={"ops": {"raw_exports": {"config": {"exports_dir": str(exports)}}}},
     )
     assert result.success
-    evaluations = {e.asset_key: e for e in result.get_asset_check_evaluations()}
+    all_evaluations = result.get_asset_check_evaluations()
+    evaluations = {e.asset_key: e for e in all_evaluations if e.check_name == "raw_expectations"}
     assert set(evaluations) == {raw_asset_key(c) for c in CONTRACTS}
-    assert {e.check_name for e in evaluations.values()} == {"raw_expectations"}
     assert all(e.severity == dg.AssetCheckSeverity.WARN for e in evaluations.values())
+    # the tables whose contracts mark critical columns also carry the blocking check, passed
+    critical = {e.asset_key: e for e in all_evaluations if e.check_name == "critical_expectations"}
+    assert {k.to_user_string() for k in critical} == {"erp/erp_payments", "erp/erp_statements"}
+    assert all(e.passed and e.severity == dg.AssetCheckSeverity.ERROR for e in critical.values())
+    assert len(all_evaluations) == len(evaluations) + len(critical)
     # clean generated exports break nothing the contracts declare
     failed = {k.to_user_string(): e.metadata for k, e in evaluations.items() if not e.passed}
     assert failed == {}

@@ -1,8 +1,10 @@
 """Raw layer: one asset per export source, all filled by one ingest step over a drop folder.
 
 The same step validates every raw table against the expectations derived from its contract
-(ingest/validation.py) and reports each as the asset check `raw_expectations`. The checks warn
-and do not block: the build goes on and the cockpit shows what failed.
+(ingest/validation.py) and reports each as the asset check `raw_expectations`. These checks warn
+and do not block: the build goes on and the cockpit shows what failed. The expectations on the
+columns a contract marks `critical: true` are also reported as `critical_expectations`, a
+blocking check: when one fails, nothing downstream is built and nothing is published.
 """
 
 import os
@@ -18,6 +20,7 @@ from medops.settings import paths
 
 CONTRACTS = load_contracts()
 RAW_EXPECTATIONS = "raw_expectations"
+CRITICAL_EXPECTATIONS = "critical_expectations"
 # The ingest step's own tables, which dbt reads as the source `ingest_meta`.
 INGEST_META_KEYS = [
     dg.AssetKey(["ingest_meta", table])
@@ -34,6 +37,31 @@ def raw_asset_key(contract) -> dg.AssetKey:
 CONTRACTS_BY_KEY: dict[dg.AssetKey, list] = {}
 for _contract in CONTRACTS:
     CONTRACTS_BY_KEY.setdefault(raw_asset_key(_contract), []).append(_contract)
+# the raw tables whose contracts mark columns critical
+CRITICAL_KEYS = [
+    key
+    for key, contracts in CONTRACTS_BY_KEY.items()
+    if any(column.critical for contract in contracts for column in contract.columns)
+]
+
+
+def critical_expectations_result(
+    key: dg.AssetKey, outcomes: list[ExpectationOutcome]
+) -> dg.AssetCheckResult:
+    critical = [o for o in outcomes if o.critical]
+    failed = [o for o in critical if not o.success]
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=CRITICAL_EXPECTATIONS,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(o.describe() for o in failed) or None,
+        metadata={
+            "expectations": len(critical),
+            "failed": len(failed),
+            "failed_expectations": dg.MetadataValue.json([o.as_dict() for o in failed]),
+        },
+    )
 
 
 def raw_expectations_result(
@@ -90,6 +118,16 @@ class ExportsConfig(dg.Config):
             ),
         )
         for key in CONTRACTS_BY_KEY
+    ]
+    + [
+        dg.AssetCheckSpec(
+            CRITICAL_EXPECTATIONS,
+            asset=key,
+            blocking=True,
+            description="The expectations on the columns the contract marks critical (the "
+            "amounts finance reads): when one fails, nothing is built or published from it.",
+        )
+        for key in CRITICAL_KEYS
     ],
     name="raw_exports",
 )
@@ -138,3 +176,5 @@ def raw_exports(
                 f"failed: {'; '.join(failed)}"
             )
         yield raw_expectations_result(key, table_outcomes)
+        if key in CRITICAL_KEYS:
+            yield critical_expectations_result(key, table_outcomes)
