@@ -78,7 +78,7 @@ series as (
             target_month,
             '{{ level }}' as series_level,
             {{ key }} as series_key,
-            sum(expected_amount) as forecast_amount,
+            {{ exact_sum('expected_amount') }} as forecast_amount,
             sum(open_opportunities) as open_opportunities
         from contributions
         where {{ keep }}

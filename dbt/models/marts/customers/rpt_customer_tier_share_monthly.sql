@@ -9,7 +9,7 @@ final as (
         count(*) as customers,
         count(*) / sum(count(*)) over (partition by month_start) as share_of_customers,
         cast(sum(revenue_12m) as decimal(18, 2)) as revenue_12m,
-        avg(value_score) as avg_value_score
+        {{ exact_avg('value_score') }} as avg_value_score
     from value_monthly
     group by month_start, customer_tier
 )

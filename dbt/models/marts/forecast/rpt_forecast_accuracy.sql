@@ -19,13 +19,15 @@ final as (
         count(abs_pct_error) as months_with_actual,
         min(origin_month) as first_origin_month,
         max(origin_month) as last_origin_month,
-        avg(abs_pct_error) as mape,
+        {{ exact_avg('abs_pct_error') }} as mape,
         case
-            when sum(actual_amount) > 0
-                then (sum(forecast_amount) - sum(actual_amount)) / sum(actual_amount)
+            when {{ exact_sum('actual_amount') }} > 0
+                then
+                    ({{ exact_sum('forecast_amount') }} - {{ exact_sum('actual_amount') }})
+                    / {{ exact_sum('actual_amount') }}
         end as bias,
-        sum(forecast_amount) as forecast_total,
-        sum(actual_amount) as actual_total,
+        {{ exact_sum('forecast_amount') }} as forecast_total,
+        {{ exact_sum('actual_amount') }} as actual_total,
         avg(
             case
                 when lo_80 is not null

@@ -26,7 +26,7 @@ team_pipeline as (
         any_value(province_unit_name) as province_unit_name,
         any_value(region_name) as region_name,
         sum(open_amount) as open_amount,
-        sum(weighted_open_amount) as weighted_open_amount
+        {{ exact_sum('weighted_open_amount') }} as weighted_open_amount
     from health
     group by month_start, team_id
 ),

@@ -46,7 +46,7 @@ open_at_start as (
         pipeline.product_line,
         count(*) as open_opportunities,
         sum(pipeline.amount) as open_amount,
-        sum(pipeline.amount * weights.win_probability) as weighted_open_amount,
+        {{ exact_sum('pipeline.amount * weights.win_probability') }} as weighted_open_amount,
         count(*) filter (
             where pipeline.expected_close_on < pipeline.origin_month
         ) as overdue_opportunities,

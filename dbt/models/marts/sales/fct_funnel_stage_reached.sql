@@ -30,7 +30,7 @@ time_in_stage as (
         stage as stage_code,
         count(*) as spells_in_stage,
         bool_or(left_at is null) as is_current_stage,
-        sum(days_in_spell) as days_in_stage
+        {{ exact_sum('days_in_spell') }} as days_in_stage
     from spells
     group by all
 ),

@@ -24,8 +24,8 @@ parts as (
 worklogs as (
     select
         ticket_id,
-        sum(work_hours) as work_hours,
-        sum(travel_km) as travel_km
+        {{ exact_sum('work_hours') }} as work_hours,
+        {{ exact_sum('travel_km') }} as travel_km
     from {{ ref('stg_service__engineer_worklogs') }}
     where ticket_id is not null
     group by ticket_id

@@ -63,8 +63,8 @@ logged as (
     select
         engineer_id,
         cast(date_trunc('month', worked_on) as date) as month_start,
-        sum(work_hours) as work_hours,
-        sum(travel_km) as travel_km,
+        {{ exact_sum('work_hours') }} as work_hours,
+        {{ exact_sum('travel_km') }} as travel_km,
         count(distinct ticket_id) as tickets_worked
     from worklogs
     group by all

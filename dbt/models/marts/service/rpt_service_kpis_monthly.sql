@@ -22,8 +22,9 @@ final as (
         {%- for step, reached_at in [
             ('accept', 'accepted_at'), ('arrive', 'arrived_at'), ('resolve', 'first_resolved_at')
         ] %}
-            avg({{ step }}_business_minutes) filter (where {{ reached_at }} is not null) / 60.0
-                as mean_{{ step }}_business_hours,
+            {{ exact_avg(
+                'case when ' ~ reached_at ~ ' is not null then ' ~ step ~ '_business_minutes end'
+            ) }} / 60.0 as mean_{{ step }}_business_hours,
             median({{ step }}_business_minutes) filter (where {{ reached_at }} is not null) / 60.0
                 as median_{{ step }}_business_hours,
             quantile_cont({{ step }}_business_minutes, 0.9) filter (where {{ reached_at }} is not null)

@@ -1,3 +1,19 @@
+{#- a service contract's fee earned in a month: its daily fee times its covered days -#}
+{% set earned_fee -%}
+            contracts.annual_fee / 365.0
+            * greatest(
+                date_diff(
+                    'day',
+                    greatest(contracts.starts_on, months.month_start),
+                    least(
+                        contracts.ends_on,
+                        cast(months.month_start + interval 1 month - interval 1 day as date),
+                        ticket_window.last_day
+                    )
+                ) + 1,
+                0
+            )
+{%- endset %}
 -- one row per region x month: service revenue (service contracts, spread over the days they
 -- cover; paid repairs, on the day charged) against service cost (engineer hours and travel
 -- from the worklogs at the seed's rates, parts used at cost), over the months the ticket
@@ -63,21 +79,7 @@ contract_revenue as (
         account_regions.region_id,
         account_regions.region_name,
         months.month_start,
-        sum(
-            contracts.annual_fee / 365.0
-            * greatest(
-                date_diff(
-                    'day',
-                    greatest(contracts.starts_on, months.month_start),
-                    least(
-                        contracts.ends_on,
-                        cast(months.month_start + interval 1 month - interval 1 day as date),
-                        ticket_window.last_day
-                    )
-                ) + 1,
-                0
-            )
-        ) as contract_revenue
+        {{ exact_sum(earned_fee) }} as contract_revenue
     from contracts
     cross join months
     cross join ticket_window
@@ -102,9 +104,9 @@ labour_cost as (
         tickets.region_id,
         tickets.region_name,
         cast(date_trunc('month', worklogs.worked_on) as date) as month_start,
-        sum(worklogs.work_hours) as engineer_hours,
-        sum(worklogs.work_hours) * any_value(parameters.cost_per_hour) as engineer_cost,
-        sum(worklogs.travel_km) * any_value(parameters.cost_per_km) as travel_cost
+        {{ exact_sum('worklogs.work_hours') }} as engineer_hours,
+        {{ exact_sum('worklogs.work_hours') }} * any_value(parameters.cost_per_hour) as engineer_cost,
+        {{ exact_sum('worklogs.travel_km') }} * any_value(parameters.cost_per_km) as travel_cost
     from worklogs
     cross join parameters
     inner join tickets on worklogs.ticket_id = tickets.ticket_id

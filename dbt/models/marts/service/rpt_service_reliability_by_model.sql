@@ -37,8 +37,8 @@ failures as (
     select
         sku,
         count(*) as tickets,
-        avg(resolve_calendar_hours) as mean_time_to_repair_hours,
-        avg(resolve_business_minutes) / 60.0 as mean_time_to_repair_business_hours
+        {{ exact_avg('resolve_calendar_hours') }} as mean_time_to_repair_hours,
+        {{ exact_avg('resolve_business_minutes') }} / 60.0 as mean_time_to_repair_business_hours
     from tickets
     where sku is not null
     group by sku

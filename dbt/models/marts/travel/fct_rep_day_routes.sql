@@ -1,3 +1,19 @@
+{#- a stop's leg from the stop before (the office for the first) and, after the last stop, back
+    to the office -#}
+{% set leg_km -%}
+            case
+                when legs.stop_number = 1
+                    then {{ haversine_km('offices.longitude', 'offices.latitude', 'legs.longitude', 'legs.latitude') }}
+                else {{ haversine_km(
+                    'legs.previous_longitude', 'legs.previous_latitude', 'legs.longitude', 'legs.latitude'
+                ) }}
+            end
+            + case
+                when legs.stop_number = legs.stop_count
+                    then {{ haversine_km('legs.longitude', 'legs.latitude', 'offices.longitude', 'offices.latitude') }}
+                else 0
+            end
+{%- endset %}
 -- one row per rep and day with in-person visits: the day's route from the rep's office through
 -- the visited customers in check-in order and back, in road km
 with checkins as (
@@ -59,20 +75,7 @@ day_legs as (
         legs.visited_on,
         any_value(legs.stop_count) as stops,
         count(*) filter (where legs.longitude is null) as stops_without_location,
-        sum(
-            case
-                when legs.stop_number = 1
-                    then {{ haversine_km('offices.longitude', 'offices.latitude', 'legs.longitude', 'legs.latitude') }}
-                else {{ haversine_km(
-                    'legs.previous_longitude', 'legs.previous_latitude', 'legs.longitude', 'legs.latitude'
-                ) }}
-            end
-            + case
-                when legs.stop_number = legs.stop_count
-                    then {{ haversine_km('legs.longitude', 'legs.latitude', 'offices.longitude', 'offices.latitude') }}
-                else 0
-            end
-        ) as straight_line_km,
+        {{ exact_sum(leg_km) }} as straight_line_km,
         any_value(employees.office_id) as office_id,
         any_value(offices.province) as office_province,
         bool_or(offices.longitude is null) as office_without_location

@@ -77,15 +77,17 @@ needed as (
         count(*) filter (where plans.round_trip_road_km is null) as customers_without_distance,
         count(*) filter (where plans.customer_coordinate_precision = 'point')
             as customers_located_by_point,
-        sum(plans.visits_per_month * plans.round_trip_road_km)
-        filter (where plans.customer_coordinate_precision = 'point') as point_km_month,
-        sum(plans.visits_per_month) as planned_visits_month,
-        sum(plans.visits_per_month * plans.round_trip_road_km) as planned_km_month,
-        avg(plans.round_trip_road_km) as avg_round_trip_km,
-        sum(
-            plans.visits_per_month
-            * (plans.round_trip_road_km * rules.km_rate_cny + rules.daily_allowance_cny)
-        ) as fair_budget_month_cny
+        {{ exact_sum(
+            "case when plans.customer_coordinate_precision = 'point'
+            then plans.visits_per_month * plans.round_trip_road_km end"
+        ) }} as point_km_month,
+        {{ exact_sum('plans.visits_per_month') }} as planned_visits_month,
+        {{ exact_sum('plans.visits_per_month * plans.round_trip_road_km') }} as planned_km_month,
+        {{ exact_avg('plans.round_trip_road_km') }} as avg_round_trip_km,
+        {{ exact_sum(
+            'plans.visits_per_month
+            * (plans.round_trip_road_km * rules.km_rate_cny + rules.daily_allowance_cny)'
+        ) }} as fair_budget_month_cny
     from plans
     inner join reps on plans.owner_id = reps.employee_id
     cross join rules
@@ -96,7 +98,7 @@ claimed as (
     select
         reps.team_id,
         sum(claims.claimed_amount) / any_value(period.budget_months) as claimed_month_cny,
-        sum(claims.claimed_km) / any_value(period.budget_months) as claimed_km_month
+        {{ exact_sum('claims.claimed_km') }} / any_value(period.budget_months) as claimed_km_month
     from claims
     inner join reps on claims.employee_id = reps.employee_id
     cross join period

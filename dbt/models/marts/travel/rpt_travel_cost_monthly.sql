@@ -69,8 +69,8 @@ planned as (
         rep_months.month_start,
         rep_months.employee_id,
         count(*) as customers_planned,
-        sum(plans.visits_per_month) as planned_visits,
-        sum(plans.visits_per_month * plans.round_trip_road_km) as planned_km
+        {{ exact_sum('plans.visits_per_month') }} as planned_visits,
+        {{ exact_sum('plans.visits_per_month * plans.round_trip_road_km') }} as planned_km
     from rep_months
     inner join plans
         on
@@ -93,7 +93,7 @@ driven as (
         month_start,
         employee_id,
         count(*) as field_days,
-        sum(route_km) as route_km
+        {{ exact_sum('route_km') }} as route_km
     from routes
     group by all
 ),
@@ -103,7 +103,7 @@ claimed as (
         cast(date_trunc('month', travelled_on) as date) as month_start,
         employee_id,
         count(*) as claims,
-        sum(claimed_km) as claimed_km,
+        {{ exact_sum('claimed_km') }} as claimed_km,
         sum(claimed_amount) as claimed_amount
     from claims
     group by all

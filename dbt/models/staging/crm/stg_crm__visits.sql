@@ -1,5 +1,6 @@
+{{ incremental_export_config(['visit_id']) }}
 with visits as (
-    {{ latest_export_rows(source('crm', 'crm_visits'), ['visit_id']) }}
+    {{ latest_export_rows(source('crm', 'crm_visits'), ['visit_id'], changed_only=true) }}
 ),
 
 final as (
@@ -12,7 +13,8 @@ final as (
         check_in_longitude,
         check_in_latitude,
         _file_name as source_file_name,
-        _row_number as source_row_number
+        _row_number as source_row_number,
+        _load_id as source_load_id
     from visits
 )
 

@@ -1,5 +1,6 @@
+{{ incremental_export_config(['order_id', 'line_no']) }}
 with orders as (
-    {{ latest_export_rows(source('erp', 'erp_orders'), ['order_id', 'line_no']) }}
+    {{ latest_export_rows(source('erp', 'erp_orders'), ['order_id', 'line_no'], changed_only=true) }}
 ),
 
 final as (
@@ -14,7 +15,8 @@ final as (
         discount,
         ordered_on,
         _file_name as source_file_name,
-        _row_number as source_row_number
+        _row_number as source_row_number,
+        _load_id as source_load_id
     from orders
 )
 

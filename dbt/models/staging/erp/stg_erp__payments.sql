@@ -1,6 +1,7 @@
+{{ incremental_export_config(['payment_id']) }}
 {%- set ledger = optional_relation(source('erp', 'erp_ar_invoice_ledger')) -%}
 with payments as (
-    {{ latest_export_rows(source('erp', 'erp_payments'), ['payment_id']) }}
+    {{ latest_export_rows(source('erp', 'erp_payments'), ['payment_id'], changed_only=true) }}
 ),
 
 -- the export a payment first appeared in: when MedOps learned of it if the ERP gave no
@@ -10,6 +11,7 @@ first_exports as (
         payment_id,
         min({{ exported_on(source('erp', 'erp_payments')) }}) as first_exported_on
     from {{ source('erp', 'erp_payments') }}
+    where payment_id in (select payments.payment_id from payments)
     group by payment_id
 ),
 
@@ -26,7 +28,8 @@ final as (
         -- a payment counts for an as-of date only once it was posted (see DECISIONLOG)
         coalesce(payments.recorded_on, first_exports.first_exported_on) as known_on,
         payments._file_name as source_file_name,
-        payments._row_number as source_row_number
+        payments._row_number as source_row_number,
+        payments._load_id as source_load_id
     from payments
     left join first_exports on payments.payment_id = first_exports.payment_id
     {%- if ledger %}
@@ -48,7 +51,8 @@ final as (
             _exported_on as first_exported_on,
             coalesce(settled_on, _exported_on) as known_on,
             _file_name as source_file_name,
-            _row_number as source_row_number
+            _row_number as source_row_number,
+            _load_id as source_load_id
         from ({{ latest_export_rows(ledger, ['invoice_id']) }})
         where settled_on is not null or settled_amount > 0
     {%- endif %}

@@ -1,6 +1,7 @@
+{{ incremental_export_config(['statement_id']) }}
 {%- set ledger = optional_relation(source('erp', 'erp_ar_invoice_ledger')) -%}
 with statements as (
-    {{ latest_export_rows(source('erp', 'erp_statements'), ['statement_id']) }}
+    {{ latest_export_rows(source('erp', 'erp_statements'), ['statement_id'], changed_only=true) }}
 ),
 
 final as (
@@ -14,7 +15,8 @@ final as (
         owner_id,
         'statement' as source_shape,
         _file_name as source_file_name,
-        _row_number as source_row_number
+        _row_number as source_row_number,
+        _load_id as source_load_id
     from statements
     {%- if ledger %}
         union all
@@ -30,7 +32,8 @@ final as (
             cast(null as varchar) as owner_id,
             'invoice_ledger' as source_shape,
             _file_name as source_file_name,
-            _row_number as source_row_number
+            _row_number as source_row_number,
+            _load_id as source_load_id
         from ({{ latest_export_rows(ledger, ['invoice_id']) }})
     {%- endif %}
 )
