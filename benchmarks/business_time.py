@@ -22,22 +22,17 @@ import duckdb
 import numpy as np
 
 from dagster_project.resources import DBT_EXECUTABLE
+from medops.bench.sla import CALENDARS, CLOCK_READINGS
 from medops.generator import service_time
 
 REPO = Path(__file__).resolve().parent.parent
-CALENDARS = ("cn_standard", "cn_xinjiang", "cn_24x7")
-QUERY = """
-with durations_from as (
-    {{ business_clock('bench_tickets', 'calendar_id', 'created_at', 'created_clock') }}
-),
-durations as (
-    {{ business_clock('durations_from', 'calendar_id', 'resolved_at', 'resolved_clock') }}
-),
+QUERY = f"""
+with {CLOCK_READINGS},
 due_clock as (
-    select *, created_clock + target_minutes * 60 as due_clock from durations
+    select *, created_clock + target_minutes * 60 as due_clock from clocked
 ),
 due as (
-    {{ business_moment('due_clock', 'calendar_id', 'due_clock', 'due_at') }}
+    {{{{ business_moment('due_clock', 'calendar_id', 'due_clock', 'due_at') }}}}
 )
 select
     ticket_no,

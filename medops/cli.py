@@ -214,6 +214,21 @@ def contract_draft(file: Path, out: Path | None, contract_folders: tuple[Path, .
         click.echo(f"  lacks {lack}")
 
 
+def _manifest_is_current() -> bool:
+    """dbt's manifest is newer than every file of the dbt project, so a parse would change
+    nothing (it saves a dbt start-up, several seconds, on each run)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        return False
+    parsed = manifest.stat().st_mtime
+    for folder, subfolders, files in os.walk(DBT_PROJECT_DIR):
+        if Path(folder) == DBT_PROJECT_DIR:  # dbt's own output, not the project
+            subfolders[:] = [d for d in subfolders if d not in ("target", "logs", "dbt_packages")]
+        if any(os.stat(os.path.join(folder, name)).st_mtime > parsed for name in files):
+            return False
+    return True
+
+
 @main.command()
 @click.option(
     "--exports",
@@ -236,11 +251,12 @@ def run(exports: Path | None, verbose: bool, resume: bool) -> None:
     import dagster as dg
 
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        check=True,
-    )
+    if not _manifest_is_current():
+        subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
+            cwd=DBT_PROJECT_DIR,
+            check=True,
+        )
     from dagster_project.defs.recovery import fail_dead_runs
     from dagster_project.defs.sensors import record_failed_build
     from dagster_project.launch import last_nightly_run, resume_nightly, run_nightly
@@ -464,6 +480,75 @@ def users_disable(username: str, enable: bool) -> None:
     except KeyError as error:
         raise click.ClickException(f"no user {username}") from error
     click.echo(f"user {username} {'enabled' if enable else 'disabled'}")
+
+
+def _scales(_ctx, _param, value: str) -> list[float]:
+    try:
+        scales = [float(part) for part in value.split(",") if part.strip()]
+    except ValueError as error:
+        raise click.BadParameter(f"a comma-separated list of numbers, not {value!r}") from error
+    if not scales or any(scale <= 0 for scale in scales):
+        raise click.BadParameter("give at least one scale, each above 0")
+    return sorted(scales)
+
+
+@main.command()
+@click.option(
+    "--scales",
+    default="0.1,1,10",
+    show_default=True,
+    callback=_scales,
+    help="Comma-separated export scales (1 = 30,000 customers).",
+)
+@click.option("--repeat", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for exports, work files and the report (default $MEDOPS_HOME/bench).",
+)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option(
+    "--sessions",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Concurrent cockpit sessions in headless Chromium (0: none).",
+)
+@click.option("--session-seconds", type=float, default=120, show_default=True)
+@click.option(
+    "--write-benchmarks",
+    is_flag=True,
+    help="Also replace the generated section of the repository's BENCHMARKS.md and its chart.",
+)
+@click.option("--note", default="", help="A line to print above the figures (e.g. the load).")
+def bench(
+    scales: list[float],
+    repeat: int,
+    out: Path | None,
+    seed: int,
+    sessions: int,
+    session_seconds: float,
+    write_benchmarks: bool,
+    note: str,
+) -> None:
+    """Measure the nightly run stage by stage at each scale, against DuckDB, Polars and the
+    compiled SQL, and the cockpit's queries and sessions; write report.json, a BENCHMARKS.md
+    section and a chart to --out (see BENCHMARKS.md, "Method")."""
+    from medops.bench.report import CHART_NAME, update_benchmarks_md, write_outputs
+    from medops.bench.runner import run_bench
+
+    out = (out or paths().home / "bench").resolve()
+    try:
+        report = run_bench(scales, repeat, out, seed, sessions, session_seconds, log=click.echo)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    _, section = write_outputs(report, out, note)
+    if write_benchmarks:
+        update_benchmarks_md(REPO_ROOT / "BENCHMARKS.md", section, out / CHART_NAME)
+    click.echo(
+        f"report: {out / 'report.json'}, {out / 'BENCHMARKS.section.md'}, {out / CHART_NAME}"
+    )
 
 
 @main.command()

@@ -10,6 +10,7 @@ from dagster_project.defs.warehouse.run_results import check_results
 from dagster_project.resources import WarehouseResource, dbt_project
 from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
+from medops.settings import DBT_NIGHTLY_BUILD
 
 
 class LayerGroupTranslator(DagsterDbtTranslator):
@@ -27,8 +28,9 @@ class LayerGroupTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=LayerGroupTranslator(),
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build: seeds, staging, intermediate and marts with all their tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """dbt build: seeds, staging, intermediate and marts with their data tests (the unit tests
+    run in the test suite, see ``DBT_NIGHTLY_BUILD``)."""
+    yield from dbt.cli(list(DBT_NIGHTLY_BUILD), context=context).stream()
 
 
 MART_KEYS = [
