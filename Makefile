@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export MEDOPS_HOME ?= $(CURDIR)/.medops
 
-.PHONY: setup demo test test-fast lint format benchmark clean browser-deps
+.PHONY: setup demo test test-fast lint format benchmark clean browser-deps dev-build docs
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,27 @@ demo: setup
 # the nightly job; e.g. make example-kingdee_receivables MEDOPS_HOME=/tmp/kingdee
 example-%: setup
 	MEDOPS_CONTRACTS_DIR=examples/$* $(BIN)/medops run --exports examples/$*/export
+
+# An analyst's build: only the models changed since the last dev build and everything
+# downstream (dbt build --select state:modified+, with their unit and data tests), against the
+# manifest that build left in $(DBT_STATE). The first time there is none: everything is built
+# once. Stop the nightly schedule meanwhile (one writer per warehouse file).
+DBT_STATE ?= $(MEDOPS_HOME)/dbt-state
+dev-build: setup
+	mkdir -p "$(MEDOPS_HOME)"
+	@if [ -f "$(DBT_STATE)/manifest.json" ]; then \
+	  echo "building what changed since the manifest in $(DBT_STATE) (state:modified+)"; \
+	  cd dbt && ../$(BIN)/dbt build --select state:modified+ --state "$(DBT_STATE)"; \
+	else \
+	  echo "no manifest of an earlier dev build in $(DBT_STATE): building everything once"; \
+	  cd dbt && ../$(BIN)/dbt build; \
+	fi
+	mkdir -p "$(DBT_STATE)"
+	cp dbt/target/manifest.json "$(DBT_STATE)/manifest.json"
+
+# the analysts' reference site (dbt docs with the cockpit pages as exposures) on :8580
+docs: setup
+	$(BIN)/medops docs
 
 lint: setup
 	$(BIN)/ruff check .

@@ -48,7 +48,7 @@ def kpi_card(
     """Label, figure, and the gap to target as a delta Streamlit colours by direction."""
     row = targets.loc[targets["kpi_code"] == code]
     if row.empty:
-        return {"label": code, "value": format_kpi(value, kind), "delta": None}
+        return {"code": code, "label": code, "value": format_kpi(value, kind), "delta": None}
     target = row.iloc[0]
     label = target["kpi_name_zh"] if lang == "zh" else target["kpi_name_en"]
     delta = None
@@ -59,7 +59,13 @@ def kpi_card(
         delta = f"{shown} {t('service_target', lang)} {format_kpi(target['target_value'], kind)}"
         if gap > 0:
             delta = "+" + delta
-    return {"label": label, "value": format_kpi(value, kind), "delta": delta, "colour": colour}
+    return {
+        "code": code,
+        "label": label,
+        "value": format_kpi(value, kind),
+        "delta": delta,
+        "colour": colour,
+    }
 
 
 def attainment_chart(trend: pd.DataFrame, lang: str) -> go.Figure:

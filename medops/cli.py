@@ -552,6 +552,139 @@ def bench(
 
 
 @main.command()
+@click.option("--port", type=int, default=8580, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Generate the site only.")
+def docs(port: int, address: str, no_serve: bool) -> None:
+    """Generate the analysts' reference site (dbt docs: models, columns, tests, metrics, and the
+    lineage from each source to the cockpit pages) and serve it on http://ADDRESS:PORT."""
+    from medops import docs_site
+
+    _pin_home()
+    click.echo("generating the docs site (dbt docs generate) ...")
+    try:
+        index = docs_site.generate()
+    except docs_site.DocsError as error:
+        raise click.ClickException(f"dbt docs generate failed:\n{error}") from None
+    click.echo(f"site written to {index}")
+    if no_serve:
+        return
+    click.echo(f"docs on http://{address}:{port}  (Ctrl+C stops it)")
+    try:
+        docs_site.serve(index.parent, port, address)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.argument("metric_names", nargs=-1)
+@click.option("--by", "group_by", multiple=True, help="Dimension, e.g. metric_time__month.")
+@click.option(
+    "--where",
+    "filters",
+    multiple=True,
+    help="DIMENSION=VALUE (repeat for several values), e.g. quota_month__region_name=华东.",
+)
+@click.option("--from", "time_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--to", "time_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
+def metrics(metric_names, group_by, filters, time_from, time_to, show_sql) -> None:
+    """Query the semantic layer: the metrics of dbt/models/semantic on the warehouse. Without
+    names, list the metrics and their 口径."""
+    from medops import semantic
+
+    try:
+        if not metric_names:
+            for name, metric in semantic.metric_definitions().items():
+                click.echo(f"{name}  {metric['label']}\n    {metric['description']}")
+            return
+        chosen: dict[str, list[str]] = {}
+        for item in filters:
+            dimension, sep, value = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{item!r} is not DIMENSION=VALUE", param_hint="--where")
+            chosen.setdefault(dimension, []).append(value)
+        query = semantic.MetricQuery(
+            tuple(metric_names),
+            tuple(group_by),
+            chosen,
+            time_from.date() if time_from else None,
+            time_to.date() if time_to else None,
+        )
+        if show_sql:
+            click.echo(semantic.compile_sql(query)[0])
+            return
+        frame = semantic.query_metrics(paths().warehouse, query)
+    except semantic.SemanticLayerError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(frame.to_string(index=False))
+
+
+@main.command("metadata-check")
+@click.option(
+    "--with-warehouse/--manifest-only",
+    default=True,
+    show_default=True,
+    help="Also compare each model's documented columns with the warehouse's (when built).",
+)
+def metadata_check(with_warehouse: bool) -> None:
+    """Check the dbt project's metadata (run `dbt parse` first): every model and column
+    described, every mart with an enforced contract and a primary-key test."""
+    from medops import metadata
+
+    try:
+        manifest = metadata.load_manifest()
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    columns = None
+    if with_warehouse and paths().warehouse.exists():
+        columns = metadata.warehouse_columns(paths().warehouse)
+    found = metadata.problems(manifest, columns)
+    for line in found:
+        click.echo(line)
+    if found:
+        raise click.ClickException(f"{len(found)} metadata problem(s)")
+    click.echo("metadata complete: every model and column described, every mart keyed")
+
+
+@main.group()
+def report() -> None:
+    """Reports for finance (Excel)."""
+
+
+@report.command("monthly")
+@click.option(
+    "--month",
+    required=True,
+    type=click.DateTime(["%Y-%m"]),
+    help="The month to pack, YYYY-MM (a closed month; see --from-marts).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Workbook to write [default: $MEDOPS_HOME/reports/monthly-YYYY-MM.xlsx].",
+)
+@click.option(
+    "--from-marts",
+    is_flag=True,
+    help="Pack a month not yet closed from the current marts (its figures can still change).",
+)
+def report_monthly(month: dt.datetime, out: Path | None, from_marts: bool) -> None:
+    """The month-end pack: aging by bucket and org unit, DSO trend, overdue list with late
+    fees, compliance exceptions and the deal-to-cash summary, in one workbook."""
+    from medops.monthly_report import ReportError, write_monthly_pack
+
+    first = month.date().replace(day=1)
+    out = out or paths().home / "reports" / f"monthly-{first:%Y-%m}.xlsx"
+    try:
+        written = write_monthly_pack(paths().warehouse, first, out, from_marts)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {written}")
+
+
+@main.command()
 @click.option("--scale", type=float, default=0.05, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--port", type=int, default=8501, show_default=True)

@@ -8,6 +8,7 @@ from dashboards import charts, data
 from dashboards import receivables_data as ar
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+from dashboards.metric_docs import kpi_help
 
 TOP_CUSTOMERS = 20
 
@@ -42,7 +43,7 @@ cards = (
     ("receivables_kpi_unapplied", charts.format_cny_compact(latest["unapplied_cash"], lang)),
 )
 for column, (key, value) in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(t(key), value, border=True)
+    column.metric(t(key), value, help=kpi_help("receivables-overview", key), border=True)
 
 with st.container(border=True):
     st.subheader(t("receivables_chart_trend"))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards import audit, charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+from dashboards.metric_docs import kpi_help
 
 # The drill path: picker level, the column its choice filters, and the level broken down next.
 DRILL_PATH = (
@@ -129,7 +130,7 @@ kpi_cards = (
     ("kpi_days_to_win", charts.format_days(kpis["median_days_to_win"])),
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
-    column.metric(t(key), value, help=t(f"{key}_help"), border=True)
+    column.metric(t(key), value, help=kpi_help("sales-funnel", key), border=True)
 
 if kpis["opportunities"] == 0:
     st.info(t("no_rows"), icon=":material/info:")

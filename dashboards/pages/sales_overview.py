@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboards import audit, charts, data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+from dashboards.metric_docs import kpi_help
 
 lang = current_language()
 source = data.current_published()
@@ -72,7 +73,7 @@ kpi_cards = (
     ("kpi_average_deal_size", charts.format_cny_compact(kpis["average_deal_size"], lang)),
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
-    column.metric(t(key), value, help=t(f"{key}_help"), border=True)
+    column.metric(t(key), value, help=kpi_help("sales-overview", key), border=True)
 
 plotly_config = {"displaylogo": False, "responsive": True}
 

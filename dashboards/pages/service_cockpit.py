@@ -7,6 +7,7 @@ import streamlit as st
 from dashboards import audit, charts, data, periods, service_charts, service_data
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
+from dashboards.metric_docs import kpi_help
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -98,7 +99,7 @@ for row_start in range(0, len(cards), 4):
             card["value"],
             delta=card["delta"],
             delta_color=card.get("colour", "normal"),
-            help=t("service_kpi_help"),
+            help=kpi_help("service-cockpit", card["code"], t("service_kpi_help")),
             border=True,
         )
 

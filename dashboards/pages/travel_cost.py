@@ -7,6 +7,7 @@ import streamlit as st
 from dashboards import audit, charts, periods, travel_charts, travel_data
 from dashboards.data import current_published, missing_marts, published_path
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
+from dashboards.metric_docs import kpi_help
 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -74,7 +75,7 @@ kpi_cards = (
     ("travel_kpi_flagged", charts.format_count(len(outliers))),
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
-    column.metric(t(key), value, help=t(f"{key}_help"), border=True)
+    column.metric(t(key), value, help=kpi_help("travel-cost", key), border=True)
 
 budget = travel_data.budget_by_team(source, filters)
 with st.container(border=True):

@@ -1,0 +1,313 @@
+"""One definition per metric: every cockpit KPI card that shows a metric of the semantic layer
+(dbt/models/semantic/_semantic__metrics.yml, ``config.meta.cards``) shows the figure MetricFlow
+computes for the same selection. The page side is the page's own query function on the
+published file; the semantic side is MetricFlow's SQL on the warehouse of the same shared
+build (tests/conftest.py ``clean_build``). Several filter combinations per page: all, a window
+of months, one or two values of the page's filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import query
+
+from dashboards import data, receivables_data, service_data, travel_data
+from dashboards.access import Scope
+from dashboards.metric_docs import card_metrics
+from medops.semantic import MetricQuery, metric_definitions, query_metrics
+
+pytestmark = pytest.mark.slow
+
+EVERYTHING = Scope("executive", "company", None, None, True)
+# the figure each card of a page shows: card key -> key of the page function's result
+PAGE_CARDS = {
+    "sales-overview": {
+        "kpi_bookings": "bookings",
+        "kpi_quota": "quota",
+        "kpi_attainment": "attainment",
+        "kpi_contacted_24h": "share_contacted_within_24h",
+    },
+    "sales-funnel": {
+        "kpi_opportunities": "opportunities",
+        "kpi_won": "won",
+        "kpi_win_rate": "win_rate",
+        "kpi_won_amount": "won_amount",
+        "kpi_days_to_win": "median_days_to_win",
+    },
+    "receivables-overview": {
+        "receivables_kpi_outstanding": "outstanding",
+        "receivables_kpi_overdue": "overdue",
+        "receivables_kpi_share_overdue": "share_overdue",
+        "receivables_kpi_dso": "dso_days",
+        "receivables_kpi_reconciliation": "reconciliation_rate",
+    },
+    "service-cockpit": {
+        "sla_attainment": "sla_attainment",
+        "median_resolve_hours": "median_resolve_hours",
+        "csat_average": "csat_average",
+    },
+    "travel-cost": {
+        "travel_kpi_visits": "visits",
+        "travel_kpi_route_km": "route_km",
+        "travel_kpi_claimed_km": "claimed_km",
+        "travel_kpi_claimed": "claimed_amount",
+        "travel_kpi_cost_per_visit": "cost_per_visit",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def built(clean_build) -> tuple[Path, data.Published]:
+    home, _exports, result = clean_build
+    assert result.success
+    published = home / "published.duckdb"
+    source = data.Published(str(published), published.stat().st_mtime_ns, EVERYTHING)
+    return home / "warehouse.duckdb", source
+
+
+def one_row(warehouse: Path, semantic: MetricQuery) -> dict:
+    frame = query_metrics(warehouse, semantic)
+    assert len(frame) <= 1, frame
+    if frame.empty:
+        return dict.fromkeys(semantic.metrics)
+    return {name: frame.iloc[0][name] for name in semantic.metrics}
+
+
+def same(page_value, semantic_value) -> bool:
+    """Equal up to float rounding; a blank card (None) equals a null metric."""
+    blank = page_value is None or (isinstance(page_value, float) and math.isnan(page_value))
+    if semantic_value is None or (isinstance(semantic_value, float) and math.isnan(semantic_value)):
+        return blank
+    return not blank and math.isclose(float(page_value), float(semantic_value), rel_tol=1e-9)
+
+
+def assert_cards(page: str, figures: dict, semantic: dict) -> None:
+    """Each card of ``page`` (PAGE_CARDS) shows the figure of the metric that names it."""
+    for card, figure in PAGE_CARDS[page].items():
+        metric = card_metrics()[f"{page}/{card}"]
+        assert same(figures[figure], semantic[metric]), (page, card, figures, semantic)
+
+
+def column_values(warehouse: Path, sql: str) -> list:
+    """The first column of the rows of ``sql``."""
+    return [value for (value, *_rest) in query(warehouse, sql)]
+
+
+def months(warehouse: Path, table: str, column: str) -> list[dt.date]:
+    return column_values(warehouse, f"select distinct {column} from {table} order by 1")
+
+
+def test_every_card_metric_is_defined_with_its_definition_text():
+    defined = metric_definitions()
+    for card, metric in card_metrics().items():
+        assert metric in defined, card
+        assert defined[metric]["description"].startswith("口径："), metric
+        assert defined[metric]["meta"]["decisionlog"], metric
+
+
+def test_sales_overview_cards(built):
+    warehouse, source = built
+    all_months = months(warehouse, "marts.rpt_quota_attainment_monthly", "month_start")
+    regions = column_values(
+        warehouse,
+        "select distinct region_name from marts.rpt_quota_attainment_monthly "
+        "where region_name is not null order by 1",
+    )
+    teams = column_values(
+        warehouse,
+        "select team_id from marts.rpt_quota_attainment_monthly where team_id is not null "
+        "group by 1 order by sum(bookings_amount) desc limit 2",
+    )
+    window = (all_months[len(all_months) // 3], all_months[-4])
+    for month_from, month_to, region_names, team_ids in [
+        (all_months[0], all_months[-1], (), ()),
+        (*window, (), ()),
+        (*window, tuple(regions[:1]), ()),
+        (all_months[0], all_months[-1], (), tuple(teams)),
+    ]:
+        figures = data.sales_kpis(
+            source, data.SalesFilters(month_from, month_to, region_names, team_ids)
+        )
+        semantic = {}
+        for entity, metrics in (
+            ("quota_month", ("bookings", "quota", "quota_attainment")),
+            ("lead_month", ("lead_response_within_24h",)),
+        ):
+            filters = {f"{entity}__region_name": region_names, f"{entity}__team_id": team_ids}
+            semantic |= one_row(warehouse, MetricQuery(metrics, (), filters, month_from, month_to))
+        assert_cards("sales-overview", figures, semantic)
+        assert figures["bookings"] > 0
+
+
+def test_sales_funnel_cards(built):
+    warehouse, source = built
+    all_months = months(warehouse, "semantic.sem_funnel_cohort", "entered_month")
+    (region,), (line_a, line_b) = (
+        query(warehouse, "select mode(region_id) from semantic.sem_funnel_cohort")[0],
+        column_values(
+            warehouse,
+            "select product_line from semantic.sem_funnel_cohort "
+            "where product_line is not null group by 1 order by count(*) desc limit 2",
+        ),
+    )
+    (channel,) = query(warehouse, "select mode(channel) from semantic.sem_funnel_cohort")[0]
+    window = (all_months[len(all_months) // 4], all_months[-3])
+    combinations = [
+        data.FunnelFilters(all_months[0], all_months[-1]),
+        data.FunnelFilters(*window),
+        data.FunnelFilters(*window, region_ids=(region,)),
+        data.FunnelFilters(all_months[0], all_months[-1], product_lines=(line_a, line_b)),
+        data.FunnelFilters(*window, channels=(channel,), product_lines=(line_a,)),
+    ]
+    for filters in combinations:
+        figures = data.funnel_kpis(source, filters)
+        metrics = ("funnel_entries", "funnel_wins", "win_rate", "won_amount")
+        selection = {
+            f"funnel_deal__{column}": getattr(filters, name)
+            for name, column in data.FUNNEL_LIST_FILTERS.items()
+        }
+        semantic = one_row(
+            warehouse,
+            MetricQuery(
+                (*metrics, "median_sales_cycle_days"),
+                (),
+                selection,
+                filters.month_from,
+                filters.month_to,
+            ),
+        )
+        assert_cards("sales-funnel", figures, semantic)
+        assert figures["opportunities"] > 0
+
+
+def test_receivables_overview_cards_at_every_month_end(built):
+    warehouse, source = built
+    trend = receivables_data.overdue_trend(source)
+    assert len(trend) >= 6
+    semantic = query_metrics(
+        warehouse,
+        MetricQuery(
+            ("open_receivables", "overdue_amount", "overdue_share", "dso", "reconciliation_rate"),
+            ("metric_time__month",),
+        ),
+    ).set_index("metric_time__month")
+    for row in trend.itertuples():
+        month = semantic.loc[dt.datetime(row.month_end.year, row.month_end.month, 1)]
+        assert_cards("receivables-overview", row._asdict(), month.to_dict())
+
+
+def test_service_cockpit_cards_and_attainment_per_target(built):
+    warehouse, source = built
+    all_months = months(warehouse, "marts.fct_service_tickets", "created_month")
+    (region,), (tier,) = (
+        query(warehouse, "select mode(region_name) from marts.fct_service_tickets")[0],
+        query(warehouse, "select mode(service_tier) from marts.fct_service_tickets")[0],
+    )
+    window = (all_months[len(all_months) // 3], all_months[-2])
+    for filters in [
+        service_data.ServiceFilters(all_months[0], all_months[-1]),
+        service_data.ServiceFilters(*window),
+        service_data.ServiceFilters(*window, region_names=(region,)),
+        service_data.ServiceFilters(all_months[0], all_months[-1], service_tiers=(tier,)),
+    ]:
+        figures = service_data.kpis(source, filters)
+        semantic = {}
+        for entity, metrics in (
+            ("sla_target_row", ("sla_attainment",)),
+            ("ticket", ("median_resolution_business_hours",)),
+            ("ticket", ("csat",)),
+        ):
+            selection = {
+                f"{entity}__region_name": filters.region_names,
+                f"{entity}__service_tier": filters.service_tiers,
+                f"{entity}__device_model": filters.device_models,
+                f"{entity}__channel": filters.channels,
+            }
+            semantic |= one_row(
+                warehouse,
+                MetricQuery(metrics, (), selection, filters.month_from, filters.month_to),
+            )
+        assert_cards("service-cockpit", figures, semantic)
+        trend = service_data.attainment_trend(source, filters)
+        per_target = query_metrics(
+            warehouse,
+            MetricQuery(
+                ("sla_attainment",),
+                ("metric_time__month", "sla_target_row__sla_target"),
+                {"sla_target_row__region_name": filters.region_names,
+                 "sla_target_row__service_tier": filters.service_tiers},
+                filters.month_from,
+                filters.month_to,
+            ),
+        )  # fmt: skip
+        semantic_trend = {
+            (
+                pd.Timestamp(row.metric_time__month),
+                row.sla_target_row__sla_target,
+            ): row.sla_attainment
+            for row in per_target.itertuples()
+            if not math.isnan(row.sla_attainment)
+        }
+        page_trend = {
+            (pd.Timestamp(row.month_start), row.sla_target): row.attainment
+            for row in trend.itertuples()
+        }
+        assert page_trend.keys() == semantic_trend.keys()
+        assert all(same(page_trend[key], semantic_trend[key]) for key in page_trend)
+
+
+def test_travel_cost_cards(built):
+    warehouse, source = built
+    all_months = months(warehouse, "marts.rpt_travel_cost_monthly", "month_start")
+    provinces = column_values(
+        warehouse,
+        "select office_province from marts.rpt_travel_cost_monthly "
+        "group by 1 order by sum(visits) desc limit 2",
+    )
+    (team,) = query(
+        warehouse,
+        "select team_id from marts.rpt_travel_cost_monthly where team_id is not null "
+        "group by 1 order by sum(visits) desc limit 1",
+    )[0]
+    for filters in [
+        travel_data.TravelFilters(all_months[0], all_months[-1]),
+        travel_data.TravelFilters(all_months[-3], all_months[-1], provinces=tuple(provinces)),
+        travel_data.TravelFilters(all_months[0], all_months[-2], team_ids=(team,)),
+    ]:
+        figures = travel_data.travel_kpis(source, filters)
+        metrics = ("travel_visits", "travel_route_km", "travel_claimed_km")
+        metrics += ("travel_claimed_amount", "cost_per_visit")
+        semantic = one_row(
+            warehouse,
+            MetricQuery(
+                metrics,
+                (),
+                {
+                    "travel_month__office_province": filters.provinces,
+                    "travel_month__team_id": filters.team_ids,
+                },
+                filters.month_from,
+                filters.month_to,
+            ),
+        )
+        assert_cards("travel-cost", figures, semantic)
+        assert figures["visits"] > 0
+
+
+def test_customer_tier_splits_the_whole(built):
+    """A dimension joined through the account entity (customer tier) partitions the metric:
+    the wins per tier (deals of unmatched accounts under a blank tier) add up to all wins."""
+    warehouse, _source = built
+    total = one_row(warehouse, MetricQuery(("funnel_wins", "funnel_entries")))
+    by_tier = query_metrics(
+        warehouse,
+        MetricQuery(("funnel_wins", "funnel_entries", "win_rate"), ("account__customer_tier",)),
+    )
+    assert by_tier["account__customer_tier"].notna().sum() >= 2
+    assert by_tier["funnel_wins"].sum() == total["funnel_wins"]
+    assert by_tier["funnel_entries"].sum() == total["funnel_entries"]
