@@ -28,13 +28,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, data
+from dashboards import charts, data, funnel_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
 FUNNEL_PAGE = "pages/sales_funnel.py"
-DEFAULT_WINDOW = data.FunnelFilters(month_from=dt.date(2024, 7, 1), month_to=dt.date(2025, 6, 1))
+DEFAULT_WINDOW = funnel_data.FunnelFilters(
+    month_from=dt.date(2024, 7, 1), month_to=dt.date(2025, 6, 1)
+)
 
 
 @pytest.fixture
@@ -156,7 +158,7 @@ def test_missing_published_file_explains_what_to_run(
 
 
 def test_funnel_by_stage_counts_and_percentiles(published: data.Published) -> None:
-    stages = data.funnel_by_stage(published, DEFAULT_WINDOW)
+    stages = funnel_data.funnel_by_stage(published, DEFAULT_WINDOW)
     assert stages["stage_code"].tolist() == [
         "qualification",
         "needs_analysis",
@@ -180,7 +182,7 @@ def test_funnel_by_stage_counts_and_percentiles(published: data.Published) -> No
 
 def test_funnel_by_stage_under_a_product_line_filter(published: data.Published) -> None:
     filters = DEFAULT_WINDOW._replace(product_lines=("lab_reagents",))  # O3, O4, O5
-    stages = data.funnel_by_stage(published, filters).set_index("stage_code")
+    stages = funnel_data.funnel_by_stage(published, filters).set_index("stage_code")
     assert stages["opportunities_reached"].tolist() == [3, 2, 1, 1, 1]
     assert stages.loc["qualification", "median_days_in_stage"] == pytest.approx(8)  # 4, 8, 17
     assert stages.loc["needs_analysis", "conversion_rate"] == pytest.approx(0.5)
@@ -189,7 +191,7 @@ def test_funnel_by_stage_under_a_product_line_filter(published: data.Published) 
 
 
 def test_funnel_kpis(published: data.Published) -> None:
-    assert data.funnel_kpis(published, DEFAULT_WINDOW) == {
+    assert funnel_data.funnel_kpis(published, DEFAULT_WINDOW) == {
         "opportunities": 5,
         "won": 2,
         "win_rate": pytest.approx(0.4),
@@ -197,14 +199,14 @@ def test_funnel_kpis(published: data.Published) -> None:
         "median_days_to_win": pytest.approx(58),
         "current_stage_only": 1,
     }
-    south = data.funnel_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",)))
+    south = funnel_data.funnel_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",)))
     assert (south["opportunities"], south["won"], south["median_days_to_win"]) == (2, 1, 66)
-    nobody = data.funnel_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_NONE",)))
+    nobody = funnel_data.funnel_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_NONE",)))
     assert nobody["opportunities"] == 0 and nobody["win_rate"] is None
 
 
 def test_monthly_trend(published: data.Published) -> None:
-    trend = data.monthly_trend(published, DEFAULT_WINDOW)
+    trend = funnel_data.monthly_trend(published, DEFAULT_WINDOW)
     assert len(trend) == 12  # every month of the window, zeros included
     by_month = trend.set_index(trend["month_start"].map(lambda m: f"{m:%Y-%m}"))
     assert by_month["opportunities_new"].to_dict() == {
@@ -222,31 +224,35 @@ def test_monthly_trend(published: data.Published) -> None:
 
 
 def test_filter_options(published: data.Published) -> None:
-    months = data.month_range(published)
+    months = funnel_data.month_range(published)
     assert (months[0], months[-1], len(months)) == (dt.date(2024, 3, 1), dt.date(2025, 6, 1), 16)
-    org = data.funnel_org(published)
+    org = funnel_data.funnel_org(published)
     assert org["owner_name"].tolist() == ["张伟", "李娜", "王芳"]
     assert org["region_id"].tolist() == ["R_EAST", "R_EAST", "R_SOUTH"]
-    assert data.code_names(published, "product_line", "zh") == {
+    assert funnel_data.code_names(published, "product_line", "zh") == {
         "imaging_equipment": "影像设备",
         "lab_reagents": "检验试剂",
     }
-    assert data.code_names(published, "channel", "en") == {
+    assert funnel_data.code_names(published, "channel", "en") == {
         "direct": "Direct",
         "distributor": "Distributor",
     }
-    assert data.missing_marts(published, data.SALES_FUNNEL_MARTS) == []
+    assert data.missing_marts(published, funnel_data.SALES_FUNNEL_MARTS) == []
 
 
 def test_channel_and_lead_source_filters(published: data.Published) -> None:
-    distributor = data.funnel_kpis(published, DEFAULT_WINDOW._replace(channels=("distributor",)))
+    distributor = funnel_data.funnel_kpis(
+        published, DEFAULT_WINDOW._replace(channels=("distributor",))
+    )
     assert (distributor["opportunities"], distributor["won"]) == (1, 1)  # O3
-    website = data.funnel_kpis(published, DEFAULT_WINDOW._replace(lead_sources=("website",)))
+    website = funnel_data.funnel_kpis(published, DEFAULT_WINDOW._replace(lead_sources=("website",)))
     assert (website["opportunities"], website["won"]) == (2, 0)  # O2, O5
 
 
 def test_breakdown_by_region(published: data.Published) -> None:
-    regions = data.funnel_breakdown(published, DEFAULT_WINDOW, "region").set_index("group_key")
+    regions = funnel_data.funnel_breakdown(published, DEFAULT_WINDOW, "region").set_index(
+        "group_key"
+    )
     assert regions["opportunities"].to_dict() == {"R_EAST": 3, "R_SOUTH": 2}
     assert regions["won"].to_dict() == {"R_EAST": 1, "R_SOUTH": 1}
     assert regions.loc["R_EAST", "win_rate"] == pytest.approx(1 / 3)
@@ -265,18 +271,21 @@ def test_breakdown_by_region(published: data.Published) -> None:
 
 
 def test_breakdown_by_lead_source_keeps_deals_without_one(published: data.Published) -> None:
-    sources = data.funnel_breakdown(published, DEFAULT_WINDOW, "lead_source")
+    sources = funnel_data.funnel_breakdown(published, DEFAULT_WINDOW, "lead_source")
     by_key = dict(zip(sources["group_key"], sources["opportunities"], strict=True))
     assert by_key == {"website": 2, "trade_show": 1, "referral": 1, None: 1}
     table = charts.breakdown_table(
-        sources, data.funnel_by_stage(published, DEFAULT_WINDOW), "en", {"website": "Website"}
+        sources,
+        funnel_data.funnel_by_stage(published, DEFAULT_WINDOW),
+        "en",
+        {"website": "Website"},
     )
     assert "(none)" in table["Group"].tolist() and "Website" in table["Group"].tolist()
     assert "Needs analysis conversion" in table.columns
 
 
 def test_lost_reasons_in_english(published: data.Published) -> None:
-    reasons = data.funnel_lost_reasons(published, DEFAULT_WINDOW, "en")
+    reasons = funnel_data.funnel_lost_reasons(published, DEFAULT_WINDOW, "en")
     assert reasons["reason_name"].tolist() == ["Price", None]
     assert reasons["share"].tolist() == pytest.approx([0.5, 0.5])
     table = charts.lost_reasons_table(reasons, "en")
@@ -301,7 +310,7 @@ def test_formats() -> None:
 
 
 def test_excel_export(published: data.Published) -> None:
-    table = charts.conversion_table(data.funnel_by_stage(published, DEFAULT_WINDOW), "zh")
+    table = charts.conversion_table(funnel_data.funnel_by_stage(published, DEFAULT_WINDOW), "zh")
     workbook = charts.table_to_excel(table, sheet_name="销售漏斗", lang="zh")
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="销售漏斗")
     assert back["到达商机数"].tolist() == [5, 4, 3, 2, 2]

@@ -17,7 +17,7 @@ import pytest
 from conftest import _sales_rows, build_sales_published
 from streamlit.testing.v1 import AppTest
 
-from dashboards import audit, auth, data, overview_data, receivables_data, users
+from dashboards import audit, auth, data, overview_data, receivables_data, sales_data, users
 from dashboards.access import AccessDenied, Scope
 from dashboards.auth_session import SESSION_KEY
 
@@ -258,12 +258,12 @@ def test_cache_never_answers_one_scope_with_anothers_rows(home: Path) -> None:
 def test_another_teams_id_in_a_filter_gets_nothing(home: Path) -> None:
     """A rep (or a link) asking for another team's rows, through the queries' own filters."""
     rep = data.current_published(scope_of("rep_e2"))
-    window = data.SalesFilters(
+    window = sales_data.SalesFilters(
         month_from=dt.date(2024, 1, 1), month_to=dt.date(2025, 3, 1), team_ids=("T_EAST_1",)
     )
     assert data.fetch_rows(rep, "select * from rpt_quota_attainment_monthly "
                            "where team_id = $team", {"team": "T_EAST_1"}) == []  # fmt: skip
-    assert data.sales_kpis(rep, window)["bookings"] in (None, 0)
+    assert sales_data.sales_kpis(rep, window)["bookings"] in (None, 0)
     assert overview_data.alerts(rep)["subject_id"].tolist() == ["L201"]
     lead = data.current_published(scope_of("lead_east"))
     assert set(overview_data.alerts(lead)["subject_id"]) == {"O101", "O102", "O103"}

@@ -29,7 +29,7 @@ import pytest
 from conftest import build_data_quality_published
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, data
+from dashboards import charts, data, data_quality_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +177,7 @@ def test_page_explains_missing_marts(cockpit_home: Path, monkeypatch: pytest.Mon
 
 
 def test_queries(published: data.Published) -> None:
-    assert data.ingest_kpis(published) == {
+    assert data_quality_data.ingest_kpis(published) == {
         "files": 5,
         "files_rejected": 2,
         "rows_read": 390,
@@ -185,23 +185,23 @@ def test_queries(published: data.Published) -> None:
         "rows_quarantined": 15,
         "quarantine_share": pytest.approx(15 / 340),
     }
-    assert data.quarantine_sources(published) == [
+    assert data_quality_data.quarantine_sources(published) == [
         "crm_visits",
         "crm_accounts",
         "",  # notes_20261121.txt, no contract
         "erp_orders",
     ]
-    whole_files = data.quarantine_reasons(published, ("", "erp_orders"))
+    whole_files = data_quality_data.quarantine_reasons(published, ("", "erp_orders"))
     assert whole_files["is_whole_file"].all() and whole_files["rows_quarantined"].sum() == 2
-    assert data.quarantine_reasons(published)["rows_quarantined"].sum() == 17
-    ages = data.source_freshness(published).set_index("source")["age_hours"]
+    assert data_quality_data.quarantine_reasons(published)["rows_quarantined"].sum() == 17
+    ages = data_quality_data.source_freshness(published).set_index("source")["age_hours"]
     assert ages["svc_tickets"] == pytest.approx(80)
     assert pd.isna(ages["erp_orders"])
-    assert data.missing_marts(published, data.DATA_QUALITY_MARTS) == []
+    assert data.missing_marts(published, data_quality_data.DATA_QUALITY_MARTS) == []
 
 
 def test_files_excel_export(published: data.Published) -> None:
-    table = charts.files_table(data.ingest_files(published), "zh")
+    table = charts.files_table(data_quality_data.ingest_files(published), "zh")
     workbook = charts.table_to_excel(
         table, sheet_name="数据质量", lang="zh", number_formats=charts.files_excel_formats("zh")
     )

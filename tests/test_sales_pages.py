@@ -41,14 +41,16 @@ import pytest
 from conftest import build_sales_published
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, data
+from dashboards import alerts_data, charts, data, sales_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "app.py"
 OVERVIEW = "pages/sales_overview.py"
 ALERTS = "pages/sales_alerts.py"
-DEFAULT_WINDOW = data.SalesFilters(month_from=dt.date(2024, 4, 1), month_to=dt.date(2025, 3, 1))
+DEFAULT_WINDOW = sales_data.SalesFilters(
+    month_from=dt.date(2024, 4, 1), month_to=dt.date(2025, 3, 1)
+)
 
 
 def run_page(home: Path, monkeypatch: pytest.MonkeyPatch, page: str, lang: str = "zh") -> AppTest:
@@ -166,7 +168,7 @@ def test_overview_without_its_marts(
         at = run_page(cockpit_home, monkeypatch, OVERVIEW, lang=lang)  # funnel marts only
         message = at.error[0].value
         assert words in message and "medops run" in message
-        for mart in data.SALES_OVERVIEW_MARTS:
+        for mart in sales_data.SALES_OVERVIEW_MARTS:
             assert mart in message
         assert not at.metric
 
@@ -285,16 +287,16 @@ def test_the_executive_opens_on_the_overview(
 
 
 def test_sales_filter_options(published: data.Published) -> None:
-    months = data.sales_month_range(published)
+    months = sales_data.sales_month_range(published)
     assert (months[0], months[-1], len(months)) == (dt.date(2024, 1, 1), dt.date(2025, 3, 1), 15)
-    teams = data.sales_teams(published)
+    teams = sales_data.sales_teams(published)
     assert teams["team_id"].tolist() == ["T_EAST_1", "T_SOUTH_1"]
     assert teams["region_name"].tolist() == ["华东大区", "华南大区"]
-    assert data.missing_marts(published, data.SALES_OVERVIEW_MARTS) == []
+    assert data.missing_marts(published, sales_data.SALES_OVERVIEW_MARTS) == []
 
 
 def test_sales_kpis(published: data.Published) -> None:
-    assert data.sales_kpis(published, DEFAULT_WINDOW) == {
+    assert sales_data.sales_kpis(published, DEFAULT_WINDOW) == {
         "bookings": pytest.approx(240_000),
         "quota": pytest.approx(300_000),
         "attainment": pytest.approx(0.8),
@@ -305,16 +307,16 @@ def test_sales_kpis(published: data.Published) -> None:
         "share_contacted_within_24h": pytest.approx(13 / 30),
         "average_deal_size": pytest.approx(120_000),
     }
-    east = data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_EAST_1",)))
+    east = sales_data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_EAST_1",)))
     assert (east["bookings"], east["quota"], east["attainment"]) == (150_000, 200_000, 0.75)
-    nobody = data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_NONE",)))
+    nobody = sales_data.sales_kpis(published, DEFAULT_WINDOW._replace(team_ids=("T_NONE",)))
     assert nobody["quota"] is None and nobody["attainment"] is None
     assert nobody["share_contacted_within_24h"] is None and nobody["bookings"] == 0
     assert nobody["average_deal_size"] is None
 
 
 def test_retention_by_quarter(published: data.Published) -> None:
-    quarters = data.retention_by_quarter(published, DEFAULT_WINDOW)
+    quarters = sales_data.retention_by_quarter(published, DEFAULT_WINDOW)
     assert [f"{q:%Y-%m}" for q in quarters["quarter_start"]] == ["2024-10", "2025-01"]
     running = quarters.iloc[1]
     assert (running["customers_active"], running["customers_returning"]) == (16, 12)
@@ -324,7 +326,9 @@ def test_retention_by_quarter(published: data.Published) -> None:
         running["cross_sell_rate"],
     ] == pytest.approx([0.75, 11 / 15, 0.25])
     assert quarters["is_complete_quarter"].tolist() == [True, False]
-    south = data.retention_by_quarter(published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",)))
+    south = sales_data.retention_by_quarter(
+        published, DEFAULT_WINDOW._replace(team_ids=("T_SOUTH_1",))
+    )
     assert south["retention_rate"].tolist() == pytest.approx([0.6])
 
 
@@ -337,7 +341,7 @@ def test_retention_on_the_overview(sales_home: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_bookings_by_month(published: data.Published) -> None:
-    monthly = data.bookings_by_month(published, DEFAULT_WINDOW)
+    monthly = sales_data.bookings_by_month(published, DEFAULT_WINDOW)
     assert len(monthly) == 12  # every month of the window, zeros included
     by_month = monthly.set_index(monthly["month_start"].map(lambda m: f"{m:%Y-%m}"))
     assert by_month.loc["2025-01", ["bookings", "quota"]].tolist() == [140_000, 150_000]
@@ -348,34 +352,36 @@ def test_bookings_by_month(published: data.Published) -> None:
 
 
 def test_team_league(published: data.Published) -> None:
-    league = data.team_league(published, DEFAULT_WINDOW._replace(region_names=("华东大区",)))
+    league = sales_data.team_league(published, DEFAULT_WINDOW._replace(region_names=("华东大区",)))
     assert league[["team_id", "bookings", "quota", "deals_won", "revenue"]].values.tolist() == [
         ["T_EAST_1", 150_000, 200_000, 3, 150_000]
     ]
-    whole = data.team_league(published, DEFAULT_WINDOW._replace(month_from=dt.date(2024, 1, 1)))
+    whole = sales_data.team_league(
+        published, DEFAULT_WINDOW._replace(month_from=dt.date(2024, 1, 1))
+    )
     east = whole.set_index("team_id").loc["T_EAST_1"]
     assert east["attainment"] == pytest.approx(250_000 / 300_000)
 
 
 def test_alert_queries(published: data.Published) -> None:
-    assert data.alerts_as_of(published) == dt.datetime(2026, 11, 20, 18)
-    assert data.alert_rules(published)["alert_rule"].tolist() == [
+    assert alerts_data.alerts_as_of(published) == dt.datetime(2026, 11, 20, 18)
+    assert alerts_data.alert_rules(published)["alert_rule"].tolist() == [
         "lead_not_contacted",
         "no_follow_up",
         "stuck_in_stage",
     ]
     # by region, team, then name: 华东 before 华南, 刘洋 (E3) before 王芳 (E1)
-    assert data.alert_owners(published)["owner_id"].tolist() == ["E3", "E1", "E2"]
-    everything = data.AlertFilters()
-    assert data.alert_counts(published, everything) == {
+    assert alerts_data.alert_owners(published)["owner_id"].tolist() == ["E3", "E1", "E2"]
+    everything = alerts_data.AlertFilters()
+    assert alerts_data.alert_counts(published, everything) == {
         "no_follow_up": 2,
         "lead_not_contacted": 2,
         "stuck_in_stage": 1,
     }
-    south = data.AlertFilters(region_names=("华南大区",), rules=("no_follow_up",))
-    assert data.alert_counts(published, south) == {"lead_not_contacted": 1}
-    assert data.sales_alerts(published, south).empty
-    alerts = data.sales_alerts(published, everything)
+    south = alerts_data.AlertFilters(region_names=("华南大区",), rules=("no_follow_up",))
+    assert alerts_data.alert_counts(published, south) == {"lead_not_contacted": 1}
+    assert alerts_data.sales_alerts(published, south).empty
+    alerts = alerts_data.sales_alerts(published, everything)
     assert alerts["subject_id"].tolist() == ["O102", "O101", "O103", "L201", "L202"]
 
 
@@ -390,7 +396,7 @@ def test_threshold_format() -> None:
 
 
 def test_excel_exports(published: data.Published) -> None:
-    league = charts.league_table(data.team_league(published, DEFAULT_WINDOW), "zh")
+    league = charts.league_table(sales_data.team_league(published, DEFAULT_WINDOW), "zh")
     workbook = charts.table_to_excel(
         league, sheet_name="销售概览", lang="zh", number_formats=charts.league_excel_formats("zh")
     )
@@ -398,7 +404,9 @@ def test_excel_exports(published: data.Published) -> None:
     assert back["签单额"].tolist() == [150_000, 60_000, 30_000]
     assert back["达成率"].iloc[:2].tolist() == pytest.approx([0.75, 0.6])
 
-    alerts = charts.alerts_table(data.sales_alerts(published, data.AlertFilters()), "en")
+    alerts = charts.alerts_table(
+        alerts_data.sales_alerts(published, alerts_data.AlertFilters()), "en"
+    )
     workbook = charts.table_to_excel(
         alerts, sheet_name="Alerts", lang="en", number_formats=charts.alerts_excel_formats("en")
     )
@@ -422,5 +430,5 @@ def test_planned_quota_of_months_not_begun_does_not_extend_the_window(
     )
     con.close()
     monkeypatch.setenv("MEDOPS_HOME", str(sales_home))
-    months = data.sales_month_range(data.current_published(FULL_ACCESS))
+    months = sales_data.sales_month_range(data.current_published(FULL_ACCESS))
     assert months[-1] == dt.date(2025, 3, 1)

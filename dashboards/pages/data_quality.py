@@ -3,7 +3,7 @@ quarantined, the expectations that failed, and how fresh each source is."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data
+from dashboards import audit, charts, data, data_quality_data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -17,9 +17,9 @@ st.caption(
     f"{t('data_quality_caption')}  ·  {t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
 )
 
-missing = set(data.missing_marts(source, data.DATA_QUALITY_MARTS))
+missing = set(data.missing_marts(source, data_quality_data.DATA_QUALITY_MARTS))
 if missing:
-    tables = ", ".join(name for name in data.DATA_QUALITY_MARTS if name in missing)
+    tables = ", ".join(name for name in data_quality_data.DATA_QUALITY_MARTS if name in missing)
     st.error(t("dq_missing_tables").format(tables=tables), icon=":material/error:")
 
 
@@ -30,8 +30,12 @@ def _has(mart: str) -> bool:
 plotly_config = {"displaylogo": False, "responsive": True}
 
 # --- KPI cards ---------------------------------------------------------------------------------
-kpis = data.ingest_kpis(source) if _has(data.INGEST_FILES_MART) else None
-validation = data.validation_results(source) if _has(data.VALIDATION_MART) else None
+kpis = data_quality_data.ingest_kpis(source) if _has(data_quality_data.INGEST_FILES_MART) else None
+validation = (
+    data_quality_data.validation_results(source)
+    if _has(data_quality_data.VALIDATION_MART)
+    else None
+)
 failed_expectations = (
     None if validation is None else int((~validation["success"].astype(bool)).sum())
 )
@@ -63,8 +67,8 @@ if kpis is not None and kpis["files"] == 0:
     st.info(t("dq_no_files"), icon=":material/info:")
 
 # --- sources and freshness ---------------------------------------------------------------------
-if _has(data.FRESHNESS_MART):
-    sources = data.source_freshness(source)
+if _has(data_quality_data.FRESHNESS_MART):
+    sources = data_quality_data.source_freshness(source)
     if not sources.empty:
         with st.container(border=True):
             st.subheader(t("dq_sources"))
@@ -78,8 +82,8 @@ if _has(data.FRESHNESS_MART):
             st.caption(t("dq_sources_caption").format(measured_at=f"{measured_at:%Y-%m-%d %H:%M}"))
 
 # --- expected arrival (the contracts' arrival times) -------------------------------------------
-if _has(data.FRESHNESS_MART):
-    arrivals = data.source_arrivals(source)
+if _has(data_quality_data.FRESHNESS_MART):
+    arrivals = data_quality_data.source_arrivals(source)
     if not arrivals.empty:
         with st.container(border=True):
             st.subheader(t("dq_arrivals"), help=t("dq_arrivals_help"))
@@ -99,10 +103,10 @@ if _has(data.FRESHNESS_MART):
             st.dataframe(charts.arrivals_table(arrivals, lang), hide_index=True, placeholder="—")
 
 # --- quarantine reasons ------------------------------------------------------------------------
-if _has(data.QUARANTINE_REASONS_MART):
+if _has(data_quality_data.QUARANTINE_REASONS_MART):
     with st.container(border=True):
         st.subheader(t("dq_reasons"), help=t("dq_reasons_help"))
-        source_options = data.quarantine_sources(source)
+        source_options = data_quality_data.quarantine_sources(source)
         if not source_options:
             st.success(t("dq_no_reasons"), icon=":material/check_circle:")
         else:
@@ -113,7 +117,7 @@ if _has(data.QUARANTINE_REASONS_MART):
                 placeholder=t("filter_all"),
                 key="data_quality_sources",
             )
-            reasons = data.quarantine_reasons(source, tuple(chosen))
+            reasons = data_quality_data.quarantine_reasons(source, tuple(chosen))
             st.plotly_chart(charts.reasons_chart(reasons, lang), config=plotly_config)
             st.dataframe(
                 charts.style_reasons_table(charts.reasons_table(reasons, lang), lang),
@@ -140,8 +144,8 @@ if validation is not None:
             )
 
 # --- files ---------------------------------------------------------------------------------------
-if _has(data.INGEST_FILES_MART):
-    files = data.ingest_files(source)
+if _has(data_quality_data.INGEST_FILES_MART):
+    files = data_quality_data.ingest_files(source)
     if not files.empty:
         with st.container(border=True):
             title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")

@@ -3,7 +3,7 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, url_state
+from dashboards import alerts_data, audit, charts, data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -14,25 +14,25 @@ if source is None:
 
 st.title(t("page_sales_alerts"))
 
-missing = data.missing_marts(source, (data.ALERTS_MART,))
+missing = data.missing_marts(source, (alerts_data.ALERTS_MART,))
 if missing:
     st.caption(t("sales_alerts_caption"))
     st.error(t("alerts_missing_table").format(tables=", ".join(missing)), icon=":material/error:")
     st.stop()
 
-as_of = data.alerts_as_of(source)
+as_of = alerts_data.alerts_as_of(source)
 as_of_text = "—" if as_of is None else f"{as_of:%Y-%m-%d %H:%M}"
 st.caption(
     f"{t('sales_alerts_caption')}  ·  {t('alerts_as_of')}: {as_of_text}  ·  "
     f"{t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
 )
 
-rules = data.alert_rules(source)
+rules = alerts_data.alert_rules(source)
 if rules.empty:
     st.success(t("alerts_none"), icon=":material/check_circle:")
     st.stop()
 rule_names = charts.alert_rule_names(rules, lang)
-owners = data.alert_owners(source)
+owners = alerts_data.alert_owners(source)
 owner_labels = {
     row.owner_id: f"{row.owner_name or row.owner_id} · {row.team_name or t('no_team')}"
     for row in owners.itertuples()
@@ -69,13 +69,13 @@ with st.container(border=True):
     chosen_teams = _pick_any(team_col, "filter_teams", team_labels, "sales_alerts_teams")
     chosen_owners = _pick_any(owner_col, "filter_owners", owner_labels, "sales_alerts_owners")
 
-filters = data.AlertFilters(
+filters = alerts_data.AlertFilters(
     rules=tuple(chosen_rules),
     region_names=tuple(chosen_regions),
     team_ids=tuple(chosen_teams),
     owner_ids=tuple(chosen_owners),
 )
-counts = data.alert_counts(source, filters)
+counts = alerts_data.alert_counts(source, filters)
 
 kpi_cards = [(t("kpi_alerts_total"), sum(counts.values()), t("kpi_alerts_total_help"))]
 kpi_cards += [
@@ -84,7 +84,7 @@ kpi_cards += [
 for column, (label, value, help_text) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
     column.metric(label, charts.format_count(value), help=help_text, border=True)
 
-alerts = data.sales_alerts(source, filters)
+alerts = alerts_data.sales_alerts(source, filters)
 if alerts.empty:
     st.info(t("alerts_none_filtered"), icon=":material/info:")
     st.stop()

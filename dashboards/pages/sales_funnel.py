@@ -5,7 +5,7 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data, periods
+from dashboards import audit, charts, data, funnel_data, periods
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -31,17 +31,17 @@ st.caption(
     f"{t('sales_funnel_caption')}  ·  {t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
 )
 
-missing = data.missing_marts(source, data.SALES_FUNNEL_MARTS)
+missing = data.missing_marts(source, funnel_data.SALES_FUNNEL_MARTS)
 if missing:
     st.error(t("missing_tables").format(tables=", ".join(missing)), icon=":material/error:")
     st.stop()
 
-months = data.month_range(source)
+months = funnel_data.month_range(source)
 if not months:
     st.info(t("no_rows"), icon=":material/info:")
     st.stop()
-org = data.funnel_org(source)
-code_labels = {code: data.code_names(source, code, lang) for code in CODE_LEVELS}
+org = funnel_data.funnel_org(source)
+code_labels = {code: funnel_data.code_names(source, code, lang) for code in CODE_LEVELS}
 
 
 def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
@@ -109,7 +109,7 @@ with st.container(border=True):
         breakdown_level = next_level
     st.caption(t("drill_caption"))
 
-filters = data.FunnelFilters(
+filters = funnel_data.FunnelFilters(
     month_from=month_from,
     month_to=month_to,
     region_ids=tuple(filter(None, [chosen.get("region_id")])),
@@ -120,7 +120,7 @@ filters = data.FunnelFilters(
     channels=tuple(channels),
     lead_sources=tuple(lead_sources),
 )
-kpis = data.funnel_kpis(source, filters)
+kpis = funnel_data.funnel_kpis(source, filters)
 
 kpi_cards = (
     ("kpi_opportunities", charts.format_count(kpis["opportunities"])),
@@ -143,8 +143,8 @@ if kpis["current_stage_only"]:
         icon=":material/info:",
     )
 
-stages = data.funnel_by_stage(source, filters)
-trend = data.monthly_trend(source, filters)
+stages = funnel_data.funnel_by_stage(source, filters)
+trend = funnel_data.monthly_trend(source, filters)
 
 funnel_col, trend_col = st.columns(2, gap="medium")
 with funnel_col.container(border=True):
@@ -179,7 +179,7 @@ with st.container(border=True):
         key=f"sales_funnel_breakdown_{breakdown_level}",
     )
     level = level or breakdown_level
-    breakdown = data.funnel_breakdown(source, filters, level)
+    breakdown = funnel_data.funnel_breakdown(source, filters, level)
     table = charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
     _download(
         button_col, table, f"sales_funnel_by_{level}", charts.breakdown_excel_formats(table, lang)
@@ -188,7 +188,7 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader(t("lost_title"), help=t("lost_help"))
-    reasons = data.funnel_lost_reasons(source, filters, lang)
+    reasons = funnel_data.funnel_lost_reasons(source, filters, lang)
     if reasons.empty:
         st.info(t("lost_none"), icon=":material/info:")
     else:

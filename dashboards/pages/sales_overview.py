@@ -3,7 +3,7 @@ months, by region and team, with a team league table."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods
+from dashboards import audit, charts, data, periods, sales_data
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -18,16 +18,16 @@ st.caption(
     f"{t('sales_overview_caption')}  ·  {t('data_as_of')}: {source.published_at:%Y-%m-%d %H:%M}"
 )
 
-missing = data.missing_marts(source, data.SALES_OVERVIEW_MARTS)
+missing = data.missing_marts(source, sales_data.SALES_OVERVIEW_MARTS)
 if missing:
     st.error(t("sales_missing_tables").format(tables=", ".join(missing)), icon=":material/error:")
     st.stop()
 
-months = data.sales_month_range(source)
+months = sales_data.sales_month_range(source)
 if not months:
     st.info(t("sales_no_data"), icon=":material/info:")
     st.stop()
-teams = data.sales_teams(source)
+teams = sales_data.sales_teams(source)
 
 team_labels = {
     row.team_id: f"{row.team_name} · {row.region_name} / {row.province_unit_name}"
@@ -55,13 +55,13 @@ with st.container(border=True):
         key="sales_overview_teams",
     )
 
-filters = data.SalesFilters(
+filters = sales_data.SalesFilters(
     month_from=month_from,
     month_to=month_to,
     region_names=tuple(region_names),
     team_ids=tuple(team_ids),
 )
-kpis = data.sales_kpis(source, filters)
+kpis = sales_data.sales_kpis(source, filters)
 
 kpi_cards = (
     ("kpi_bookings", charts.format_cny_compact(kpis["bookings"], lang)),
@@ -79,10 +79,10 @@ plotly_config = {"displaylogo": False, "responsive": True}
 
 with st.container(border=True):
     st.subheader(t("chart_bookings"), help=t("chart_bookings_help"))
-    monthly = data.bookings_by_month(source, filters)
+    monthly = sales_data.bookings_by_month(source, filters)
     st.plotly_chart(charts.bookings_chart(monthly, lang), config=plotly_config)
 
-league = data.team_league(source, filters)
+league = sales_data.team_league(source, filters)
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_team_league"))
@@ -107,7 +107,7 @@ with st.container(border=True):
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("retention_title"), help=t("retention_help"))
-    quarters = data.retention_by_quarter(source, filters)
+    quarters = sales_data.retention_by_quarter(source, filters)
     if quarters.empty:
         st.info(t("retention_none"), icon=":material/info:")
     else:
