@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import query
 
-from dashboards import data, receivables_data, service_data, travel_data
+from dashboards import data, funnel_data, receivables_data, sales_data, service_data, travel_data
 from dashboards.access import Scope
 from dashboards.metric_docs import card_metrics
 from medops.semantic import MetricQuery, metric_definitions, query_metrics
@@ -130,8 +130,8 @@ def test_sales_overview_cards(built):
         (*window, tuple(regions[:1]), ()),
         (all_months[0], all_months[-1], (), tuple(teams)),
     ]:
-        figures = data.sales_kpis(
-            source, data.SalesFilters(month_from, month_to, region_names, team_ids)
+        figures = sales_data.sales_kpis(
+            source, sales_data.SalesFilters(month_from, month_to, region_names, team_ids)
         )
         semantic = {}
         for entity, metrics in (
@@ -158,18 +158,18 @@ def test_sales_funnel_cards(built):
     (channel,) = query(warehouse, "select mode(channel) from semantic.sem_funnel_cohort")[0]
     window = (all_months[len(all_months) // 4], all_months[-3])
     combinations = [
-        data.FunnelFilters(all_months[0], all_months[-1]),
-        data.FunnelFilters(*window),
-        data.FunnelFilters(*window, region_ids=(region,)),
-        data.FunnelFilters(all_months[0], all_months[-1], product_lines=(line_a, line_b)),
-        data.FunnelFilters(*window, channels=(channel,), product_lines=(line_a,)),
+        funnel_data.FunnelFilters(all_months[0], all_months[-1]),
+        funnel_data.FunnelFilters(*window),
+        funnel_data.FunnelFilters(*window, region_ids=(region,)),
+        funnel_data.FunnelFilters(all_months[0], all_months[-1], product_lines=(line_a, line_b)),
+        funnel_data.FunnelFilters(*window, channels=(channel,), product_lines=(line_a,)),
     ]
     for filters in combinations:
-        figures = data.funnel_kpis(source, filters)
+        figures = funnel_data.funnel_kpis(source, filters)
         metrics = ("funnel_entries", "funnel_wins", "win_rate", "won_amount")
         selection = {
             f"funnel_deal__{column}": getattr(filters, name)
-            for name, column in data.FUNNEL_LIST_FILTERS.items()
+            for name, column in funnel_data.FUNNEL_LIST_FILTERS.items()
         }
         semantic = one_row(
             warehouse,
