@@ -555,7 +555,14 @@ def bench(
 @click.option("--port", type=int, default=8580, show_default=True)
 @click.option("--address", default="127.0.0.1", show_default=True)
 @click.option("--no-serve", is_flag=True, help="Generate the site only.")
-def docs(port: int, address: str, no_serve: bool) -> None:
+@click.option(
+    "--compile/--no-compile",
+    "compile_sql",
+    default=True,
+    show_default=True,
+    help="Include each model's compiled SQL (--no-compile: about half the time).",
+)
+def docs(port: int, address: str, no_serve: bool, compile_sql: bool) -> None:
     """Generate the analysts' reference site (dbt docs: models, columns, tests, metrics, and the
     lineage from each source to the cockpit pages) and serve it on http://ADDRESS:PORT."""
     from medops import docs_site
@@ -563,7 +570,7 @@ def docs(port: int, address: str, no_serve: bool) -> None:
     _pin_home()
     click.echo("generating the docs site (dbt docs generate) ...")
     try:
-        index = docs_site.generate()
+        index = docs_site.generate(compile_sql=compile_sql)
     except docs_site.DocsError as error:
         raise click.ClickException(f"dbt docs generate failed:\n{error}") from None
     click.echo(f"site written to {index}")

@@ -30,16 +30,19 @@ def _dbt_command() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
-def generate(out_dir: Path | None = None) -> Path:
+def generate(out_dir: Path | None = None, compile_sql: bool = True) -> Path:
     """Generate the site into ``out_dir`` (default ``$MEDOPS_HOME/docs``) and return its
     ``index.html``. Column types come from the warehouse when one has been built; without one
-    the site still has every model, column description, test, metric and exposure."""
+    the site still has every model, column description, test, metric and exposure. Without
+    ``compile_sql`` the models' compiled SQL is left out (half the time)."""
     out_dir = out_dir or paths().home / "docs"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "dbt_target"
     command = [_dbt_command(), "docs", "generate", "--static", "--target-path", str(target)]
     if not paths().warehouse.exists():
         command.append("--empty-catalog")
+    if not compile_sql:
+        command.append("--no-compile")
     env = {
         **os.environ,
         "MEDOPS_HOME": str(paths().home),

@@ -141,7 +141,9 @@ def compile_sql(query: MetricQuery, manifest: Path | None = None) -> tuple[str, 
     try:
         explained = _engine(str(path), path.stat().st_mtime_ns).explain(request)
     except Exception as error:  # MetricFlow raises many kinds; the user needs the message
-        raise SemanticLayerError(str(error).strip().splitlines()[0]) from error
+        # its message: a summary line, then per error what was wrong and what it suggests
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        raise SemanticLayerError("\n".join(lines[:12])) from error
     return explained.sql_statement.sql, params
 
 
@@ -150,6 +152,8 @@ def query_metrics(
 ) -> pd.DataFrame:
     """The metrics of ``query`` computed on the warehouse file (opened read-only), one row per
     combination of the group-by dimensions."""
+    if not warehouse.exists():
+        raise SemanticLayerError(f"no warehouse at {warehouse}: run `medops run` first")
     sql, params = compile_sql(query, manifest)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_sales_pages import OVERVIEW, run_page  # imports AppTest: the login fixture needs it
 
+from dashboards.i18n import t
 from dashboards.metric_docs import card_metrics, kpi_help
 from medops.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -109,7 +111,13 @@ def test_docs_site_in_chromium_shows_the_exposures_offline(clean_build, tmp_path
     port = _free_port()
     log = tmp_path / "docs.log"
     env = {**os.environ, "MEDOPS_HOME": str(home)}
-    command = [str(Path(sys.executable).parent / "medops"), "docs", "--port", str(port)]
+    command = [
+        str(Path(sys.executable).parent / "medops"),
+        "docs",
+        "--no-compile",
+        "--port",
+        str(port),
+    ]
     with open(log, "w") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -149,3 +157,15 @@ def test_docs_site_in_chromium_shows_the_exposures_offline(clean_build, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_sales_overview_cards_help_links_to_their_metric(sales_home, monkeypatch):
+    monkeypatch.setenv("MEDOPS_DOCS_URL", "http://docs.example")
+    at = run_page(sales_home, monkeypatch, OVERVIEW)
+    helps = {metric.label: metric.proto.help for metric in at.metric}
+    bookings = helps[t("kpi_bookings", "zh")]
+    assert bookings.startswith(t("kpi_bookings_help", "zh"))
+    assert bookings.endswith("(http://docs.example/#!/metric/metric.medops.bookings)")
+    assert "metric.medops.quota_attainment" in helps[t("kpi_attainment", "zh")]
+    # a card no metric names keeps its own help only
+    assert "#!/metric/" not in helps[t("kpi_revenue", "zh")]

@@ -19,9 +19,13 @@ from conftest import query
 from dashboards import data, funnel_data, receivables_data, sales_data, service_data, travel_data
 from dashboards.access import Scope
 from dashboards.metric_docs import card_metrics
-from medops.semantic import MetricQuery, metric_definitions, query_metrics
-
-pytestmark = pytest.mark.slow
+from medops.semantic import (
+    MetricQuery,
+    SemanticLayerError,
+    compile_sql,
+    metric_definitions,
+    query_metrics,
+)
 
 EVERYTHING = Scope("executive", "company", None, None, True)
 # the figure each card of a page shows: card key -> key of the page function's result
@@ -102,6 +106,26 @@ def months(warehouse: Path, table: str, column: str) -> list[dt.date]:
     return column_values(warehouse, f"select distinct {column} from {table} order by 1")
 
 
+def test_filter_values_are_bound_never_written_into_the_sql():
+    hostile = "华东'); drop table marts.fct_leads; --"
+    sql, params = compile_sql(
+        MetricQuery(
+            ("win_rate",),
+            ("account__customer_tier",),
+            {"funnel_deal__region_name": (hostile,)},
+            dt.date(2026, 1, 1),
+        )
+    )
+    assert hostile not in sql and "drop table" not in sql
+    assert params == {"f0": [hostile], "time_from": dt.date(2026, 1, 1)}
+    assert "list_contains($f0, funnel_deal__region_name)" in sql
+
+
+def test_unknown_names_get_metricflow_suggestions():
+    with pytest.raises(SemanticLayerError, match="(?s)does not exactly match.*win_rate"):
+        compile_sql(MetricQuery(("win_rat",)))
+
+
 def test_every_card_metric_is_defined_with_its_definition_text():
     defined = metric_definitions()
     for card, metric in card_metrics().items():
@@ -110,6 +134,7 @@ def test_every_card_metric_is_defined_with_its_definition_text():
         assert defined[metric]["meta"]["decisionlog"], metric
 
 
+@pytest.mark.slow
 def test_sales_overview_cards(built):
     warehouse, source = built
     all_months = months(warehouse, "marts.rpt_quota_attainment_monthly", "month_start")
@@ -144,6 +169,7 @@ def test_sales_overview_cards(built):
         assert figures["bookings"] > 0
 
 
+@pytest.mark.slow
 def test_sales_funnel_cards(built):
     warehouse, source = built
     all_months = months(warehouse, "semantic.sem_funnel_cohort", "entered_month")
@@ -185,6 +211,7 @@ def test_sales_funnel_cards(built):
         assert figures["opportunities"] > 0
 
 
+@pytest.mark.slow
 def test_receivables_overview_cards_at_every_month_end(built):
     warehouse, source = built
     trend = receivables_data.overdue_trend(source)
@@ -201,6 +228,7 @@ def test_receivables_overview_cards_at_every_month_end(built):
         assert_cards("receivables-overview", row._asdict(), month.to_dict())
 
 
+@pytest.mark.slow
 def test_service_cockpit_cards_and_attainment_per_target(built):
     warehouse, source = built
     all_months = months(warehouse, "marts.fct_service_tickets", "created_month")
@@ -261,6 +289,7 @@ def test_service_cockpit_cards_and_attainment_per_target(built):
         assert all(same(page_trend[key], semantic_trend[key]) for key in page_trend)
 
 
+@pytest.mark.slow
 def test_travel_cost_cards(built):
     warehouse, source = built
     all_months = months(warehouse, "marts.rpt_travel_cost_monthly", "month_start")
@@ -299,6 +328,7 @@ def test_travel_cost_cards(built):
         assert figures["visits"] > 0
 
 
+@pytest.mark.slow
 def test_customer_tier_splits_the_whole(built):
     """A dimension joined through the account entity (customer tier) partitions the metric:
     the wins per tier (deals of unmatched accounts under a blank tier) add up to all wins."""
