@@ -17,7 +17,8 @@ contract, so a new or changed contract needs no code here:
 An expectation is critical when the contract marks one of its columns ``critical: true``: the
 nightly job then does not publish while it fails (the asset check ``critical_expectations`` is
 blocking); the others warn. Results are returned and appended to ``raw._validation_results``,
-one row per expectation per run. Great Expectations takes seconds to import, so it is imported on first use only.
+one row per expectation per run. Great Expectations takes seconds to import, so it is imported
+on first use only.
 """
 
 from __future__ import annotations

@@ -802,6 +802,19 @@ def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[flo
     return {step: tuple(span) for step, span in spans.items()}
 
 
+def failed_build_notice(app: Path) -> tuple[str, list[str]]:
+    """The cockpit's failed-build notice (in English) and the reasons it lists, for the
+    MEDOPS_HOME of the environment."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    [notice] = [e.value for e in at.error if "failed checks" in e.value]
+    return notice, [code.value for code in at.code]
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     """Rows of a query on a DuckDB file opened read-only for just this query."""
     con = duckdb.connect(str(db), read_only=True)
