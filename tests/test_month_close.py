@@ -9,10 +9,16 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.defs.close import close_month
+from dashboards import receivables_data
+from dashboards.access import FULL_ACCESS
+from dashboards.data import Published
+from medops.publish import publish_marts
+from medops.settings import Paths
 
 OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 
@@ -22,7 +28,10 @@ def _build_marts(con: duckdb.DuckDBPyConnection, october_statement_amount: str) 
     hold one statement whose amount the exports may later correct."""
     con.execute("create schema if not exists marts")
     con.execute(
-        "create or replace table marts.rpt_ar_kpis_monthly as select * from (values "
+        "create or replace table marts.rpt_ar_kpis_monthly as select *, "
+        "overdue_amount / outstanding_amount as share_overdue, 0.9 as collection_effectiveness, "
+        "1.0 as reconciliation_rate, 0::decimal(18, 2) as unapplied_cash_amount, "
+        "100::decimal(18, 2) as payments_amount from (values "
         f"(date '2026-10-01', date '2026-10-31', {october_statement_amount}::decimal(18, 2), "
         "0::decimal(18, 2), 30.0), "
         "(date '2026-11-01', date '2026-11-30', 500.00::decimal(18, 2), "
@@ -111,3 +120,41 @@ def test_the_close_runs_on_the_first_working_day_only(day, closes):
 def test_the_nightly_job_does_not_close_months():
     nightly = {n.name for n in defs.resolve_job_def("nightly_warehouse").nodes}
     assert "month_end_close" not in nightly and "published_marts" in nightly
+
+
+def test_the_cockpit_shows_a_closed_month_as_frozen_with_its_adjustment(tmp_path: Path):
+    """October closed at 1,000 outstanding, then corrected to 800 in the exports: the published
+    copy carries the frozen tables, and the receivables trend shows October as closed at 1,000
+    with an adjustment of -200; November, open, as the marts say."""
+    home = Paths(home=tmp_path)
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        _build_marts(con, october_statement_amount="1000.00")
+        close_month(con, OCTOBER)
+        _build_marts(con, october_statement_amount="800.00")
+    finally:
+        con.close()
+    publish_marts(home, "run-after-correction")
+    published = duckdb.connect(str(home.published), read_only=True)
+    try:
+        tables = {name for (name,) in published.execute("show tables").fetchall()}
+        assert {"closed_ar_kpis", "closed_ar_aging", "closed_quota_attainment"} <= tables
+    finally:
+        published.close()
+
+    trend = receivables_data.overdue_trend(Published(str(home.published), 1, FULL_ACCESS))
+    rows = trend[["month_end", "outstanding", "is_closed", "outstanding_adjustment"]]
+    assert rows.to_dict("records") == [
+        {
+            "month_end": pd.Timestamp("2026-10-31"),
+            "outstanding": 1000.0,
+            "is_closed": True,
+            "outstanding_adjustment": -200.0,
+        },
+        {
+            "month_end": pd.Timestamp("2026-11-30"),
+            "outstanding": 500.0,
+            "is_closed": False,
+            "outstanding_adjustment": 0.0,
+        },
+    ]
