@@ -189,8 +189,8 @@ def overdue_trend(source: Published) -> pd.DataFrame:
         ),
 
         shown as (
-            select *, false as is_closed from rpt_ar_kpis_monthly
-            where month_start not in (select month_start from frozen)
+            select *, false as is_closed from rpt_ar_kpis_monthly as open_
+            where not exists (select 1 from frozen where frozen.month_start = open_.month_start)
             union all by name
             select * from frozen
         )
