@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs.arrivals import late_source_sensor
+from dagster_project.defs.backfill import archived_exports, backfill_archive_job
 from dagster_project.defs.close import (
     month_end_close,
     month_end_close_job,
@@ -35,6 +36,7 @@ ASSETS = [
     forecasts,
     published_marts,
     month_end_close,
+    archived_exports,
 ]
 
 defs = dg.Definitions(
@@ -46,6 +48,7 @@ defs = dg.Definitions(
         forecast_backtest_job,
         morning_digests_job,
         month_end_close_job,
+        backfill_archive_job,
     ],
     schedules=[
         nightly_schedule,
@@ -67,3 +70,8 @@ defs = dg.Definitions(
 def nightly_job() -> dg.JobDefinition:
     """The nightly job, for `dg.reconstructable` (a run in child processes re-imports it)."""
     return defs.resolve_job_def("nightly_warehouse")
+
+
+def backfill_job() -> dg.JobDefinition:
+    """The archive backfill job, for `dg.reconstructable`."""
+    return defs.resolve_job_def("backfill_archive")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.definitions import nightly_job
+from dagster_project.definitions import backfill_job, nightly_job
 from dagster_project.defs.schedules import nightly_warehouse_job
 
 
@@ -55,5 +55,21 @@ def resume_nightly(instance: dg.DagsterInstance, failed_run_id: str) -> dg.JobEx
         dg.reconstructable(nightly_job),
         instance=instance,
         reexecution_options=dg.ReexecutionOptions.from_failure(failed_run_id, instance),
+        raise_on_error=False,
+    )
+
+
+def run_backfill(
+    instance: dg.DagsterInstance, first_day: str, last_day: str
+) -> dg.JobExecutionResult:
+    """Load the landing archive's batches of ``first_day``..``last_day`` (YYYY-MM-DD) again: one
+    run over the range of daily partitions, as a single-run backfill from the UI makes."""
+    return dg.execute_job(
+        dg.reconstructable(backfill_job),
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": first_day,
+            "dagster/asset_partition_range_end": last_day,
+        },
         raise_on_error=False,
     )

@@ -144,25 +144,64 @@ def aging_table(source: Published, selection: AgingSelection, level: str) -> pd.
     )
 
 
+# the month-end close's frozen AR KPIs, published beside the marts (medops/publish.py)
+CLOSED_AR_KPIS = "closed_ar_kpis"
+_TREND_COLUMNS = """
+            shown.month_end,
+            shown.outstanding_amount::double as outstanding,
+            shown.overdue_amount::double as overdue,
+            shown.share_overdue,
+            shown.dso_days,
+            shown.collection_effectiveness,
+            shown.reconciliation_rate,
+            shown.unapplied_cash_amount::double as unapplied_cash,
+            shown.payments_amount::double as collections,"""
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def overdue_trend(source: Published) -> pd.DataFrame:
     """One row per month-end: outstanding, overdue, share overdue, DSO, CEI, reconciliation
-    rate, unapplied cash and the month's collections."""
+    rate, unapplied cash and the month's collections. A closed month shows the figures frozen
+    at its close (is_closed), with the corrections made since as outstanding_adjustment (the
+    marts' outstanding now minus the frozen one)."""
+    closed = fetch_rows(
+        source,
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = $name",
+        {"name": CLOSED_AR_KPIS},
+    )[0][0]
+    if not closed:
+        return fetch_df(
+            source,
+            f"""
+            select {_TREND_COLUMNS}
+                false as is_closed,
+                0.0 as outstanding_adjustment,
+            from rpt_ar_kpis_monthly as shown
+            order by month_end
+            """,
+        )
     return fetch_df(
         source,
-        """
-        select
-            month_end,
-            outstanding_amount::double as outstanding,
-            overdue_amount::double as overdue,
-            share_overdue,
-            dso_days,
-            collection_effectiveness,
-            reconciliation_rate,
-            unapplied_cash_amount::double as unapplied_cash,
-            payments_amount::double as collections,
-        from rpt_ar_kpis_monthly
-        order by month_end
+        f"""
+        with frozen as (
+            select * exclude (closed_month, closed_at), true as is_closed from {CLOSED_AR_KPIS}
+        ),
+
+        shown as (
+            select *, false as is_closed from rpt_ar_kpis_monthly as open_
+            where not exists (select 1 from frozen where frozen.month_start = open_.month_start)
+            union all by name
+            select * from frozen
+        )
+
+        select {_TREND_COLUMNS}
+            shown.is_closed,
+            coalesce(now_.outstanding_amount - shown.outstanding_amount, 0)::double
+                as outstanding_adjustment,
+        from shown
+        left join rpt_ar_kpis_monthly as now_ on shown.month_start = now_.month_start
+        order by shown.month_end
         """,
     )
 

@@ -28,6 +28,8 @@ from medops.settings import REPO_ROOT, Paths
 
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_PREFIXES = ("fct_", "dim_", "rpt_")
+# the month-end close's append-only tables, published as closed_<table>
+CLOSED_SCHEMA = "closed"
 KEEP_COPIES = 7
 # the table inside every published file that says which copy it is
 STAMP_TABLE = "_published"
@@ -121,6 +123,17 @@ def publish_marts(
                 f'create table main."{table}" as select * from warehouse.{schema}."{table}"'
             )
             copied.append(table)
+        # the month-end close's frozen tables, for the cockpit's closed months
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'warehouse' "
+            "and schema_name = ? order by table_name",
+            [CLOSED_SCHEMA],
+        ).fetchall():
+            con.execute(
+                f'create table main."{CLOSED_SCHEMA}_{table}" as '
+                f'select * from warehouse.{CLOSED_SCHEMA}."{table}"'
+            )
+            copied.append(f"{CLOSED_SCHEMA}_{table}")
         files = _export_files(con)
         fingerprints = _table_fingerprints(con, copied)
         con.execute(

@@ -802,6 +802,86 @@ def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[flo
     return {step: tuple(span) for step, span in spans.items()}
 
 
+# --- comparing two warehouses built from the same exports ----------------------------------
+# Two runs differ where the run's clock or identity writes, and nowhere else:
+FLOAT_DECIMALS = 4
+# columns the run's clock or identity writes: the same exports loaded at another time differ
+# there and nowhere else
+VOLATILE_COLUMNS = {
+    "_load_id",
+    "load_id",
+    "_loaded_at",
+    "loaded_at",
+    "frozen_at",
+    "last_loaded_at",
+    "last_file_at",
+    "measured_at",
+    "age_hours",
+    "freshness_status",
+    "validated_at",
+    "run_id",
+    "published_at",
+    "copy_id",
+    "warehouse_path",
+}
+# every validation run is appended, a killed run's partial one too: a history, not a result
+# (the latest result per source is the mart rpt_validation_latest, compared)
+HISTORY_TABLES = {'"raw"."_validation_results"'}
+
+
+def table_fingerprints(db: Path, schemas: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:
+    """schema.table -> (rows, distinct rows, content hash) over the comparable columns."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns: dict[str, list[str]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = current_database() and schema_name in "
+            f"({', '.join('?' for _ in schemas)}) order by schema_name, table_name, "
+            "column_index",
+            list(schemas),
+        ).fetchall():
+            name = f'"{schema}"."{table}"'
+            if name in HISTORY_TABLES:
+                continue
+            columns.setdefault(name, [])
+            if column in VOLATILE_COLUMNS:
+                continue
+            quoted = f'"{column}"'
+            if data_type in ("DOUBLE", "FLOAT"):
+                quoted = f"round({quoted}, {FLOAT_DECIMALS})"
+            columns[name].append(quoted)
+        prints = {}
+        for name, kept in columns.items():
+            row = f"hash({', '.join(kept)})" if kept else "0"
+            prints[name] = con.execute(
+                f"select count(*), count(distinct {row}), "
+                f"coalesce(sum({row}::hugeint), 0)::varchar from {name}"
+            ).fetchone()
+        return prints
+    finally:
+        con.close()
+
+
+def assert_same_tables(got: dict, expected: dict, where: str) -> None:
+    assert sorted(got) == sorted(expected), where
+    differing = [name for name in expected if got[name] != expected[name]]
+    assert not differing, f"{where}: {[(n, got[n], expected[n]) for n in differing]}"
+
+
+def failed_build_notice(app: Path) -> tuple[str, list[str]]:
+    """The cockpit's failed-build notice (in English) and the reasons it lists, for the
+    MEDOPS_HOME of the environment."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app), default_timeout=120)
+    at.run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    [notice] = [e.value for e in at.error if "failed checks" in e.value]
+    return notice, [code.value for code in at.code]
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     """Rows of a query on a DuckDB file opened read-only for just this query."""
     con = duckdb.connect(str(db), read_only=True)

@@ -12,9 +12,9 @@ Compared per table: rows, distinct rows and an order-independent content hash. T
 column are left out of the hash, and said so here:
 - what the clock or identity of the run writes (load and build times, ages, load and run ids):
   they differ between any two runs;
-- floating-point columns are hashed rounded to FLOAT_DECIMALS decimals: some marts still sum
-  doubles in an order DuckDB's parallel aggregation does not fix (noise in the last bits; see
-  the determinism item of issue 19).
+- floating-point columns are hashed rounded to FLOAT_DECIMALS (tests/conftest.py) decimals:
+  some marts still sum doubles in an order DuckDB's parallel aggregation does not fix (noise
+  in the last bits; see the determinism item of issue 19).
 """
 
 from __future__ import annotations
@@ -30,79 +30,16 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import step_spans
+from conftest import assert_same_tables, step_spans, table_fingerprints
 
 pytestmark = pytest.mark.slow
 
 KILLS = 20
 # a kill comes after this fraction (at most) of the step's uninterrupted duration
 KILL_WINDOW = 0.6
-FLOAT_DECIMALS = 4
-# columns the run's clock or identity writes: the same exports loaded at another time differ
-# there and nowhere else
-VOLATILE_COLUMNS = {
-    "_load_id",
-    "load_id",
-    "_loaded_at",
-    "loaded_at",
-    "frozen_at",
-    "last_loaded_at",
-    "last_file_at",
-    "measured_at",
-    "age_hours",
-    "freshness_status",
-    "validated_at",
-    "run_id",
-    "published_at",
-    "copy_id",
-    "warehouse_path",
-}
 COMPARED_SCHEMAS = ("raw", "marts")
-# every validation run is appended, a killed run's partial one too: a history, not a result
-# (the latest result per source is the mart rpt_validation_latest, compared)
-HISTORY_TABLES = {'"raw"."_validation_results"'}
 POLL_SECONDS = 0.1
 MEDOPS = str(Path(sys.executable).parent / "medops")
-
-
-def table_fingerprints(db: Path, schemas: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:
-    """schema.table -> (rows, distinct rows, content hash) over the comparable columns."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        columns: dict[str, list[str]] = {}
-        for schema, table, column, data_type in con.execute(
-            "select schema_name, table_name, column_name, data_type from duckdb_columns() "
-            "where database_name = current_database() and schema_name in "
-            f"({', '.join('?' for _ in schemas)}) order by schema_name, table_name, "
-            "column_index",
-            list(schemas),
-        ).fetchall():
-            name = f'"{schema}"."{table}"'
-            if name in HISTORY_TABLES:
-                continue
-            columns.setdefault(name, [])
-            if column in VOLATILE_COLUMNS:
-                continue
-            quoted = f'"{column}"'
-            if data_type in ("DOUBLE", "FLOAT"):
-                quoted = f"round({quoted}, {FLOAT_DECIMALS})"
-            columns[name].append(quoted)
-        prints = {}
-        for name, kept in columns.items():
-            row = f"hash({', '.join(kept)})" if kept else "0"
-            prints[name] = con.execute(
-                f"select count(*), count(distinct {row}), "
-                f"coalesce(sum({row}::hugeint), 0)::varchar from {name}"
-            ).fetchone()
-        return prints
-    finally:
-        con.close()
-
-
-def assert_same_tables(got: dict, expected: dict, where: str) -> None:
-    assert sorted(got) == sorted(expected), where
-    differing = [name for name in expected if got[name] != expected[name]]
-    assert not differing, f"{where}: {[(n, got[n], expected[n]) for n in differing]}"
 
 
 def newest_run(instance: dg.DagsterInstance, seen: set[str]) -> dg.DagsterRun | None:

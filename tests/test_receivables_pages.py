@@ -87,6 +87,7 @@ BUCKETS = [
 ]
 KPIS = [
     {
+        "month_start": SEP.replace(day=1),
         "month_end": SEP,
         "outstanding_amount": 3000,
         "overdue_amount": 3000,
@@ -97,6 +98,7 @@ KPIS = [
         "unapplied_cash_amount": 0,
     },
     {
+        "month_start": OCT.replace(day=1),
         "month_end": OCT,
         "outstanding_amount": 8100,
         "overdue_amount": 6500,
@@ -303,3 +305,22 @@ def test_aging_workbook_layout(finance_home: Path) -> None:
     assert totals == [1600, 0, 2500, 0, 0, 0, 4000, 8100]
     assert region["H5"].font.bold and region["I3"].number_format == CNY_FORMAT
     assert [c.value for c in book["公司"][3]][-1] == 8100
+
+
+def test_overview_page_shows_a_closed_month_as_frozen(finance_home: Path) -> None:
+    """September was closed at 3,200 outstanding; the exports corrected it to 3,000 since."""
+    con = duckdb.connect(str(finance_home / "published.duckdb"))
+    try:
+        con.execute(
+            "create table closed_ar_kpis as select date '2026-09-01' as closed_month, "
+            "timestamp '2026-10-08 04:00' as closed_at, * replace (3200 as outstanding_amount) "
+            "from rpt_ar_kpis_monthly where month_end = ?",
+            [SEP],
+        )
+    finally:
+        con.close()
+    at = run_page(OVERVIEW)
+    assert metrics(at)["应收余额"] == "¥8,100"  # October is open: the marts' figure
+    [note] = [c.value for c in at.caption if "已关账" in c.value]
+    assert note.startswith("已关账的 1 个月（至 2026-09）显示关账时冻结的数字。")
+    assert note.endswith("记入下月调整：2026-09 -¥200")

@@ -20,10 +20,11 @@ serialized_warehouse_executor = dg.multiprocess_executor.configured(
 # sensor, the schedule and a manual launch never write the warehouse at once.
 WAREHOUSE_RUN_TAGS = {"medops/warehouse": "writer"}
 
-# the month-end close (group "close") runs on its own schedule, not every night
+# the month-end close (group "close") runs on its own schedule, not every night; the archive's
+# daily partitions (group "backfill") are loaded again only by a backfill
 nightly_warehouse_job = dg.define_asset_job(
     "nightly_warehouse",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("close"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("close", "backfill"),
     description="Ingest all new exports, dbt build with its tests, blocking checks on the "
     "finance and service marts, publish the marts to the cockpit (only if the checks pass).",
     executor_def=serialized_warehouse_executor,

@@ -56,6 +56,15 @@ TEXTS = {
         "en": "Receivables aging ({basis}) as of {date}",
     },
     "receivables_chart_trend": {"zh": "逾期金额趋势（月末）", "en": "Overdue trend (month-ends)"},
+    "receivables_closed_months": {
+        "zh": "已关账的 {count} 个月（至 {last}）显示关账时冻结的数字。",
+        "en": "The {count} closed months (to {last}) show the figures frozen at their close.",
+    },
+    "receivables_adjustments": {
+        "zh": "关账后的更正（应收余额，现值减冻结值）记入下月调整：{adjustments}",
+        "en": "Corrections since the close (outstanding now minus frozen), booked as "
+        "adjustments in the next month: {adjustments}",
+    },
     "receivables_table_league": {"zh": "销售代表逾期排名", "en": "Rep league by overdue"},
     "receivables_table_top_customers": {"zh": "逾期金额最高的客户", "en": "Top overdue customers"},
     "receivables_col_rank": {"zh": "排名", "en": "Rank"},

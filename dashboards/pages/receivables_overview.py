@@ -65,6 +65,20 @@ with st.container(border=True):
         legend={"orientation": "h"},
     )
     st.plotly_chart(fig, config={"displaylogo": False, "responsive": True})
+    closed = trend[trend["is_closed"]]
+    if not closed.empty:
+        note = t("receivables_closed_months").format(
+            count=len(closed), last=f"{closed['month_end'].max():%Y-%m}"
+        )
+        adjusted = closed[closed["outstanding_adjustment"].abs() >= 0.005]
+        if not adjusted.empty:
+            note += " " + t("receivables_adjustments").format(
+                adjustments="; ".join(
+                    f"{row.month_end:%Y-%m} {charts.format_cny(row.outstanding_adjustment)}"
+                    for row in adjusted.itertuples()
+                )
+            )
+        st.caption(note)
 
 league = ar.rep_league(source, latest["month_end"])
 with st.container(border=True):

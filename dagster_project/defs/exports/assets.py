@@ -45,37 +45,22 @@ CRITICAL_KEYS = [
 ]
 
 
-def critical_expectations_result(
-    key: dg.AssetKey, outcomes: list[ExpectationOutcome]
+def expectations_result(
+    key: dg.AssetKey, outcomes: list[ExpectationOutcome], critical: bool = False
 ) -> dg.AssetCheckResult:
-    critical = [o for o in outcomes if o.critical]
-    failed = [o for o in critical if not o.success]
+    """The check ``raw_expectations`` over all of a table's expectations (warns), or, with
+    ``critical``, ``critical_expectations`` over its critical ones (blocks publishing)."""
+    checked = [o for o in outcomes if o.critical] if critical else outcomes
+    failed = [o for o in checked if not o.success]
     return dg.AssetCheckResult(
         asset_key=key,
-        check_name=CRITICAL_EXPECTATIONS,
+        check_name=CRITICAL_EXPECTATIONS if critical else RAW_EXPECTATIONS,
         passed=not failed,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
         description="; ".join(o.describe() for o in failed) or None,
         metadata={
-            "expectations": len(critical),
-            "failed": len(failed),
-            "failed_expectations": dg.MetadataValue.json([o.as_dict() for o in failed]),
-        },
-    )
-
-
-def raw_expectations_result(
-    key: dg.AssetKey, outcomes: list[ExpectationOutcome]
-) -> dg.AssetCheckResult:
-    failed = [o for o in outcomes if not o.success]
-    return dg.AssetCheckResult(
-        asset_key=key,
-        check_name=RAW_EXPECTATIONS,
-        passed=not failed,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
             "rows": outcomes[0].element_count if outcomes else 0,
-            "expectations": len(outcomes),
+            "expectations": len(checked),
             "failed": len(failed),
             "failed_expectations": dg.MetadataValue.json([o.as_dict() for o in failed]),
         },
@@ -175,6 +160,6 @@ def raw_exports(
                 f"{key.to_user_string()}: {len(failed)} of {len(table_outcomes)} expectations "
                 f"failed: {'; '.join(failed)}"
             )
-        yield raw_expectations_result(key, table_outcomes)
+        yield expectations_result(key, table_outcomes)
         if key in CRITICAL_KEYS:
-            yield critical_expectations_result(key, table_outcomes)
+            yield expectations_result(key, table_outcomes, critical=True)
