@@ -184,6 +184,7 @@ _OWNER_COLUMNS = {
 REFERENCE_TABLES = frozenset(
     {
         "_published",
+        "_source_arrivals",
         "dim_ar_aging_buckets",
         "dim_lead_sources",
         "dim_lost_reasons",

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows
+from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows, missing_marts
+from medops.arrival_clock import PUBLISHED_SCHEDULE_TABLE, arrival_status, published_schedule
 
 INGEST_FILES_MART = "rpt_ingest_files"
 QUARANTINE_REASONS_MART = "rpt_quarantine_reasons"
@@ -88,15 +89,22 @@ def source_freshness(source: Published) -> pd.DataFrame:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def source_arrivals(source: Published) -> pd.DataFrame:
-    """Per source whose contract declares an arrival time: the latest expected day's time, the
-    time after which it is late, its last load and whether it is late now (medops/arrivals.py;
-    arrival = a file of it loaded into this published copy)."""
-    from ingest.contracts import load_contracts
-    from medops.arrivals import arrival_status
-
-    loaded = dict(fetch_rows(source, "select source, last_loaded_at from rpt_source_freshness"))
-    statuses = arrival_status(load_contracts(), loaded, dt.datetime.now(dt.UTC))
+    """Per source with an arrival time in the schedule published with the marts: the latest
+    expected day's time, the time after which it is late, its last load and whether it is late
+    now (medops/arrival_clock.py; arrival = a file of it loaded into this published copy).
+    Empty for a copy published before the schedule was."""
     columns = ["system", "source", "expected_by", "late_after", "last_arrival", "late"]
+    if missing_marts(source, (PUBLISHED_SCHEDULE_TABLE,)):
+        return pd.DataFrame(columns=columns)
+    schedule = published_schedule(
+        fetch_rows(
+            source,
+            f"select source, system, arrival_by, grace_minutes, arrival_days "
+            f"from {PUBLISHED_SCHEDULE_TABLE} order by source",
+        )
+    )
+    loaded = dict(fetch_rows(source, "select source, last_loaded_at from rpt_source_freshness"))
+    statuses = arrival_status(schedule, loaded, dt.datetime.now(dt.UTC))
     return pd.DataFrame(
         [
             (

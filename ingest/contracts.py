@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from medops.arrival_clock import ARRIVAL_DAYS, ArrivalSpec
+
 BUNDLED_CONTRACTS_DIR = Path(__file__).resolve().parent / "sources"
 COLUMN_TYPES = {"text", "int", "decimal", "boolean", "date", "timestamp"}
 FILE_FORMATS = {"csv", "xlsx", "xls", "jsonl"}
@@ -116,20 +118,6 @@ class ExportDateSpec:
     column: str | None = None
     file_name: str = r"(?<!\d)(\d{4}[-_.]?\d{2}[-_.]?\d{2})(?!\d)"
     format: str | None = None  # strptime, epoch_s or epoch_ms; None: YYYYMMDD with any separator
-
-
-ARRIVAL_DAYS = {"daily", "working"}
-
-
-@dataclass(frozen=True)
-class ArrivalSpec:
-    """When a source's export is expected: every day (or every working day, by the business
-    calendar with 调休) by ``by`` in the business time zone, with ``grace_minutes`` of slack
-    before it counts as late."""
-
-    by: dt.time
-    grace_minutes: int = 0
-    days: str = "daily"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
-"""Per-source arrival: a contract's ``arrival`` says by when (business time, Asia/Shanghai) its
-export is expected each day, or each working day. A source is late when that time plus its
-grace has passed and no file of it has arrived since the previous expected day's deadline.
-Only sources that have delivered a file before are judged.
+"""Per-source arrival, the sensor's side: a contract's ``arrival`` says by when (business time,
+Asia/Shanghai) its export is expected each day, or each working day; whether a source is late
+is computed in medops/arrival_clock.py.
 
 What counts as arrived: a file of the source loaded into the warehouse (``last_loaded_at`` of
 the published ``rpt_source_freshness``, the build's local clock) or, for the sensor, a complete
@@ -13,100 +12,12 @@ published copy alone; the ``late_source_sensor`` alerts once per source and expe
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from ingest.contracts import SourceContract, matching_contracts
-from medops.business_calendar import is_working_day
-from medops.notify import Alert
-
-BUSINESS_TIMEZONE = ZoneInfo("Asia/Shanghai")
-# how far back to look for the last expected day (a working-day source over 春节)
-MAX_DAYS_BACK = 15
-
-
-@dataclass(frozen=True)
-class ArrivalStatus:
-    source: str
-    system: str
-    expected_day: dt.date  # the latest day whose deadline has passed
-    expected_by: dt.datetime  # that day's expected time (business time zone)
-    late_after: dt.datetime  # expected_by plus the grace
-    last_arrival: dt.datetime | None
-    late: bool
-
-    def alert(self) -> Alert:
-        last = f"{self.last_arrival:%Y-%m-%d %H:%M}" if self.last_arrival else "never"
-        return Alert(
-            "source_late",
-            f"source_not_arrived:{self.source}:{self.expected_day.isoformat()}",
-            f"数据源未按时到达 / source not arrived: {self.source} expected by "
-            f"{self.expected_by:%Y-%m-%d %H:%M}",
-            [
-                f"system {self.system}; late after {self.late_after:%H:%M} (grace included)",
-                f"last arrival: {last}",
-            ],
-        )
-
-
-def _expects(contract: SourceContract, day: dt.date) -> bool:
-    return contract.arrival.days == "daily" or is_working_day(day)
-
-
-def _deadline(contract: SourceContract, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    expected = dt.datetime.combine(day, contract.arrival.by, BUSINESS_TIMEZONE)
-    return expected, expected + dt.timedelta(minutes=contract.arrival.grace_minutes)
-
-
-def _expected_days(contract: SourceContract, now: dt.datetime) -> list[dt.date]:
-    """The expected days whose deadline has passed, newest first (two are enough)."""
-    day, found = now.date(), []
-    for _ in range(MAX_DAYS_BACK):
-        if _expects(contract, day) and _deadline(contract, day)[1] <= now:
-            found.append(day)
-            if len(found) == 2:
-                break
-        day -= dt.timedelta(days=1)
-    return found
-
-
-def arrival_status(
-    contracts: list[SourceContract],
-    last_arrivals: dict[str, dt.datetime | None],
-    now: dt.datetime,
-) -> list[ArrivalStatus]:
-    """The arrival status of every source whose contract declares an arrival time and that has
-    delivered a file before (a bundled contract of a system the company does not run is not
-    late). ``last_arrivals``: source -> newest arrival (aware, or naive in this machine's
-    time; None: files came, none loaded)."""
-    now = now.astimezone(BUSINESS_TIMEZONE)
-    statuses = []
-    for contract in contracts:
-        if contract.arrival is None or contract.source not in last_arrivals:
-            continue
-        days = _expected_days(contract, now)
-        if not days:
-            continue
-        expected_by, late_after = _deadline(contract, days[0])
-        window_start = _deadline(contract, days[1])[1] if len(days) > 1 else None
-        last = last_arrivals.get(contract.source)
-        last = last.astimezone(BUSINESS_TIMEZONE) if last is not None else None
-        arrived = last is not None and (window_start is None or last > window_start)
-        statuses.append(
-            ArrivalStatus(
-                contract.source,
-                contract.system,
-                days[0],
-                expected_by,
-                late_after,
-                last,
-                not arrived,
-            )
-        )
-    return statuses
+from medops.arrival_clock import BUSINESS_TIMEZONE
 
 
 def published_arrivals(published: Path) -> dict[str, dt.datetime | None]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from medops.arrival_clock import write_schedule
 from medops.settings import REPO_ROOT, Paths
 
 PUBLISHED_SCHEMAS = ("marts",)
@@ -97,10 +98,15 @@ def code_version() -> str | None:
 
 
 def publish_marts(
-    home: Paths, run_id: str, checks: list[dict] | None = None
+    home: Paths,
+    run_id: str,
+    checks: list[dict] | None = None,
+    schedule: list[tuple] | None = None,
 ) -> tuple[dict[str, int], PublishedCopy]:
     """Copy every mart table into the published file atomically, keep the copy and its audit;
-    return row counts by table and the kept copy. ``checks`` are the run's check results."""
+    return row counts by table and the kept copy. ``checks`` are the run's check results;
+    ``schedule`` the sources' arrival times (``arrival_clock.schedule_rows``), published for
+    the data-quality page, which reads no contracts."""
     published = home.published
     staging_file = published.with_name(published.name + ".next")
     staging_file.unlink(missing_ok=True)
@@ -134,6 +140,7 @@ def publish_marts(
                 f'select * from warehouse.{CLOSED_SCHEMA}."{table}"'
             )
             copied.append(f"{CLOSED_SCHEMA}_{table}")
+        write_schedule(con, schedule or [])
         files = _export_files(con)
         fingerprints = _table_fingerprints(con, copied)
         con.execute(

@@ -12,12 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 import pytest
 from conftest import build_data_quality_published
 from streamlit.testing.v1 import AppTest
 
 from ingest.contracts import ArrivalSpec, ContractError, load_contract, load_contracts
-from medops.arrivals import arrival_status
+from medops.arrival_clock import arrival_status, schedule_rows, write_schedule
 from medops.settings import REPO_ROOT
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -148,7 +149,12 @@ def test_the_sensor_alerts_each_late_source_once(tmp_path: Path, monkeypatch):
 
 def test_the_data_quality_page_shows_late_sources(tmp_path: Path, monkeypatch):
     home = tmp_path / "dq_home"
-    build_data_quality_published(home / "published.duckdb")
+    published = build_data_quality_published(home / "published.duckdb")
+    con = duckdb.connect(str(published))
+    try:
+        write_schedule(con, schedule_rows(CONTRACTS.values()))
+    finally:
+        con.close()
     monkeypatch.setenv("MEDOPS_HOME", str(home))
     at = AppTest.from_file(str(REPO_ROOT / "dashboards" / "app.py"), default_timeout=60)
     at.run()

@@ -16,6 +16,7 @@ import pytest
 from conftest import failed_build_notice, query, step_spans
 from streamlit.testing.v1 import AppTest
 
+from ingest.contracts import load_contracts
 from medops.publish import published_copies, read_build_status
 from medops.settings import REPO_ROOT, Paths
 
@@ -64,6 +65,16 @@ def test_published_copy_has_its_run_audit(clean_build):
         )
     )
     assert {f["name"]: f["rows_loaded"] for f in audit["files"]} == ledger
+    # the contracts' arrival times travel with the copy, for the data-quality page
+    schedule = query(
+        home / "published.duckdb",
+        "select source, arrival_by, grace_minutes, arrival_days from _source_arrivals",
+    )
+    assert sorted(schedule) == sorted(
+        (c.source, c.arrival.by.strftime("%H:%M"), c.arrival.grace_minutes, c.arrival.days)
+        for c in load_contracts()
+        if c.arrival is not None
+    )
     # tables: the rows of every published table
     for table, fingerprint in audit["tables"].items():
         [(rows,)] = query(home / "published.duckdb", f'select count(*) from "{table}"')

@@ -9,13 +9,8 @@ import dagster as dg
 
 from dagster_project.defs.landing import drop_folder
 from ingest.contracts import load_contracts
-from medops.arrivals import (
-    BUSINESS_TIMEZONE,
-    arrival_status,
-    landed_arrivals,
-    merge_arrivals,
-    published_arrivals,
-)
+from medops.arrival_clock import BUSINESS_TIMEZONE, arrival_status
+from medops.arrivals import landed_arrivals, merge_arrivals, published_arrivals
 from medops.notify import Notifier
 from medops.settings import paths
 

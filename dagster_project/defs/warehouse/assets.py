@@ -8,6 +8,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.warehouse.run_results import check_results
 from dagster_project.resources import WarehouseResource, dbt_project
+from ingest.contracts import load_contracts
+from medops.arrival_clock import schedule_rows
 from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
 from medops.settings import DBT_NIGHTLY_BUILD
@@ -44,7 +46,8 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     every dbt test of severity error and every blocking check upstream passed (write-audit-
     publish); the copy and its run audit are kept for `medops rollback`."""
     checks = check_results(context.instance, context.run.run_id)
-    counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks)
+    schedule = schedule_rows(load_contracts())
+    counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks, schedule)
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
     late = late_source_alerts(warehouse.paths.published)
     notifier = Notifier.from_home(warehouse.paths)
