@@ -45,7 +45,7 @@ def _copy_drop(source: Path, exports: Path) -> dict[str, int]:
 def _step_seconds(dagster_home: Path, run_id: str) -> dict[str, float]:
     import dagster as dg
 
-    with dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(dagster_home))) as instance:
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         return {
             stats.step_key: round(stats.end_time - stats.start_time, 1)
             for stats in instance.get_run_step_stats(run_id)
