@@ -148,11 +148,7 @@ def page_runs(recorder: Recorder, published: Path, users_file: Path) -> list[dic
     """Each page of each login, cold (data cache cleared) and warm; seconds of the script run
     and the queries it sent."""
     import streamlit as st
-    from streamlit import logger
     from streamlit.testing.v1 import AppTest
-
-    # clearing the cache outside a script run warns on every call; the figures are the output
-    logger.set_log_level("error")
 
     from dashboards.auth_session import SESSION_KEY, AuthSession, now
 
@@ -266,6 +262,10 @@ def measure_cockpit(home: Path, publishes: int = 2) -> dict:
 
 
 def main() -> None:
+    from streamlit import logger
+
+    # Streamlit outside `streamlit run` warns on every cached call; the figures are the output
+    logger.set_log_level("error")
     home, result = Path(sys.argv[1]), Path(sys.argv[2])
     os.environ["MEDOPS_HOME"] = str(home)
     os.environ["MEDOPS_USERS_FILE"] = str(result.with_suffix(".users.yaml"))

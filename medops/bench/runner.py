@@ -185,7 +185,7 @@ def measure_scale(
         load = json.loads((work / "sessions.json").read_text())
     incremental = one_day_incremental(home, exports, scale, seed)
     shutil.rmtree(home)  # a warehouse per scale: 10 GB and more at scale 10
-    return {
+    measured = {
         "scale": scale,
         "export_files": len(files) - 1,
         "export_rows": sum(generated["files"].values()),
@@ -196,6 +196,9 @@ def measure_scale(
         "sessions": load,
         "incremental": incremental,
     }
+    # kept as soon as the scale is done: a long run that stops later keeps its earlier scales
+    (work / "scale.json").write_text(json.dumps(measured, indent=1, default=str))
+    return measured
 
 
 def machine() -> dict:
