@@ -291,7 +291,7 @@ def covered_receivables(source: Published, filters: ServiceFilters) -> dict[str,
 
         select
             max(aging.as_of_date) as as_of_date,
-            count(distinct aging.golden_customer_id) as customers,
+            (select count(*) from covered) as customers,
             coalesce(sum(aging.open_amount), 0) as outstanding,
             coalesce(sum(aging.open_amount) filter (where aging.days_past_due > 0), 0)
                 as overdue,
@@ -305,7 +305,9 @@ def covered_receivables(source: Published, filters: ServiceFilters) -> dict[str,
         filters.params("regions"),
     ).iloc[0]
     return {
-        "as_of_date": None if pd.isna(row["as_of_date"]) else row["as_of_date"],
+        "as_of_date": None
+        if pd.isna(row["as_of_date"])
+        else pd.Timestamp(row["as_of_date"]).date(),
         "customers": int(row["customers"]),
         "outstanding": float(row["outstanding"]),
         "overdue": float(row["overdue"]),
