@@ -273,6 +273,20 @@ _CUSTOMER_SETS = {
         """,
 }
 
+# A service director's customers are also the customers their service org covers: those with
+# a device in the scope's regions under warranty or a service contract (DECISIONLOG.md,
+# "Receivables of covered customers"). Rows of those golden customers (their receivables,
+# their 360) are the director's to see; tickets and devices stay those of the regions.
+_COVERED_CUSTOMERS = """
+    insert into scope_customers
+    select distinct matches.golden_customer_id
+    from {db}.main.dim_service_devices as devices
+    inner join {db}.main.fct_customer_account_matches as matches
+        on devices.account_id = matches.account_id
+    where devices.coverage_status in ('warranty', 'service_contract')
+        and devices.region_id in (select id from scope_regions)
+"""
+
 
 def open_scoped(path: str, scope: Scope | None, sql: str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published file on which every table ``sql`` names is
@@ -334,6 +348,9 @@ def _create_scope_sets(
             con.execute(f"create temp table {name} as {query.format(db=db)}")
         else:
             con.execute(f"create temp table {name} (id varchar)")
+    covers = {"dim_service_devices", "fct_customer_account_matches"} <= set(columns)
+    if scope.role == "service_director" and covers:
+        con.execute(_COVERED_CUSTOMERS.format(db=db))
 
 
 def _row_filter(table: str, table_columns: list[str]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import audit, auth, data
+from dashboards import audit, auth, data, url_state
 from dashboards.access import ROLES
 from dashboards.auth_session import current_session
 from dashboards.build_status import show_build_notice
@@ -29,6 +29,8 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
+
+CURRENT_PAGE_KEY = "medops_current_page"
 
 # (group label, file, title label, icon, url path); icons come from Streamlit's bundled font
 PAGES = [
@@ -107,11 +109,11 @@ with st.sidebar:
     if st.button(t("auth_logout"), icon=":material/logout:", key="logout"):
         auth.logout(session)
 
-# A page opened without filters in its URL reopens with the user's last filters of it (once
-# per session, before its widgets read the URL).
-restored = st.session_state.setdefault("medops_restored_pages", set())
-if navigation.url_path not in restored:
-    restored.add(navigation.url_path)
+# Each time a page is entered its widgets read the URL once; a page entered without filters in
+# its URL reopens with the user's last filters of it (before its widgets read the URL).
+if st.session_state.get(CURRENT_PAGE_KEY) != navigation.url_path:
+    st.session_state[CURRENT_PAGE_KEY] = navigation.url_path
+    url_state.start_page()
     saved = {} if st.query_params else audit.last_view(session.username, navigation.url_path)
     if saved:
         st.query_params.from_dict(saved)

@@ -69,6 +69,14 @@ def format_percent(value: float | None) -> str:
     return "—" if _is_missing(value) else f"{value:.1%}"
 
 
+def format_points(value: float | None, lang: str) -> str:
+    """A difference of two rates in percentage points, signed: ``+2.5 个百分点`` / ``-2.5 pp``
+    (a % would read as a relative change)."""
+    if _is_missing(value):
+        return "—"
+    return f"{value * 100:+.1f} {'个百分点' if lang == 'zh' else 'pp'}"
+
+
 def format_count(value: int) -> str:
     return f"{value:,}"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df
+from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, missing_marts
 from medops.customers.normalize import clean_text
 
 CUSTOMER_360_MARTS = (
@@ -168,24 +168,35 @@ def open_receivables(source: Published, golden_customer_id: str, lang: str) -> p
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def timeline(source: Published, golden_customer_id: str) -> pd.DataFrame:
+def timeline(source: Published, golden_customer_id: str, lang: str) -> pd.DataFrame:
     """Every event at the customer (opportunities, contracts, orders, devices, tickets,
-    visits), newest first."""
+    visits), newest first; an opportunity's detail (its product line) by its name in
+    ``lang`` (the code when the code table lacks it or is not published)."""
+    name_column = "product_line_name_zh" if lang == "zh" else "product_line_name_en"
+    named = not missing_marts(source, ("dim_product_lines",))
+    detail = f"coalesce(product_lines.{name_column}, events.detail)" if named else "events.detail"
+    names = (
+        """left join dim_product_lines as product_lines
+            on events.event_type = 'opportunity' and events.detail = product_lines.product_line"""
+        if named
+        else ""
+    )
     return fetch_df(
         source,
-        """
+        f"""
         select
-            event_type,
-            event_id,
-            event_on,
-            amount,
-            event_status,
-            employee_name,
-            detail,
-            account_name,
-        from fct_customer_timeline
-        where golden_customer_id = $id
-        order by event_on desc nulls last, event_id
+            events.event_type,
+            events.event_id,
+            events.event_on,
+            events.amount,
+            events.event_status,
+            events.employee_name,
+            {detail} as detail,
+            events.account_name,
+        from fct_customer_timeline as events
+        {names}
+        where events.golden_customer_id = $id
+        order by events.event_on desc nulls last, events.event_id
         """,
         {"id": golden_customer_id},
     )

@@ -9,7 +9,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
-from dashboards.charts import ACCENT, PRIMARY, _formatted, _layout, format_cny, format_percent
+from dashboards.charts import (
+    ACCENT,
+    PRIMARY,
+    _formatted,
+    _layout,
+    format_cny,
+    format_percent,
+    format_points,
+)
 from dashboards.i18n import t
 
 TARGET_COLOURS = {"accept": PRIMARY, "arrive": "#5b97cc", "resolve": ACCENT}
@@ -55,10 +63,10 @@ def kpi_card(
     colour = "normal" if target["better"] == "higher" else "inverse"
     if value is not None and not pd.isna(value):
         gap = value - float(target["target_value"])
-        shown = format_percent(gap) if kind == "percent" else format_kpi(gap, kind)
+        shown = format_points(gap, lang) if kind == "percent" else format_kpi(gap, kind)
+        if gap > 0 and kind != "percent":
+            shown = "+" + shown
         delta = f"{shown} {t('service_target', lang)} {format_kpi(target['target_value'], kind)}"
-        if gap > 0:
-            delta = "+" + delta
     return {
         "code": code,
         "label": label,

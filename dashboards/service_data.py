@@ -30,6 +30,12 @@ SERVICE_ASSETS_MARTS = (
 KPI_TARGETS_TABLE = "rpt_service_kpi_targets"
 # built from the receivables and customer marts; the section shows only when published
 COVERED_OVERDUE_MART = "rpt_service_covered_devices_overdue"
+# the receivables of covered customers need these besides the service marts
+COVERED_RECEIVABLES_MARTS = (
+    "dim_service_devices",
+    "fct_customer_account_matches",
+    "fct_ar_aging_snapshot",
+)
 
 
 class ServiceFilters(NamedTuple):
@@ -263,6 +269,50 @@ def covered_devices_overdue(source: Published, filters: ServiceFilters) -> pd.Da
         """,
         filters.params("regions", "models"),
     )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def covered_receivables(source: Published, filters: ServiceFilters) -> dict[str, Any]:
+    """What the customers the service org covers owe on the latest aging date: a customer is
+    covered when one of its devices (in the chosen regions) is under warranty or a service
+    contract; its receivables are those of all its CRM records (DECISIONLOG.md, "Receivables
+    of covered customers"). The scope's views decide which devices and statements count."""
+    row = fetch_df(
+        source,
+        """
+        with covered as (
+            select distinct matches.golden_customer_id
+            from dim_service_devices as devices
+            inner join fct_customer_account_matches as matches
+                on devices.account_id = matches.account_id
+            where devices.coverage_status in ('warranty', 'service_contract')
+                and ($regions::varchar[] is null or list_contains($regions, devices.region_name))
+        )
+
+        select
+            max(aging.as_of_date) as as_of_date,
+            (select count(*) from covered) as customers,
+            coalesce(sum(aging.open_amount), 0) as outstanding,
+            coalesce(sum(aging.open_amount) filter (where aging.days_past_due > 0), 0)
+                as overdue,
+            count(distinct aging.golden_customer_id) filter (
+                where aging.days_past_due > 0 and aging.open_amount > 0
+            ) as overdue_customers,
+        from fct_ar_aging_snapshot as aging
+        where aging.is_latest
+            and aging.golden_customer_id in (select golden_customer_id from covered)
+        """,
+        filters.params("regions"),
+    ).iloc[0]
+    return {
+        "as_of_date": None
+        if pd.isna(row["as_of_date"])
+        else pd.Timestamp(row["as_of_date"]).date(),
+        "customers": int(row["customers"]),
+        "outstanding": float(row["outstanding"]),
+        "overdue": float(row["overdue"]),
+        "overdue_customers": int(row["overdue_customers"]),
+    }
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -369,6 +369,27 @@ def test_a_link_reproduces_the_view_and_another_teams_id_in_it_gets_nothing(home
 
 
 @pytest.mark.anonymous
+def test_another_teams_id_in_a_sales_overview_link_widens_nothing(home: Path) -> None:
+    def overview(**params: str) -> AppTest:
+        # a link to the team lead's home page, opened in a new tab
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state[SESSION_KEY] = auth.password_login("lead_east", PASSWORD)
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()
+        assert at.title[0].value == "销售概览"
+        return at
+
+    own = overview()
+    tampered = overview(teams="T_SOUTH_1", regions="华南大区")
+    assert not tampered.exception
+    warned = " ".join(w.value for w in tampered.warning)
+    assert "T_SOUTH_1" in warned and "华南大区" in warned
+    assert tampered.multiselect(key="sales_overview_teams").value == []
+    assert own.metric and [m.value for m in tampered.metric] == [m.value for m in own.metric]
+
+
+@pytest.mark.anonymous
 def test_a_malformed_url_parameter_gets_a_message_not_a_traceback(home: Path) -> None:
     at = _alerts_page("exec", rules="<script>alert(1)</script>%_", owners="")
     assert not at.exception

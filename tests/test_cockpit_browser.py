@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,8 +74,11 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float 
 
 
 @contextmanager
-def serve(home: Path, users_file: Path, log: Path) -> Iterator[str]:
-    """The cockpit as `medops serve` runs it, on a free localhost port."""
+def serve(
+    home: Path, users_file: Path, log: Path, secrets: Callable[[int], Path] | None = None
+) -> Iterator[str]:
+    """The cockpit as `medops serve` runs it, on a free localhost port; ``secrets`` writes a
+    Streamlit secrets file for the port (an SSO provider) and returns its path."""
     port = _free_port()
     env = {
         **os.environ,
@@ -88,6 +91,8 @@ def serve(home: Path, users_file: Path, log: Path) -> Iterator[str]:
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+    if secrets is not None:
+        command += ["--secrets.files", str(secrets(port))]
     with log.open("wb") as out:
         server = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -106,12 +111,12 @@ def serve(home: Path, users_file: Path, log: Path) -> Iterator[str]:
 
 
 @contextmanager
-def chromium(url: str) -> Iterator:
-    """A browser that records every request to another host and every JavaScript dialog;
-    the test fails when there was any."""
+def chromium(url: str, also_allowed: tuple[str, ...] = ()) -> Iterator:
+    """A browser that records every request to another host (than the cockpit's own and
+    ``also_allowed``) and every JavaScript dialog; the test fails when there was any."""
     from playwright.sync_api import sync_playwright
 
-    own = urllib.parse.urlsplit(url).netloc
+    own = (urllib.parse.urlsplit(url).netloc, *also_allowed)
     foreign: list[str] = []
     dialogs: list[str] = []
     with sync_playwright() as playwright:
@@ -127,7 +132,7 @@ def chromium(url: str) -> Iterator:
                 "request",
                 lambda r: (
                     None
-                    if urllib.parse.urlsplit(r.url).netloc in (own, "")
+                    if urllib.parse.urlsplit(r.url).netloc in (*own, "")
                     else foreign.append(r.url)
                 ),
             )
@@ -142,12 +147,13 @@ def chromium(url: str) -> Iterator:
     assert dialogs == [], f"JavaScript ran: dialogs {dialogs}"
 
 
-def login(browser, url: str, username: str, width: int = 1600):
+def login(browser, url: str, username: str, width: int = 1600, link: str = ""):
+    """A new tab on ``url`` + ``link`` (a page and its filters), through the login form."""
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": width, "height": 2400}, locale="zh-CN")
     browser.watch(page)
-    page.goto(url, wait_until="domcontentloaded")
+    page.goto(url + link, wait_until="domcontentloaded")
     expect(page.locator("h1", has_text="登录")).to_be_visible(timeout=60_000)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
@@ -162,6 +168,16 @@ def settle(page, shot: Path) -> None:
     page.wait_for_timeout(1_500)  # let charts finish drawing before the shot
     page.screenshot(path=str(shot), full_page=True)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    # every KPI figure shown whole (a card too narrow cuts it to "¥9,65…"), nothing wider
+    # than the window
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '[data-testid="stMetricValue"], [data-testid="stMetricValue"] *')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+    )
+    assert cut == [], f"{shot.name}: figures cut off: {cut}"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{shot.name}: {width}px wide"
 
 
 # --- the funnel page on hand-written marts -----------------------------------------------------
@@ -187,6 +203,18 @@ def test_sales_funnel_in_chromium(cockpit_home: Path, tmp_path: Path) -> None:
         expect(page.locator("h1", has_text="Sales funnel")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Win rate", exact=True)).to_be_visible()
         settle(page, tmp_path / "sales_funnel_en.png")
+
+        # a shared link with filters: it survives the login and reproduces the view (the one
+        # distributor deal, won)
+        page = login(b, url, "boss", link="/sales-funnel?channels=distributor")
+        expect(page.locator("h1", has_text="销售漏斗")).to_be_visible(timeout=60_000)
+        expect(
+            page.locator('[data-testid="stMultiSelect"]').filter(has_text="经销")
+        ).to_be_visible()
+        metric_values = page.locator('[data-testid="stMetricValue"]')
+        expect(metric_values.filter(has_text="100.0%")).to_be_visible(timeout=30_000)
+        assert "channels=distributor" in page.url
+        settle(page, tmp_path / "sales_funnel_link.png")
 
 
 # --- four roles on the end-to-end build --------------------------------------------------------
@@ -254,6 +282,17 @@ def test_four_roles_see_their_figures_and_no_script_runs(role_home, tmp_path: Pa
     outstanding_company = _one(
         db, "select sum(open_amount) from fct_ar_aging_snapshot where is_latest"
     )
+    covered_outstanding = _one(
+        db,
+        """
+        select sum(open_amount)::double from fct_ar_aging_snapshot
+        where is_latest and golden_customer_id in (
+            select matches.golden_customer_id
+            from dim_service_devices as devices
+            inner join fct_customer_account_matches as matches using (account_id)
+            where devices.coverage_status in ('warranty', 'service_contract'))
+        """,
+    )
     # the rep's rows: statements they own or of customers (accounts, golden customers) they own
     rep_overdue = _one(
         db,
@@ -286,6 +325,10 @@ def test_four_roles_see_their_figures_and_no_script_runs(role_home, tmp_path: Pa
         page = login(browser, url, "svc")
         expect(page.locator("h1", has_text="服务总监驾驶舱")).to_be_visible(timeout=60_000)
         expect(page.locator(metric).first).to_be_visible(timeout=30_000)
+        # the receivables of the customers the service org covers (the whole company here)
+        expected = charts.format_cny_compact(float(covered_outstanding), "zh")
+        expect(page.get_by_text("服务覆盖客户的应收")).to_be_visible(timeout=30_000)
+        expect(page.locator(metric).filter(has_text=expected).first).to_be_visible()
         settle(page, tmp_path / "service_cockpit.png")
 
         # the rep on a phone

@@ -149,8 +149,8 @@ CONTACTS = [
      "contact_name": "赵*", "mobile": "137****1111"},
 ]  # fmt: skip
 TIMELINE = [
-    ("G1", "opportunity", "O1", "2025-03-01", "800000.00", "proposal"),
-    ("G1", "opportunity", "O2", "2025-04-01", "500000.00", "negotiation"),
+    ("G1", "opportunity", "O1", "2025-03-01", "800000.00", "proposal", "lab_reagents"),
+    ("G1", "opportunity", "O2", "2025-04-01", "500000.00", "negotiation", "new_line"),
     ("G1", "contract", "K1", "2025-02-01", "120000.00", "valid"),
     ("G1", "order", "R1", "2025-02-10", "120000.00", "contract"),
     ("G1", "device", "D1", "2024-06-01", None, "warranty"),
@@ -228,7 +228,11 @@ def _contracts() -> dict[str, dict[str, str]]:
 
 
 def build_customers_published(path: Path) -> Path:
-    contracts = _contracts()
+    contracts = _contracts() | {
+        "dim_product_lines": dict.fromkeys(
+            ("product_line", "product_line_name_zh", "product_line_name_en"), "varchar"
+        )
+    }
     timeline = [
         {
             "golden_customer_id": golden,
@@ -239,14 +243,23 @@ def build_customers_published(path: Path) -> Path:
             "event_on": dt.date.fromisoformat(on),
             "amount": amount,
             "event_status": status,
+            "detail": detail[0] if detail else None,
         }
-        for golden, kind, event_id, on, amount, status in TIMELINE
+        for golden, kind, event_id, on, amount, status, *detail in TIMELINE
     ]
     rows = {
         "dim_customers": CUSTOMERS,
         "fct_customer_account_matches": MATCHES,
         "dim_contacts": CONTACTS,
         "fct_customer_timeline": timeline,
+        # the code table of product lines, as published from the seed (one line of it)
+        "dim_product_lines": [
+            {
+                "product_line": "lab_reagents",
+                "product_line_name_zh": "检验试剂",
+                "product_line_name_en": "Lab reagents",
+            },
+        ],
         "rpt_customer_collisions": COLLISIONS,
         "rpt_customer_tier_share_monthly": [
             {
@@ -332,6 +345,9 @@ def test_search_by_an_alias_shows_the_golden_customer(customers_home, monkeypatc
     assert [tab.label for tab in at.tabs] == [
         "商机 (2)", "合同 (1)", "订单 (1)", "装机设备 (1)", "服务工单 (1)", "拜访 (1)",
     ]  # fmt: skip
+    deals = next(t for t in tables if "编号" in t.columns and "O1" in t["编号"].tolist())
+    # a product line by its name; a code the code table lacks stays as it is
+    assert deals["详情"].tolist() == ["new_line", "检验试剂"]
 
 
 def test_group_members_and_ordering_by_value(customers_home, monkeypatch):

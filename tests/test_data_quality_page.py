@@ -139,6 +139,21 @@ def test_source_filter_on_the_reasons(
     assert metrics(at)["隔离行数"] == "15"  # the filter applies to the reasons only
 
 
+def test_a_link_with_the_source_filter(
+    data_quality_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDOPS_HOME", str(data_quality_home))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page(PAGE)
+    at.query_params["sources"] = ["crm_visits", "no_such_source"]
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="data_quality_sources").value == ["crm_visits"]
+    assert "参数 sources 无效（`no_such_source`）" in at.warning[0].value
+    assert table_with(at, "原因")["隔离行数"].tolist() == [6, 4]
+    assert at.query_params["sources"] in ("crm_visits", ["crm_visits"])  # the valid part
+
+
 def test_page_with_missing_marts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "partial_home"
     build_data_quality_published(home / "published.duckdb", marts=("rpt_ingest_files",))

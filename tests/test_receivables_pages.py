@@ -212,7 +212,11 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_aging_page_company_then_region(finance_home: Path) -> None:
     at = run_page(AGING)
     assert [title.value for title in at.title] == ["应收账龄"]
-    assert metrics(at) == {"应收余额": "¥8,100", "逾期金额": "¥6,500", "应计滞纳金": "¥450"}
+    assert metrics(at) == {
+        "应收余额（2026-10-31）": "¥8,100",
+        "逾期金额（2026-10-31）": "¥6,500",
+        "应计滞纳金（2026-10-31）": "¥450",
+    }
     table = at.dataframe[0].value
     assert list(table["名称"]) == ["华南大区", "华东大区"]
     assert list(table["应收合计"]) == [4600, 3500]
@@ -231,13 +235,13 @@ def test_aging_page_drills_down_to_statements(finance_home: Path) -> None:
     at.selectbox(key="receivables_pick_customer").set_value("A2").run()
     table = at.dataframe[0].value
     assert list(table["名称"]) == ["S2"] and list(table["逾期31-60天"]) == [2500]
-    assert metrics(at)["应收余额"] == "¥2,500"
+    assert metrics(at)["应收余额（2026-10-31）"] == "¥2,500"
 
 
 def test_aging_page_past_month_end(finance_home: Path) -> None:
     at = run_page(AGING)
     at.selectbox(key="receivables_as_of").set_value(SEP).run()
-    assert metrics(at)["应收余额"] == "¥3,000"
+    assert metrics(at)["应收余额（2026-09-30）"] == "¥3,000"  # the date it shows
     table = at.dataframe[0].value
     assert list(table["名称"]) == ["华东大区"] and list(table["逾期1-30天"]) == [3000]
 
@@ -245,7 +249,7 @@ def test_aging_page_past_month_end(finance_home: Path) -> None:
 def test_overview_page(finance_home: Path) -> None:
     at = run_page(OVERVIEW)
     values = metrics(at)
-    assert values["应收余额"] == "¥8,100"
+    assert values["应收余额（2026-10-31）"] == "¥8,100"  # the aging page's latest date too
     assert values["逾期占比"] == "80.2%"  # 6,500 / 8,100
     assert values["DSO（天）"] == "45.5"
     assert values["未核销回款"] == "¥700"

@@ -436,7 +436,7 @@ def test_cockpit_kpi_cards(service_home: Path, monkeypatch: pytest.MonkeyPatch) 
         "客户满意度均分": "4.00",
     }
     sla_card = next(m for m in at.metric if m.label == "SLA达成率")
-    assert sla_card.proto.delta.startswith("-20.0%")
+    assert sla_card.proto.delta.startswith("-20.0 个百分点")  # a difference of rates
 
 
 def test_cockpit_says_when_tickets_come_from_an_event_log(

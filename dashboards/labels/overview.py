@@ -16,7 +16,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "overview_attainment": {"zh": "指标完成率", "en": "Quota attainment"},
     "overview_revenue": {"zh": "年度收入", "en": "Revenue YTD"},
     "overview_outstanding": {"zh": "应收余额（{date}）", "en": "Receivables ({date})"},
-    "overview_overdue": {"zh": "逾期应收", "en": "Overdue receivables"},
+    "overview_overdue": {"zh": "逾期应收（{date}）", "en": "Overdue receivables ({date})"},
     "overview_dso": {"zh": "DSO（天）", "en": "DSO (days)"},
     "overview_collections": {"zh": "当月回款", "en": "Collections (month)"},
     "overview_sla": {"zh": "SLA 达成率（{month}）", "en": "SLA attainment ({month})"},

@@ -39,6 +39,8 @@ TEXTS = {
         "customer > statement.",
     },
     "receivables_kpi_outstanding": {"zh": "应收余额", "en": "Outstanding"},
+    # a balance headline names its date: pages open on different as-of dates
+    "receivables_kpi_on": {"zh": "{kpi}（{date}）", "en": "{kpi} ({date})"},
     "receivables_kpi_overdue": {"zh": "逾期金额", "en": "Overdue"},
     "receivables_kpi_share_overdue": {"zh": "逾期占比", "en": "Share overdue"},
     "receivables_kpi_late_fee": {"zh": "应计滞纳金", "en": "Late fees accrued"},

@@ -63,6 +63,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "在保设备 · 客户有逾期应收",
         "en": "Covered devices of customers with overdue receivables",
     },
+    "service_section_covered_receivables": {
+        "zh": "服务覆盖客户的应收（{date}）",
+        "en": "Receivables of covered customers ({date})",
+    },
+    "service_covered_receivables_help": {
+        "zh": "有设备在所选大区内处于保修期或服务合同期的客户，"
+        "其全部客户记录在最新账龄日的未结应收。",
+        "en": "Open receivables on the latest aging date of the customers with a device in the "
+        "chosen regions under warranty or a service contract, over all their CRM records.",
+    },
+    "service_covered_customers": {"zh": "覆盖客户数", "en": "Covered customers"},
+    "service_covered_outstanding": {"zh": "应收余额", "en": "Outstanding"},
+    "service_covered_overdue": {"zh": "逾期金额", "en": "Overdue"},
+    "service_covered_overdue_customers": {
+        "zh": "有逾期的客户数",
+        "en": "Customers with overdue",
+    },
+    "service_covered_explain": {"zh": "查看应收账龄", "en": "See the aging"},
     "service_col_serial": {"zh": "设备序列号", "en": "Serial no."},
     "service_col_coverage": {"zh": "保障状态", "en": "Coverage"},
     "service_col_customer_overdue": {"zh": "客户逾期金额", "en": "Customer overdue"},

@@ -2,15 +2,23 @@
 
 import streamlit as st
 
-from dashboards import audit
+from dashboards import audit, url_state
 from dashboards.i18n import t
 
 st.title(t("admin_page_audit"))
 st.caption(t("admin_audit_caption"))
 user_col, event_col = st.columns(2)
-username = user_col.text_input(t("admin_filter_user"), key="audit_user").strip() or None
-event = event_col.selectbox(
-    t("admin_filter_event"), [None, *audit.EVENTS], format_func=lambda e: e or "—", key="audit_ev"
+username = (
+    url_state.text_input(user_col, t("admin_filter_user"), key="audit_user", param="user").strip()
+    or None
+)
+event = url_state.picker(
+    event_col.selectbox,
+    t("admin_filter_event"),
+    [None, *audit.EVENTS],
+    key="audit_ev",
+    param="event",
+    format_func=lambda e: e or "—",
 )
 entries = audit.entries(username=username, event=event)
 st.dataframe(

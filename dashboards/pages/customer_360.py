@@ -4,7 +4,7 @@ about it, receivables and their aging included."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, customers_data, data
+from dashboards import charts, customers_data, data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
 EVENT_TYPES = ("opportunity", "contract", "order", "device", "service_ticket", "visit")
@@ -57,7 +57,9 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = 
     st.dataframe(charts._formatted(labelled, lang, days | (formats or {})), hide_index=True)
 
 
-text = st.text_input(t("customers_search"), help=t("customers_search_help"), key="customers_q")
+text = url_state.text_input(
+    st, t("customers_search"), key="customers_q", param="q", help=t("customers_search_help")
+)
 if not text.strip():
     st.info(t("customers_type_to_search"), icon=":material/search:")
     st.stop()
@@ -70,8 +72,13 @@ labels = {
     + ("" if row.matched_name == row.customer_name else f"  ({row.matched_name})")
     for row in hits.itertuples()
 }
-golden_id = st.selectbox(
-    t("customers_pick"), list(labels), format_func=labels.__getitem__, key="customers_pick"
+golden_id = url_state.picker(
+    st.selectbox,
+    t("customers_pick"),
+    labels,
+    key="customers_pick",
+    param="customer",
+    format_func=labels.__getitem__,
 )
 record = customers_data.customer(source, golden_id).iloc[0]
 
@@ -230,7 +237,7 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader(t("customers_history"))
-    events = customers_data.timeline(source, golden_id)
+    events = customers_data.timeline(source, golden_id, lang)
     # the customer at a glance, from the same events as the tabs below that list them
     status, kind = events["event_status"], events["event_type"]
     open_deals = events[(kind == "opportunity") & ~status.isin(["won", "lost"])]

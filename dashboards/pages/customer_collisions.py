@@ -3,7 +3,7 @@ from several reps on one customer, for a manager to assign ownership (Excel down
 
 import streamlit as st
 
-from dashboards import audit, charts, customers_data, data
+from dashboards import audit, charts, customers_data, data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 COLLISION_TYPES = ("customer_owners", "group_owners", "open_opportunities")
@@ -47,20 +47,28 @@ regions = sorted(
 )
 with st.container(border=True):
     type_col, region_col, shared_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-    chosen_types = type_col.multiselect(
+    chosen_types = url_state.picker(
+        type_col.multiselect,
         t("customers_filter_types"),
-        options=list(type_labels),
+        type_labels,
+        key="customers_collision_types",
+        param="types",
+        multi=True,
         format_func=type_labels.__getitem__,
         placeholder=t("filter_all"),
-        key="customers_collision_types",
     )
-    chosen_regions = region_col.multiselect(
+    chosen_regions = url_state.picker(
+        region_col.multiselect,
         t("customers_filter_regions"),
-        options=regions,
-        placeholder=t("filter_all"),
+        regions,
         key="customers_collision_regions",
+        param="regions",
+        multi=True,
+        placeholder=t("filter_all"),
     )
-    show_shared = shared_col.toggle(t("customers_show_shared"), key="customers_show_shared")
+    show_shared = url_state.toggle(
+        shared_col, t("customers_show_shared"), key="customers_show_shared", param="shared"
+    )
 
 shown = collisions
 if chosen_types:

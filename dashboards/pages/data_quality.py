@@ -3,7 +3,7 @@ quarantined, the expectations that failed, and how fresh each source is."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, data_quality_data
+from dashboards import audit, charts, data, data_quality_data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -110,12 +110,15 @@ if _has(data_quality_data.QUARANTINE_REASONS_MART):
         if not source_options:
             st.success(t("dq_no_reasons"), icon=":material/check_circle:")
         else:
-            chosen = st.multiselect(
+            chosen = url_state.picker(
+                st.multiselect,
                 t("filter_sources"),
-                options=source_options,
+                source_options,
+                key="data_quality_sources",
+                param="sources",
+                multi=True,
                 format_func=lambda key: charts.source_label(key, lang),
                 placeholder=t("filter_all"),
-                key="data_quality_sources",
             )
             reasons = data_quality_data.quarantine_reasons(source, tuple(chosen))
             st.plotly_chart(charts.reasons_chart(reasons, lang), config=plotly_config)

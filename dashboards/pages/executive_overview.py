@@ -67,7 +67,7 @@ card(
 )
 card(
     row[1],
-    t("overview_overdue"),
+    t("overview_overdue").format(date=as_of),
     charts.format_cny_compact(latest.get("overdue"), lang),
     "receivables-aging",
     scope.may_open("receivables-aging"),

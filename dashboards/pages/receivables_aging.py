@@ -4,7 +4,7 @@ customer > statement, with the Excel export finance files."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data
+from dashboards import audit, charts, data, url_state
 from dashboards import receivables_data as ar
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
@@ -46,19 +46,26 @@ def _date_label(row: pd.Series) -> str:
 date_labels = {row.as_of_date: _date_label(row) for row in dates.itertuples()}
 with st.container(border=True):
     date_col, basis_col = st.columns([3, 2])
-    as_of_date = date_col.selectbox(
+    as_of_date = url_state.picker(
+        date_col.selectbox,
         t("receivables_as_of"),
-        options=list(date_labels),
+        date_labels,
+        key="receivables_as_of",
+        param="as_of",
+        default=next(iter(date_labels)),
+        encode=lambda day: f"{day:%Y-%m-%d}",
         format_func=date_labels.__getitem__,
         help=t("receivables_as_of_help"),
-        key="receivables_as_of",
     )
-    basis = basis_col.radio(
+    basis = url_state.picker(
+        basis_col.radio,
         t("receivables_basis"),
-        options=list(ar.BASES),
+        ar.BASES,
+        key="receivables_basis",
+        param="basis",
+        default=next(iter(ar.BASES)),
         format_func=lambda b: t(f"receivables_basis_{b}"),
         horizontal=True,
-        key="receivables_basis",
     )
     st.caption(t("receivables_drill_caption"))
     pick_cols = st.columns(4)
@@ -72,11 +79,13 @@ with st.container(border=True):
     ):  # fmt: skip
         options = ar.choices(source, selection, level)
         labels = dict(options)
-        chosen = column.selectbox(
+        chosen = url_state.picker(
+            column.selectbox,
             t(f"receivables_level_{level}"),
-            options=[None, *labels],
-            format_func=lambda k, labels=labels: t("filter_all") if k is None else labels[k],
+            [None, *labels],
             key=f"receivables_pick_{level}",
+            param=level,
+            format_func=lambda k, labels=labels: t("filter_all") if k is None else labels[k],
         )
         if chosen is None:
             break
@@ -94,7 +103,8 @@ cards = (
     ("receivables_kpi_late_fee", None if totals is None else totals["late_fee"]),
 )
 for column, (key, value) in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(t(key), charts.format_cny_compact(value, lang), border=True)
+    label = t("receivables_kpi_on").format(kpi=t(key), date=f"{as_of_date:%Y-%m-%d}")
+    column.metric(label, charts.format_cny_compact(value, lang), border=True)
 share = None if totals is None or not totals["total"] else totals["overdue"] / totals["total"]
 st.caption(f"{t('receivables_kpi_share_overdue')}: {charts.format_percent(share)}")
 

@@ -3,7 +3,7 @@ and contracts changed after approval, with the amount at stake."""
 
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, url_state
 from dashboards import receivables_data as ar
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
@@ -31,12 +31,15 @@ if missing:
     )
     st.stop()
 
-types = st.multiselect(
+types = url_state.picker(
+    st.multiselect,
     t("receivables_exception_type"),
-    options=list(EXCEPTION_TYPES),
+    EXCEPTION_TYPES,
+    key="receivables_exception_types",
+    param="types",
+    multi=True,
     format_func=lambda x: t(f"receivables_exception_{x}"),
     placeholder=t("filter_all"),
-    key="receivables_exception_types",
 )
 exceptions = ar.compliance_exceptions(source, tuple(types))
 summary = exceptions.groupby("exception_type", sort=False)["amount_at_stake"].agg(["size", "sum"])

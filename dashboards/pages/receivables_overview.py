@@ -32,7 +32,8 @@ if trend.empty:
     st.stop()
 
 latest = trend.iloc[-1]
-st.caption(f"{t('receivables_as_of')}: {latest['month_end']:%Y-%m-%d}")
+as_of = f"{latest['month_end']:%Y-%m-%d}"
+st.caption(f"{t('receivables_as_of')}: {as_of}")
 cards = (
     ("receivables_kpi_outstanding", charts.format_cny_compact(latest["outstanding"], lang)),
     ("receivables_kpi_overdue", charts.format_cny_compact(latest["overdue"], lang)),
@@ -43,7 +44,9 @@ cards = (
     ("receivables_kpi_unapplied", charts.format_cny_compact(latest["unapplied_cash"], lang)),
 )
 for column, (key, value) in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(t(key), value, help=kpi_help("receivables-overview", key), border=True)
+    dated = key in ("receivables_kpi_outstanding", "receivables_kpi_overdue")
+    label = t(key) if not dated else t("receivables_kpi_on").format(kpi=t(key), date=as_of)
+    column.metric(label, value, help=kpi_help("receivables-overview", key), border=True)
 
 with st.container(border=True):
     st.subheader(t("receivables_chart_trend"))

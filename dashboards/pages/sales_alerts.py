@@ -47,17 +47,16 @@ regions = [name for name in dict.fromkeys(owners["region_name"]) if isinstance(n
 def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
     """A multi-select whose empty choice means all (its placeholder says so), shared in the
     URL as ``?<last part of key>=...``."""
-    param = key.removeprefix("sales_alerts_")
-    url_state.seed(key, param, list(labels))
-    chosen = column.multiselect(
+    return url_state.picker(
+        column.multiselect,
         t(label_key),
-        options=list(labels),
+        labels,
+        key=key,
+        param=key.removeprefix("sales_alerts_"),
+        multi=True,
         format_func=labels.__getitem__,
         placeholder=t("filter_all"),
-        key=key,
     )
-    url_state.publish(param, chosen)
-    return chosen
 
 
 with st.container(border=True):

@@ -4,7 +4,7 @@ pipeline's health (coverage, created, overdue, slipped)."""
 
 import streamlit as st
 
-from dashboards import audit, data
+from dashboards import audit, data, url_state
 from dashboards import forecast_charts as fc
 from dashboards import forecast_data as fd
 from dashboards.charts import table_to_excel
@@ -38,27 +38,39 @@ line_names = dict(zip(lines["series_key"], lines["series_name"].fillna(""), stri
 
 with st.container(border=True):
     measure_col, team_col, line_col, ahead_col = st.columns([2, 3, 2, 2], gap="medium")
-    measure = measure_col.radio(
+    measure = url_state.picker(
+        measure_col.radio,
         t("forecast_measure"),
-        options=list(fd.MEASURES),
+        fd.MEASURES,
+        key="forecast_measure",
+        param="measure",
+        default=next(iter(fd.MEASURES)),
         format_func=lambda m: t(f"forecast_measure_{m}"),
         horizontal=True,
-        key="forecast_measure",
     )
-    team_id = team_col.selectbox(
+    team_id = url_state.picker(
+        team_col.selectbox,
         t("forecast_team"),
-        options=[None, *team_names],
-        format_func=lambda k: t("forecast_all") if k is None else team_names[k],
+        [None, *team_names],
         key="forecast_team",
+        param="team",
+        format_func=lambda k: t("forecast_all") if k is None else team_names[k],
     )
-    product_line = line_col.selectbox(
+    product_line = url_state.picker(
+        line_col.selectbox,
         t("forecast_product_line"),
-        options=[None, *line_names],
-        format_func=lambda k: t("forecast_all") if k is None else line_names[k],
+        [None, *line_names],
         key="forecast_product_line",
+        param="product_line",
+        format_func=lambda k: t("forecast_all") if k is None else line_names[k],
     )
-    months_ahead = ahead_col.selectbox(
-        t("forecast_backtest_ahead"), options=[0, 1, 2], key="forecast_months_ahead"
+    months_ahead = url_state.picker(
+        ahead_col.selectbox,
+        t("forecast_backtest_ahead"),
+        [0, 1, 2],
+        key="forecast_months_ahead",
+        param="ahead",
+        default=0,
     )
 
 series = fd.series_for(measure, team_id, product_line)

@@ -5,7 +5,7 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data, funnel_data, periods
+from dashboards import audit, charts, data, funnel_data, periods, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -45,13 +45,17 @@ code_labels = {code: funnel_data.code_names(source, code, lang) for code in CODE
 
 
 def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so)."""
-    return column.multiselect(
+    """A multi-select whose empty choice means all (its placeholder says so), shared in the
+    URL as ``?<last part of key>=...``."""
+    return url_state.picker(
+        column.multiselect,
         t(label_key),
-        options=list(labels),
+        labels,
+        key=key,
+        param=key.removeprefix("sales_funnel_"),
+        multi=True,
         format_func=labels.__getitem__,
         placeholder=t("filter_all"),
-        key=key,
     )
 
 
@@ -94,13 +98,15 @@ with st.container(border=True):
         names = dict(
             zip(units[id_column], units[name_column].fillna(units[id_column]), strict=True)
         )
-        picked = column.selectbox(
+        picked = url_state.picker(
+            column.selectbox,
             t(f"filter_{'rep' if level == 'owner' else level}"),
-            options=list(names),
+            names,
+            key=f"sales_funnel_{level}",
+            param=level,
             index=None,
             format_func=names.__getitem__,
             placeholder=t("filter_all"),
-            key=f"sales_funnel_{level}",
         )
         if picked is None:
             break
@@ -171,12 +177,14 @@ with st.container(border=True):
     title_col, level_col, button_col = st.columns([3, 3, 1], vertical_alignment="bottom")
     title_col.subheader(t("breakdown_title"), help=t("breakdown_help"))
     levels = list(dict.fromkeys([breakdown_level, *CODE_LEVELS]))
-    level = level_col.segmented_control(
+    level = url_state.picker(
+        level_col.segmented_control,
         t("breakdown_by"),
-        options=levels,
+        levels,
+        key=f"sales_funnel_breakdown_{breakdown_level}",
+        param="by",
         default=breakdown_level,
         format_func=lambda option: t(f"level_{option}"),
-        key=f"sales_funnel_breakdown_{breakdown_level}",
     )
     level = level or breakdown_level
     breakdown = funnel_data.funnel_breakdown(source, filters, level)

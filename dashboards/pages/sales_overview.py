@@ -3,7 +3,7 @@ months, by region and team, with a team league table."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, sales_data
+from dashboards import audit, charts, data, periods, sales_data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -41,18 +41,24 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("filter_sales_months"), months, key="sales_overview_months"
     )
-    region_names = region_col.multiselect(
+    region_names = url_state.picker(
+        region_col.multiselect,
         t("filter_regions"),
-        options=regions,
-        placeholder=t("filter_all"),
+        regions,
         key="sales_overview_regions",
+        param="regions",
+        multi=True,
+        placeholder=t("filter_all"),
     )
-    team_ids = team_col.multiselect(
+    team_ids = url_state.picker(
+        team_col.multiselect,
         t("filter_teams"),
-        options=list(team_labels),
+        team_labels,
+        key="sales_overview_teams",
+        param="teams",
+        multi=True,
         format_func=team_labels.__getitem__,
         placeholder=t("filter_all"),
-        key="sales_overview_teams",
     )
 
 filters = sales_data.SalesFilters(

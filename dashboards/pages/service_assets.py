@@ -4,7 +4,7 @@ month, region and device model."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, service_charts, service_data
+from dashboards import audit, charts, data, periods, service_charts, service_data, url_state
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,17 +37,23 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("service_filter_months"), months, key="service_assets_months"
     )
-    regions = region_col.multiselect(
+    regions = url_state.picker(
+        region_col.multiselect,
         t("service_filter_regions"),
-        options=options["region_name"],
-        placeholder=t("service_filter_all"),
+        options["region_name"],
         key="service_assets_regions",
-    )
-    models = model_col.multiselect(
-        t("service_filter_models"),
-        options=options["device_model"],
+        param="regions",
+        multi=True,
         placeholder=t("service_filter_all"),
+    )
+    models = url_state.picker(
+        model_col.multiselect,
+        t("service_filter_models"),
+        options["device_model"],
         key="service_assets_models",
+        param="models",
+        multi=True,
+        placeholder=t("service_filter_all"),
     )
 
 filters = service_data.ServiceFilters(

@@ -4,7 +4,8 @@ device model and channel."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, service_charts, service_data
+from dashboards import audit, charts, data, periods, service_charts, service_data, url_state
+from dashboards.auth_session import session_scope
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 from dashboards.metric_docs import kpi_help
@@ -51,31 +52,43 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("service_filter_months"), months, key="service_months"
     )
-    regions = region_col.multiselect(
+    regions = url_state.picker(
+        region_col.multiselect,
         t("service_filter_regions"),
-        options=options["region_name"],
-        placeholder=t("service_filter_all"),
+        options["region_name"],
         key="service_regions",
+        param="regions",
+        multi=True,
+        placeholder=t("service_filter_all"),
     )
-    tiers = tier_col.multiselect(
+    tiers = url_state.picker(
+        tier_col.multiselect,
         t("service_filter_tiers"),
-        options=options["service_tier"],
+        options["service_tier"],
+        key="service_tiers",
+        param="tiers",
+        multi=True,
         format_func=_tier_label,
         placeholder=t("service_filter_all"),
-        key="service_tiers",
     )
-    models = model_col.multiselect(
+    models = url_state.picker(
+        model_col.multiselect,
         t("service_filter_models"),
-        options=options["device_model"],
-        placeholder=t("service_filter_all"),
+        options["device_model"],
         key="service_models",
+        param="models",
+        multi=True,
+        placeholder=t("service_filter_all"),
     )
-    channels = channel_col.multiselect(
+    channels = url_state.picker(
+        channel_col.multiselect,
         t("service_filter_channels"),
-        options=options["channel"],
+        options["channel"],
+        key="service_channels",
+        param="channels",
+        multi=True,
         format_func=_channel_label,
         placeholder=t("service_filter_all"),
-        key="service_channels",
     )
 
 filters = service_data.ServiceFilters(
@@ -104,6 +117,35 @@ for row_start in range(0, len(cards), 4):
         )
 
 plotly_config = {"displaylogo": False, "responsive": True}
+
+if not data.missing_marts(source, service_data.COVERED_RECEIVABLES_MARTS):
+    covered = service_data.covered_receivables(source, filters)
+    as_of = "—" if covered["as_of_date"] is None else f"{covered['as_of_date']:%Y-%m-%d}"
+    with st.container(border=True):
+        st.subheader(
+            t("service_section_covered_receivables").format(date=as_of),
+            help=t("service_covered_receivables_help"),
+        )
+        figures = (
+            ("service_covered_customers", charts.format_count(covered["customers"])),
+            (
+                "service_covered_outstanding",
+                charts.format_cny_compact(covered["outstanding"], lang),
+            ),
+            ("service_covered_overdue", charts.format_cny_compact(covered["overdue"], lang)),
+            (
+                "service_covered_overdue_customers",
+                charts.format_count(covered["overdue_customers"]),
+            ),
+        )
+        for column, (key, value) in zip(st.columns(len(figures)), figures, strict=True):
+            column.metric(t(key), value, border=True)
+        if session_scope().may_open("receivables-aging"):
+            st.page_link(
+                "pages/receivables_aging.py",
+                label=t("service_covered_explain"),
+                icon=":material/east:",
+            )
 
 open_tickets = service_data.open_tickets(source, filters)
 with st.container(border=True):

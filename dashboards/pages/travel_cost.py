@@ -4,7 +4,7 @@ customers."""
 
 import streamlit as st
 
-from dashboards import audit, charts, periods, travel_charts, travel_data
+from dashboards import audit, charts, periods, travel_charts, travel_data, url_state
 from dashboards.data import current_published, missing_marts, published_path
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
@@ -42,18 +42,24 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("travel_filter_months"), months, key="travel_months"
     )
-    chosen_provinces = province_col.multiselect(
+    chosen_provinces = url_state.picker(
+        province_col.multiselect,
         t("travel_filter_provinces"),
-        options=provinces,
-        placeholder=t("travel_filter_all"),
+        provinces,
         key="travel_provinces",
+        param="provinces",
+        multi=True,
+        placeholder=t("travel_filter_all"),
     )
-    chosen_teams = team_col.multiselect(
+    chosen_teams = url_state.picker(
+        team_col.multiselect,
         t("travel_filter_teams"),
-        options=list(team_labels),
+        team_labels,
+        key="travel_teams",
+        param="teams",
+        multi=True,
         format_func=team_labels.__getitem__,
         placeholder=t("travel_filter_all"),
-        key="travel_teams",
     )
 
 filters = travel_data.TravelFilters(
