@@ -23,6 +23,7 @@ from dagster_project.defs.schedules import (
 from dagster_project.defs.sensors import held_alerts_sender, nightly_failure_sensor
 from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
+from dagster_project.defs.warehouse.tie_outs import deal_to_cash_tie_outs
 from dagster_project.resources import build_resources
 
 ASSETS = [
@@ -36,7 +37,7 @@ ASSETS = [
 
 defs = dg.Definitions(
     assets=ASSETS,
-    asset_checks=[blocking_mart_checks],
+    asset_checks=[blocking_mart_checks, deal_to_cash_tie_outs],
     jobs=[nightly_warehouse_job, audit_and_publish_job, morning_digests_job, month_end_close_job],
     schedules=[nightly_schedule, morning_digests_schedule, month_end_close_schedule],
     sensors=[landing_sensor, nightly_failure_sensor, dead_run_sweeper, held_alerts_sender],
