@@ -27,6 +27,7 @@ from dagster_project.defs.schedules import (
 from dagster_project.defs.sensors import held_alerts_sender, nightly_failure_sensor
 from dagster_project.defs.warehouse.assets import published_marts, warehouse_dbt_assets
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
+from dagster_project.defs.warehouse.tie_outs import deal_to_cash_tie_outs
 from dagster_project.resources import build_resources
 
 ASSETS = [
@@ -41,7 +42,7 @@ ASSETS = [
 
 defs = dg.Definitions(
     assets=ASSETS,
-    asset_checks=[blocking_mart_checks],
+    asset_checks=[blocking_mart_checks, deal_to_cash_tie_outs],
     jobs=[
         nightly_warehouse_job,
         audit_and_publish_job,

@@ -55,6 +55,7 @@ _SALES_PAGES = (
     "receivables-aging",
     "receivables-overview",
     "receivables-compliance",
+    "deal-to-cash",
     "travel-cost",
 )
 ROLES = {
@@ -66,6 +67,7 @@ ROLES = {
             "receivables-aging",
             "receivables-overview",
             "receivables-compliance",
+            "deal-to-cash",
             "travel-cost",
             "executive-overview",
             "sales-overview",

@@ -53,6 +53,7 @@ PAGES = [
      "receivables-overview"),
     ("receivables_nav", "receivables_compliance.py", "receivables_page_compliance", "gavel",
      "receivables-compliance"),
+    ("receivables_nav", "deal_to_cash.py", "d2c_page", "conversion_path", "deal-to-cash"),
     ("travel_nav", "travel_cost.py", "travel_page", "directions_car", "travel-cost"),
     ("service_nav", "service_cockpit.py", "service_page_cockpit", "engineering",
      "service-cockpit"),

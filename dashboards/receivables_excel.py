@@ -14,6 +14,19 @@ CNY_FORMAT = "¥#,##0.00"
 SHEET_NAME_MAX = 31  # Excel's limit
 
 
+def new_workbook(buffer: io.BytesIO):
+    """An in-memory workbook and the cockpit's formats for its title, header and CNY cells
+    (every download of the cockpit looks the same)."""
+    import xlsxwriter  # imported here: the cockpit only needs it when someone downloads
+
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    heading = workbook.add_format({"bold": True, "font_size": 12})
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#dde6f0", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    return workbook, heading, header, workbook.add_format({"num_format": CNY_FORMAT})
+
+
 def aging_workbook(
     sheets: dict[str, pd.DataFrame],
     columns: dict[str, str],
@@ -27,15 +40,8 @@ def aging_workbook(
     order, to their titles. Row 1 holds ``title`` (what, as of when), row 2 the header, then
     one row per member, then the totals row.
     """
-    import xlsxwriter  # imported here: the cockpit only needs it when someone downloads
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    heading = workbook.add_format({"bold": True, "font_size": 12})
-    header = workbook.add_format(
-        {"bold": True, "bg_color": "#dde6f0", "border": 1, "text_wrap": True, "valign": "top"}
-    )
-    money = workbook.add_format({"num_format": CNY_FORMAT})
+    workbook, heading, header, money = new_workbook(buffer)
     total_label = workbook.add_format({"bold": True, "top": 2})
     total_money = workbook.add_format({"bold": True, "top": 2, "num_format": CNY_FORMAT})
     for sheet_name, table in sheets.items():

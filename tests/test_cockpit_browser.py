@@ -353,3 +353,68 @@ def test_four_roles_see_their_figures_and_no_script_runs(role_home, tmp_path: Pa
         assert page.locator('img[src="x"], a[href^="javascript"], a[href*="evil"]').count() == 0
         assert page.locator("script", has_text="alert(2)").count() == 0
         settle(page, tmp_path / "rep_customer_360_xss.png")
+
+
+def test_team_lead_sees_the_deal_to_cash_chain_of_their_team(role_home, tmp_path: Path) -> None:
+    """销售到回款 for a team lead: the won and outstanding cards are those of their team's
+    deals in the page's default window (the last 12 months with won deals they may see),
+    computed here with SQL on the published file."""
+    from playwright.sync_api import expect
+
+    home, users_file, _ = role_home
+    db = home / "published.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        team, lead = con.execute(
+            """
+            select deals.team_id, min(employees.employee_id)
+            from fct_deal_to_cash as deals
+            inner join dim_employees as employees on deals.team_id = employees.team_id
+            group by deals.team_id
+            order by sum(deals.won_amount) desc, deals.team_id
+            limit 1
+            """
+        ).fetchone()
+        # the team's rows: deals its people own or of its customers (accounts, golden customers)
+        won, outstanding = con.execute(
+            """
+            with team_deals as (
+                select * from fct_deal_to_cash
+                where team_id = $1
+                    or owner_id in (select employee_id from dim_employees where team_id = $1)
+                    or account_id in (
+                        select account_id from fct_customer_account_matches
+                        where team_id = $1 or owner_id in (
+                            select employee_id from dim_employees where team_id = $1))
+                    or golden_customer_id in (
+                        select golden_customer_id from fct_customer_account_matches
+                        where team_id = $1 or owner_id in (
+                            select employee_id from dim_employees where team_id = $1))
+            ),
+            window_months as (
+                select distinct won_month from team_deals order by won_month desc limit 12
+            )
+            select sum(won_amount)::double, sum(outstanding_amount)::double
+            from team_deals
+            where won_month in (select won_month from window_months)
+            """,
+            [team],
+        ).fetchone()
+    finally:
+        con.close()
+    users.add_user("lead", "lead", "team_lead", PASSWORD, employee_id=lead, path=users_file)
+    with serve(home, users_file, tmp_path / "streamlit.log") as url, chromium(url) as browser:
+        page = login(browser, url, "lead")
+        expect(page.locator("h1", has_text="销售概览")).to_be_visible(timeout=60_000)
+        page.get_by_role("link", name="销售到回款").click()
+        expect(page.locator("h1", has_text="销售到回款")).to_be_visible(timeout=60_000)
+        cards = page.locator('[data-testid="stMetric"]')
+        won_card = cards.filter(has_text="赢单金额")
+        expect(won_card).to_contain_text(charts.format_cny_compact(won, "zh"), timeout=30_000)
+        outstanding_card = cards.filter(has=page.get_by_text("未回款", exact=True))
+        expect(outstanding_card).to_contain_text(charts.format_cny_compact(outstanding, "zh"))
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30_000)
+        settle(page, tmp_path / "deal_to_cash_team_lead.png")
+        page.get_by_text("English", exact=True).click()
+        expect(page.locator("h1", has_text="Deal to cash")).to_be_visible(timeout=30_000)
+        settle(page, tmp_path / "deal_to_cash_team_lead_en.png")

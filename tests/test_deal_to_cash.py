@@ -115,6 +115,26 @@ def test_planted_leaks_show_at_their_step(chain):
 
 
 @pytest.mark.slow
+def test_contracts_without_deal_key_are_linked_by_the_account_rule(chain):
+    _, _, db, exports = chain
+    planted = _answer(exports, "contracts_without_deal_key")
+    assert planted.height > 0
+    links = _frame(
+        db,
+        "select contract_id, opportunity_id, link_method, link_confidence "
+        "from intermediate.int_d2c_deal_contracts",
+    )
+    by_rule = links.filter(pl.col("link_method") == "rule:account+signed_after_win")
+    # each planted contract to its true deal, and no other contract by rule
+    assert sorted(zip(by_rule["contract_id"], by_rule["opportunity_id"], strict=True)) == sorted(
+        zip(planted["contract_id"], planted["opportunity_id"], strict=True)
+    )
+    assert set(by_rule["link_confidence"].cast(pl.Float64)) == {0.6}
+    keyed = links.filter(pl.col("link_method") == "key:opportunity_id")
+    assert not set(keyed["contract_id"]) & set(planted["contract_id"])
+
+
+@pytest.mark.slow
 def test_write_offs_and_credit_notes_reach_the_chain(chain, clean_build):
     _, _, db, exports = chain
     truth = pl.read_parquet(exports / "_answer_key" / "truth" / "credit_notes.parquet")
@@ -265,7 +285,12 @@ def test_generator_plants_the_leaks_it_lists(tmp_path):
 
     summary = generate_exports(tmp_path, scale=0.05, seed=42, dirty_rate=0.0)
     planted = summary["planted"]
-    for name in ("deals_won_without_contract", "contracts_without_orders", "partial_deliveries"):
+    for name in (
+        "deals_won_without_contract",
+        "contracts_without_orders",
+        "partial_deliveries",
+        "contracts_without_deal_key",
+    ):
         assert planted[name] > 0, name
     assert planted["late_installs"] > 0 and planted["write_offs"] > 0
     truth_dir = tmp_path / "_answer_key" / "truth"
@@ -277,6 +302,13 @@ def test_generator_plants_the_leaks_it_lists(tmp_path):
     # a deal without a contract has none; a contract without orders has no order line
     no_contract = _answer(tmp_path, "deals_won_without_contract")["opportunity_id"]
     assert not contracts["opportunity_id"].is_in(no_contract.implode()).any()
+    # a contract without its deal key is exported without it, and its deal has no other
+    unkeyed = _answer(tmp_path, "contracts_without_deal_key")
+    assert unkeyed.height == planted["contracts_without_deal_key"] > 0
+    exported = contracts.filter(pl.col("contract_id").is_in(unkeyed["contract_id"].implode()))
+    assert exported.height == unkeyed.height and exported["opportunity_id"].is_null().all()
+    assert not contracts["opportunity_id"].is_in(unkeyed["opportunity_id"].implode()).any()
+    assert not set(unkeyed["opportunity_id"]) & set(no_contract)
     never_ordered = _answer(tmp_path, "contracts_without_orders")["contract_id"]
     assert not orders["contract_id"].is_in(never_ordered.implode()).any()
     # a write-off credits a whole unpaid statement a year after it fell due

@@ -23,6 +23,16 @@ from medops.settings import REPO_ROOT, Paths
 pytestmark = pytest.mark.slow
 
 APP = REPO_ROOT / "dashboards" / "app.py"
+# the blocking mart checks and the deal-to-cash tie-outs (the dbt tests under tests/deal_to_cash)
+BLOCKING_CHECKS = (
+    "aging_buckets_sum_to_open_amount",
+    "sla_rows_are_tickets_times_targets",
+    "funnel_narrows_stage_to_stage",
+    "won_amount_ties_to_sales",
+    "outstanding_ties_to_aging",
+    "warranty_ties_to_service",
+    "customer_revenue_ties_to_360",
+)
 
 
 def test_launched_job_runs_each_step_in_its_process_one_writer_at_a_time(clean_build):
@@ -81,11 +91,7 @@ def test_published_copy_has_its_run_audit(clean_build):
         assert fingerprint["rows"] == rows, table
     # checks: the dbt tests and the blocking mart checks of the run, all passed
     checks = {c["check"]: c for c in audit["checks"]["results"]}
-    for name in (
-        "aging_buckets_sum_to_open_amount",
-        "sla_rows_are_tickets_times_targets",
-        "funnel_narrows_stage_to_stage",
-    ):
+    for name in BLOCKING_CHECKS:
         assert checks[name]["passed"] and checks[name]["severity"] == "ERROR"
     assert len(checks) > 300 and audit["checks"]["failed"] == []
     head = subprocess.run(
@@ -108,13 +114,14 @@ def _audit_and_publish(home: Path) -> dg.ExecuteInProcessResult:
     from dagster_project.defs.sensors import record_failed_build
     from dagster_project.defs.warehouse.assets import published_marts
     from dagster_project.defs.warehouse.checks import blocking_mart_checks
-    from dagster_project.resources import WarehouseResource
+    from dagster_project.defs.warehouse.tie_outs import deal_to_cash_tie_outs
+    from dagster_project.resources import WarehouseResource, build_resources
 
     job = dg.Definitions(
         assets=[published_marts],
-        asset_checks=[blocking_mart_checks],
+        asset_checks=[blocking_mart_checks, deal_to_cash_tie_outs],
         jobs=[audit_and_publish_job],
-        resources={"warehouse": WarehouseResource(home=str(home))},
+        resources={"warehouse": WarehouseResource(home=str(home)), "dbt": build_resources()["dbt"]},
     ).resolve_job_def("audit_and_publish")
     with dg.instance_for_test() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
@@ -155,6 +162,42 @@ def test_failed_blocking_check_keeps_the_published_copy_and_the_cockpit_says_why
     assert any("aging_buckets_sum_to_open_amount" in reason for reason in reasons)
 
 
+def test_failed_tie_out_blocks_publishing_and_names_the_figure(clean_build, tmp_path, monkeypatch):
+    home = _copy_home(clean_build[0], tmp_path / "home")
+    published_before = (home / "published.duckdb").read_bytes()
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        # the chain's won amount of one deal no longer matches the sales page's
+        opportunity_id, won_month = con.execute(
+            "select opportunity_id, won_month from marts.fct_deal_to_cash "
+            "order by opportunity_id limit 1"
+        ).fetchone()
+        con.execute(
+            "update marts.fct_deal_to_cash set won_amount = won_amount + 12345.67 "
+            "where opportunity_id = ?",
+            [opportunity_id],
+        )
+    finally:
+        con.close()
+
+    monkeypatch.setenv("MEDOPS_HOME", str(home))
+    result = _audit_and_publish(home)
+
+    assert not result.success
+    [failed] = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed.check_name == "won_amount_ties_to_sales"
+    [offender] = failed.metadata["first_offenders"].value
+    assert offender["month_start"] == str(won_month)
+    assert float(offender["difference"]) == pytest.approx(12345.67)
+    assert opportunity_id in offender["explaining_deals"].split(",")
+    assert "published_marts" not in {e.step_key for e in result.all_events if e.is_step_success}
+    assert (home / "published.duckdb").read_bytes() == published_before
+    status = read_build_status(Paths(home))
+    assert status["status"] == "failed"
+    [reason] = [f for f in status["failures"] if "won_amount_ties_to_sales" in f]
+    assert "12345.67" in reason and str(won_month) in reason
+
+
 def test_passing_audit_publishes_a_new_copy(clean_build, tmp_path, monkeypatch):
     home = _copy_home(clean_build[0], tmp_path / "home")
     monkeypatch.setenv("MEDOPS_HOME", str(home))
@@ -162,11 +205,7 @@ def test_passing_audit_publishes_a_new_copy(clean_build, tmp_path, monkeypatch):
     assert result.success
     [copy] = published_copies(Paths(home))
     assert (home / "published.duckdb").samefile(copy.path)
-    assert {c["check"] for c in copy.audit["checks"]["results"]} == {
-        "aging_buckets_sum_to_open_amount",
-        "sla_rows_are_tickets_times_targets",
-        "funnel_narrows_stage_to_stage",
-    }
+    assert {c["check"] for c in copy.audit["checks"]["results"]} == set(BLOCKING_CHECKS)
     assert read_build_status(Paths(home))["status"] == "published"
 
 

@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.defs.forecast.assets import BACKTEST_TAG, forecasts
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
+from dagster_project.defs.warehouse.tie_outs import deal_to_cash_tie_outs
 
 # DuckDB admits one writing process per file, and every step of these jobs opens the warehouse
 # (each step is its own process under the multiprocess executor that the UI and the daemon use).
@@ -26,7 +27,8 @@ nightly_warehouse_job = dg.define_asset_job(
     "nightly_warehouse",
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("close", "backfill"),
     description="Ingest all new exports, dbt build with its tests, blocking checks on the "
-    "finance and service marts, publish the marts to the cockpit (only if the checks pass).",
+    "finance and service marts and the deal-to-cash tie-outs, publish the marts to the cockpit "
+    "(only if the checks pass).",
     executor_def=serialized_warehouse_executor,
     tags=WAREHOUSE_RUN_TAGS,
 )
@@ -45,8 +47,9 @@ nightly_schedule = dg.ScheduleDefinition(
 audit_and_publish_job = dg.define_asset_job(
     "audit_and_publish",
     selection=dg.AssetSelection.assets(dg.AssetKey("published_marts"))
-    | dg.AssetSelection.checks(blocking_mart_checks),
-    description="The blocking mart checks, then publish if they pass (no rebuild).",
+    | dg.AssetSelection.checks(blocking_mart_checks, deal_to_cash_tie_outs),
+    description="The blocking mart checks and the deal-to-cash tie-outs, then publish if they "
+    "pass (no rebuild).",
     executor_def=serialized_warehouse_executor,
     tags=WAREHOUSE_RUN_TAGS,
 )

@@ -26,6 +26,7 @@ DEAL_TO_CASH_PLANTS = (
     "partial_deliveries",
     "late_installs",
     "write_offs",
+    "contracts_without_deal_key",
 )
 
 
@@ -76,7 +77,9 @@ def deal_to_cash_frames(
     won = opportunities.filter(pl.col("current_stage") == "赢单").select(
         "opportunity_id", "account_id", "owner_id", "product_line", "amount", "closed_on"
     )
-    linked = contracts.filter(pl.col("opportunity_id").is_not_null())
+    # by the true deal, also where the export lost the key (the chain must find it by rule)
+    linked = contracts.drop("opportunity_id").rename({"_opportunity_id": "opportunity_id"})
+    linked = linked.filter(pl.col("opportunity_id").is_not_null())
     lines = orders.with_columns(
         (pl.col("quantity") * pl.col("unit_price")).alias("line_amount"),
         pl.col("ordered_on").dt.strftime("%Y-%m").alias("period"),
@@ -160,7 +163,7 @@ def deal_to_cash_frames(
         )
         .sort("serial_no")
     )
-    from medops.generator.finance import contracts_without_orders
+    from medops.generator.finance import contracts_without_deal_key, contracts_without_orders
 
     return {
         "deal_to_cash": chain,
@@ -171,6 +174,7 @@ def deal_to_cash_frames(
         "partial_deliveries": partial,
         "late_installs": late,
         "write_offs": write_offs.sort("credit_note_id"),
+        "contracts_without_deal_key": contracts_without_deal_key(contracts),
     }
 
 

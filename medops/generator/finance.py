@@ -36,6 +36,10 @@ CHANGED_AFTER_APPROVAL_P = 0.01  # contracts whose discount was loosened after a
 # Deal-to-cash leaks (issue 14), each from its own random stream so the older data stays put.
 CONTRACT_WITHOUT_ORDER_P = 0.03  # one-off contracts signed but never ordered
 CONTRACT_WITHOUT_ORDER_MIN_AGE_DAYS = 90  # old enough that the missing order is a leak
+# Contracts the ERP holds without the CRM deal key (合同未关联商机); the chain links them by
+# account within the link window (seed deal_to_cash_settings, which must say the same).
+CONTRACT_WITHOUT_DEAL_KEY_P = 0.08
+CONTRACT_LINK_WINDOW_DAYS = 60
 WRITE_OFF_P = 0.4  # unpaid statements of non-payers written off (坏账核销)
 WRITE_OFF_AFTER_DAYS = 365  # a statement is written off a year after its due date
 WRITE_OFF_REASON = "坏账核销"
@@ -177,7 +181,7 @@ def build_contracts(world: World) -> None:
         },
         {"opportunity_id": pl.Utf8},
     ).sort("signed_on", "contract_id")
-    world.tables["contracts"] = _mark_without_orders(world, contracts)
+    world.tables["contracts"] = _drop_deal_keys(world, _mark_without_orders(world, contracts))
     world.planted["foreign_currency_contracts"] = int((currency != "CNY").sum())
     world.planted["contracts_before_history"] = n_legacy
     _approvals_and_changes(world)
@@ -194,11 +198,76 @@ def _mark_without_orders(world: World, contracts: pl.DataFrame) -> pl.DataFrame:
     return contracts.with_columns(pl.Series("_without_orders", chosen))
 
 
+def _drop_deal_keys(world: World, contracts: pl.DataFrame) -> pl.DataFrame:
+    """Blank the deal key of some won deals' contracts; `_opportunity_id` keeps the true deal.
+
+    Planted only where the deal has one right contract for the rule: no other contract of the
+    account is signed within the link window after the win, and no other deal of the account
+    was won within the window before the contract, so the answer key is exact. Where a real ERP
+    is ambiguous the rule takes the nearest contract (DECISIONLOG, "Deal to cash")."""
+    rng = world.rng("contracts_without_deal_key")
+    won = world.tables["opportunities"].filter(pl.col("current_stage") == "赢单")
+    window = pl.duration(days=CONTRACT_LINK_WINDOW_DAYS)
+    keyed = contracts.filter(pl.col("opportunity_id").is_not_null()).join(
+        won.select("opportunity_id", "closed_on"), on="opportunity_id"
+    )
+    crowded_contract = (
+        keyed.join(contracts.select("account_id", "contract_id", "signed_on"), on="account_id")
+        .filter(
+            (pl.col("contract_id_right") != pl.col("contract_id"))
+            & pl.col("signed_on_right").is_between(
+                pl.col("closed_on"), pl.col("closed_on") + window
+            )
+        )
+        .select("contract_id")
+    )
+    crowded_deal = (
+        keyed.join(won.select("account_id", "opportunity_id", "closed_on"), on="account_id")
+        .filter(
+            (pl.col("opportunity_id_right") != pl.col("opportunity_id"))
+            & pl.col("closed_on_right").is_between(
+                pl.col("signed_on") - window, pl.col("signed_on")
+            )
+        )
+        .select("contract_id")
+    )
+    candidates = (
+        keyed.join(crowded_contract, on="contract_id", how="anti")
+        .join(crowded_deal, on="contract_id", how="anti")
+        .filter(pl.col("signed_on") >= pl.col("closed_on"))["contract_id"]
+        .sort()
+    )
+    chosen = candidates.filter(
+        pl.Series(rng.random(candidates.len()) < CONTRACT_WITHOUT_DEAL_KEY_P)
+    )
+    unkeyed = pl.col("contract_id").is_in(chosen.implode())
+    return contracts.with_columns(
+        pl.col("opportunity_id").alias("_opportunity_id"),
+        pl.when(unkeyed).then(None).otherwise(pl.col("opportunity_id")).alias("opportunity_id"),
+    )
+
+
+def contracts_without_deal_key(contracts: pl.DataFrame) -> pl.DataFrame:
+    """Answer key: contracts exported without their deal key, with the deal they belong to."""
+    return (
+        contracts.filter(
+            pl.col("opportunity_id").is_null() & pl.col("_opportunity_id").is_not_null()
+        )
+        .select(
+            "contract_id",
+            pl.col("_opportunity_id").alias("opportunity_id"),
+            "account_id",
+            "signed_on",
+        )
+        .sort("contract_id")
+    )
+
+
 def contracts_without_orders(contracts: pl.DataFrame) -> pl.DataFrame:
     """Answer key: the contracts planted without any order line."""
     return contracts.filter(pl.col("_without_orders")).select(
         "contract_id",
-        "opportunity_id",
+        pl.col("_opportunity_id").alias("opportunity_id"),
         "account_id",
         "signed_on",
         "contract_amount",

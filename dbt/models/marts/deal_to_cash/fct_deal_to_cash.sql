@@ -24,6 +24,12 @@ devices as (
     where opportunity_id is not null
 ),
 
+-- the aging's latest as-of date (the last statement or posting): how long a stuck deal waited
+as_of as (
+    select max(as_of_date) as as_of_date from {{ ref('int_ar_as_of_dates') }}
+    where is_latest
+),
+
 contracted as (
     select
         opportunity_id,
@@ -119,13 +125,19 @@ final as (
         case
             when contracted.opportunity_id is null then won.closed_on
             when ordered.opportunity_id is null then contracted.first_signed_on
+            when coalesce(ordered.billed_amount, 0) = 0 then ordered.first_ordered_on
             else ordered.first_statement_on
-        end as stuck_since
+        end as stuck_since,
+        as_of.as_of_date
     from won
+    cross join as_of
     left join customer_accounts on won.account_id = customer_accounts.account_id
     left join contracted on won.opportunity_id = contracted.opportunity_id
     left join ordered on won.opportunity_id = ordered.opportunity_id
     left join installed on won.opportunity_id = installed.opportunity_id
 )
 
-select * from final
+select
+    *,
+    case when stuck_at_step is not null then as_of_date - stuck_since end as days_stuck
+from final

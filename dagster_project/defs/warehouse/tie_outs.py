@@ -1,0 +1,135 @@
+"""The deal-to-cash tie-outs as blocking asset checks of the nightly job.
+
+Each tie-out is a singular dbt test (dbt/tests/deal_to_cash/) comparing a figure of the chain
+with the same figure on another area's mart. Those marts are built in different dbt steps of
+the job (Python assets sit between them), so dbt's "buildable" test selection never runs the
+tests inside a dbt step. This check runs them with `dbt test` once every mart they read is
+built: its dependencies are the tests' own parents, read from the dbt manifest. A failed tie-out
+blocks publishing and names the figure, the difference and the rows that explain it (dbt keeps
+the failing rows with --store-failures; the first ones are shown in the check's metadata).
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.warehouse.assets import LayerGroupTranslator
+from dagster_project.resources import WarehouseResource, dbt_project
+
+CHAIN = dg.AssetKey(["marts", "fct_deal_to_cash"])
+TIE_OUT_TESTS_PATH = "tests/deal_to_cash/"
+TEST_PREFIX = "assert_d2c_"
+SHOWN_OFFENDERS = 10
+# the first offender in the description (the run's failure account) is cut here; the metadata
+# keeps the rows whole
+DESCRIBED_OFFENDER_CHARS = 600
+
+
+def _tie_out_tests(manifest: dict) -> dict[str, dict]:
+    """dbt test name -> its manifest node, for the tests under tests/deal_to_cash/."""
+    return {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node["original_file_path"].startswith(TIE_OUT_TESTS_PATH)
+    }
+
+
+def _parents(node: dict, manifest_nodes: dict) -> list[dg.AssetKey]:
+    translator = LayerGroupTranslator()
+    return [
+        translator.get_asset_key(manifest_nodes[parent])
+        for parent in node["depends_on"]["nodes"]
+        if parent in manifest_nodes
+    ]
+
+
+def check_name(test_name: str) -> str:
+    """The check's name: the test's without its prefix (won_amount_ties_to_sales)."""
+    return test_name.removeprefix(TEST_PREFIX)
+
+
+def _rule(node: dict) -> str:
+    """The test's first comment line(s): which figure is compared with which."""
+    lines = []
+    for line in node["raw_code"].splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return " ".join(lines)
+
+
+_MANIFEST = json.loads(dbt_project.manifest_path.read_text())
+TESTS = _tie_out_tests(_MANIFEST)
+_MANIFEST_NODES = {**_MANIFEST["nodes"], **_MANIFEST["sources"]}
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            check_name(name),
+            asset=CHAIN,
+            additional_deps=[key for key in _parents(node, _MANIFEST_NODES) if key != CHAIN],
+            blocking=True,
+            description=_rule(node),
+        )
+        for name, node in sorted(TESTS.items())
+    ],
+    name="deal_to_cash_tie_outs",
+)
+def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt test` of the tie-outs, one result per test; dbt's exit status is not the verdict
+    (each test's own status is)."""
+    invocation = dbt.cli(
+        ["test", "--select", " ".join(sorted(TESTS)), "--store-failures"],
+        manifest=dbt_project.manifest_path,
+        raise_on_error=False,
+    ).wait()
+    if (invocation.target_path / "run_results.json").exists():
+        artifact = invocation.get_artifact("run_results.json")
+        results = {result["unique_id"]: result for result in artifact["results"]}
+        not_run = "the test did not run"
+    else:  # dbt stopped before running anything (a parse or connection error)
+        results = {}
+        not_run = str(invocation.get_error() or "dbt did not run")
+    with warehouse.connect() as con:
+        for name, node in sorted(TESTS.items()):
+            result = results.get(node["unique_id"])
+            status = result["status"] if result else "not run"
+            rule = _rule(node)
+            shown: list[dict] = []
+            if status == "fail" and result.get("relation_name"):
+                # the relation is the one dbt just wrote (from its own artifact, not user input)
+                cursor = con.execute(
+                    f"select * from {result['relation_name']} limit {SHOWN_OFFENDERS}"
+                )
+                columns = [d[0] for d in cursor.description]
+                shown = [
+                    dict(zip(columns, map(str, row), strict=True)) for row in cursor.fetchall()
+                ]
+            passed = status == "pass"
+            if passed:
+                description = rule
+            elif status == "fail":
+                description = f"{result['failures']} rows differ beyond the tolerance: {rule}"
+                if shown:
+                    first = {k: v for k, v in shown[0].items() if k != "tie_out"}
+                    description += f" First: {first}"[:DESCRIBED_OFFENDER_CHARS]
+            else:
+                message = (result or {}).get("message") or not_run
+                description = f"dbt test {status}: {message}"
+            yield dg.AssetCheckResult(
+                asset_key=CHAIN,
+                check_name=check_name(name),
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=description,
+                metadata={
+                    "dbt_test": name,
+                    "offending_rows": int((result or {}).get("failures") or 0),
+                    "first_offenders": dg.MetadataValue.json(shown),
+                },
+            )
