@@ -324,7 +324,7 @@ def test_overview_page_shows_a_closed_month_as_frozen(finance_home: Path) -> Non
     finally:
         con.close()
     at = run_page(OVERVIEW)
-    assert metrics(at)["应收余额"] == "¥8,100"  # October is open: the marts' figure
+    assert metrics(at)["应收余额（2026-10-31）"] == "¥8,100"  # October is open: the marts' figure
     [note] = [c.value for c in at.caption if "已关账" in c.value]
     assert note.startswith("已关账的 1 个月（至 2026-09）显示关账时冻结的数字。")
     assert note.endswith("记入下月调整：2026-09 -¥200")
