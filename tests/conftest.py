@@ -14,6 +14,7 @@ import yaml
 
 if TYPE_CHECKING:
     import dagster as dg
+    from streamlit.testing.v1 import AppTest
 
 # --- the main module ----------------------------------------------------------------------
 # Streamlit's AppTest runs a page as ``__main__`` and leaves it in sys.modules. A process
@@ -905,3 +906,8 @@ STAGE_CODES = {
 def truth(exports: Path, table: str) -> pl.DataFrame:
     """A clean table of the generator's answer key (canonical names, the exports' values)."""
     return pl.read_parquet(exports / "_answer_key" / "truth" / f"{table}.parquet")
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The KPI cards of a page run in AppTest: label -> shown value."""
+    return {metric.label: metric.value for metric in at.metric}

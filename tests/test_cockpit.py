@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data, funnel_data
@@ -54,10 +55,6 @@ def app(published: data.Published) -> AppTest:
     at.switch_page(FUNNEL_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 # --- the page ----------------------------------------------------------------------------------

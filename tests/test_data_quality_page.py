@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import build_data_quality_published
+from conftest import build_data_quality_published, metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data, data_quality_data
@@ -48,10 +48,6 @@ def run_page(home: Path, monkeypatch: pytest.MonkeyPatch, lang: str = "zh") -> A
         at.radio(key="lang").set_value(lang).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import deal_to_cash_data as d2c
@@ -180,10 +181,6 @@ def run_page(scope: Scope | None = None) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def test_chain_waterfall_steps_and_durations(chain_home: Path) -> None:

@@ -22,7 +22,7 @@ import duckdb
 import openpyxl
 import pytest
 import yaml
-from conftest import add_export_shape
+from conftest import add_export_shape, metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import receivables_data as ar
@@ -203,10 +203,6 @@ def run_page(page: str) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def test_aging_page_company_then_region(finance_home: Path) -> None:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import build_sales_published
+from conftest import build_sales_published, metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import alerts_data, charts, data, sales_data
@@ -62,10 +62,6 @@ def run_page(home: Path, monkeypatch: pytest.MonkeyPatch, page: str, lang: str =
         at.radio(key="lang").set_value(lang).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from conftest import add_export_shape
+from conftest import add_export_shape, metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, data, service_charts, service_data
@@ -416,10 +416,6 @@ def run_page(home: Path, monkeypatch: pytest.MonkeyPatch, page: str, lang: str =
         at.radio(key="lang").set_value(lang).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def test_cockpit_kpi_cards(service_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

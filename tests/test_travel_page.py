@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, travel_charts, travel_data
@@ -235,10 +236,6 @@ def run_page(home: Path, monkeypatch: pytest.MonkeyPatch, lang: str = "zh") -> A
         at.radio(key="lang").set_value(lang).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def test_page_shows_the_kpis_of_all_teams_and_months(travel_home, monkeypatch):
