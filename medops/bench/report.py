@@ -381,7 +381,8 @@ def markdown(report: dict, summaries: list[dict], note: str = "") -> str:
         [
             s["incremental"]["status"]
             if s["incremental"]["status"] != "measured"
-            else f"{_s(s['incremental']['seconds'])} s"
+            else f"{_s(s['incremental']['seconds'])} s "
+            f"(full build of day N {_s(s['incremental']['full_seconds'])} s)"
             for s in summaries
         ],
     )

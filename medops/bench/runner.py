@@ -12,7 +12,6 @@ where it exists.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import os
 import shutil
@@ -29,9 +28,6 @@ from medops.bench.sla import compare_sla
 PYTHON = sys.executable
 MEDOPS = str(Path(sys.executable).parent / "medops")
 SLA_SAMPLE_TICKETS = 2000
-# where the one-day incremental measurement will live (the incremental build's own module);
-# until it exists the report says "not measured"
-INCREMENTAL_HOOK = ("medops.incremental", "measure_incremental")
 STEP_STATS_SCRIPT = """
 import json, dagster as dg
 with dg.DagsterInstance.get() as instance:
@@ -56,7 +52,7 @@ def exports_for(out: Path, scale: float, seed: int, log: Callable[[str], None]) 
     return folder
 
 
-def _fresh(home: Path) -> Path:
+def fresh_home(home: Path) -> Path:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     return home
@@ -120,17 +116,6 @@ def dagster_run(home: Path, exports: Path, log_file: Path) -> dict:
     }
 
 
-def one_day_incremental(home: Path, exports: Path, scale: float, seed: int) -> dict:
-    """The one-day incremental run after a full build, by the incremental build's own
-    measurement (``INCREMENTAL_HOOK``), or "not measured" while it does not exist."""
-    module, name = INCREMENTAL_HOOK
-    try:
-        measure = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return {"status": "not measured", "reason": f"{module}.{name} does not exist yet"}
-    return {"status": "measured", **measure(home=home, exports=exports, scale=scale, seed=seed)}
-
-
 def _python_module(module: str, *args: str, env: dict) -> None:
     code = subprocess.run([PYTHON, "-m", module, *args], env=env).returncode
     if code != 0:
@@ -154,7 +139,7 @@ def measure_scale(
     repeats = []
     for run in range(1, repeat + 1):
         log(f"scale {scale:g}, repeat {run}/{repeat}: nightly run called directly ...")
-        direct = direct_run(_fresh(work / "direct_home"), exports, work / f"direct-{run}.json")
+        direct = direct_run(fresh_home(work / "direct_home"), exports, work / f"direct-{run}.json")
         log(f"scale {scale:g}, repeat {run}/{repeat}: dbt baseline (compiled SQL) ...")
         direct["dbt_baseline"] = dbt_costs.replay_compiled(
             work / "direct_home" / "warehouse.duckdb",
@@ -162,7 +147,9 @@ def measure_scale(
             work / "replay",
         )
         log(f"scale {scale:g}, repeat {run}/{repeat}: nightly job (medops run, Dagster) ...")
-        dagster = dagster_run(_fresh(work / "dagster_home"), exports, work / f"dagster-{run}.log")
+        dagster = dagster_run(
+            fresh_home(work / "dagster_home"), exports, work / f"dagster-{run}.log"
+        )
         repeats.append({"direct": direct, "dagster": dagster})
     log(f"scale {scale:g}: business-time baseline ...")
     sla = compare_sla(work / "direct_home", SLA_SAMPLE_TICKETS)
@@ -183,7 +170,12 @@ def measure_scale(
             env=_env(home),
         )
         load = json.loads((work / "sessions.json").read_text())
-    incremental = one_day_incremental(home, exports, scale, seed)
+    log(f"scale {scale:g}: one-day incremental run after a full build of day N ...")
+    # imported here: the incremental measurement times its runs with this module's dagster_run
+    from medops.bench.incremental import measure_incremental
+
+    incremental = measure_incremental(exports, work / "incremental")
+    shutil.rmtree(work / "incremental")
     shutil.rmtree(home)  # a warehouse per scale: 10 GB and more at scale 10
     measured = {
         "scale": scale,
