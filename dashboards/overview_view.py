@@ -22,10 +22,13 @@ PAGE_FILES = {
 }
 
 
-def card(column, label: str, value: str, page: str, may_open: bool) -> None:
-    """A KPI card; below it a link to ``page`` (a url path) when the user may open it."""
+def card(
+    column, label: str, value: str, page: str, may_open: bool, help: str | None = None
+) -> None:
+    """A KPI card with its "?" ``help``; below it a link to ``page`` (a url path) when the
+    user may open it."""
     with column:
-        st.metric(label, value, border=True)
+        st.metric(label, value, help=help, border=True)
         if may_open:
             st.page_link(PAGE_FILES[page], label=t("overview_explain"), icon=":material/east:")
 

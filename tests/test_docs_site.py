@@ -167,5 +167,29 @@ def test_sales_overview_cards_help_links_to_their_metric(sales_home, monkeypatch
     assert bookings.startswith(t("kpi_bookings_help", "zh"))
     assert bookings.endswith("(http://docs.example/#!/metric/metric.medops.bookings)")
     assert "metric.medops.quota_attainment" in helps[t("kpi_attainment", "zh")]
+    assert "metric.medops.order_revenue" in helps[t("kpi_revenue", "zh")]
     # a card no metric names keeps its own help only
-    assert "#!/metric/" not in helps[t("kpi_revenue", "zh")]
+    average_deal_size = helps[t("kpi_average_deal_size", "zh")]
+    assert average_deal_size == t("kpi_average_deal_size_help", "zh")
+
+
+@pytest.mark.slow
+def test_executive_overview_cards_help_links_to_their_metric(clean_build, monkeypatch):
+    home, _exports, result = clean_build
+    assert result.success
+    monkeypatch.setenv("MEDOPS_DOCS_URL", "http://docs.example")
+    at = run_page(home, monkeypatch, "pages/executive_overview.py")
+    # label up to its first placeholder (the month or date it is of) -> the card's metric
+    expected = {
+        t(card, "zh").split("{")[0]: metric
+        for page_card, metric in card_metrics().items()
+        for page, card in [page_card.split("/")]
+        if page == "executive-overview"
+    }
+    shown = {
+        next(prefix for prefix in expected if card.label.startswith(prefix)): card.proto.help
+        for card in at.metric
+    }
+    assert shown.keys() == expected.keys() and len(at.metric) == 9
+    for prefix, metric in expected.items():
+        assert shown[prefix].endswith(f"(http://docs.example/#!/metric/metric.medops.{metric})")

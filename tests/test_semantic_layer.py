@@ -16,8 +16,16 @@ import pandas as pd
 import pytest
 from conftest import query
 
-from dashboards import data, funnel_data, receivables_data, sales_data, service_data, travel_data
-from dashboards.access import Scope
+from dashboards import (
+    data,
+    funnel_data,
+    overview_data,
+    receivables_data,
+    sales_data,
+    service_data,
+    travel_data,
+)
+from dashboards.access import ROLES, Scope
 from dashboards.metric_docs import card_metrics
 from medops.semantic import (
     MetricQuery,
@@ -34,6 +42,7 @@ PAGE_CARDS = {
         "kpi_bookings": "bookings",
         "kpi_quota": "quota",
         "kpi_attainment": "attainment",
+        "kpi_revenue": "revenue",
         "kpi_contacted_24h": "share_contacted_within_24h",
     },
     "sales-funnel": {
@@ -62,7 +71,22 @@ PAGE_CARDS = {
         "travel_kpi_claimed": "claimed_amount",
         "travel_kpi_cost_per_visit": "cost_per_visit",
     },
+    # one selection: only company-wide roles (executive, finance, analyst) open the page
+    "executive-overview": {
+        "overview_bookings": "bookings",
+        "overview_attainment": "attainment",
+        "overview_revenue": "revenue",
+        "overview_dso": "dso_days",
+        "overview_outstanding": "outstanding",
+        "overview_overdue": "overdue",
+        "overview_collections": "collections",
+        "overview_sla": "sla_attainment",
+        "overview_csat": "csat",
+    },
 }
+# "My day" has no KPI cards: its section headlines count or total the rows listed below them
+# (alerts, deals due, overdue statements at the latest as-of date, open tickets, this week's
+# visits), figures of the user's own rows that no semantic-layer metric defines.
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +186,7 @@ def test_sales_overview_cards(built):
         for entity, metrics in (
             ("quota_month", ("bookings", "quota", "quota_attainment")),
             ("lead_month", ("lead_response_within_24h",)),
+            ("revenue_month", ("order_revenue",)),
         ):
             filters = {f"{entity}__region_name": region_names, f"{entity}__team_id": team_ids}
             semantic |= one_row(warehouse, MetricQuery(metrics, (), filters, month_from, month_to))
@@ -326,6 +351,36 @@ def test_travel_cost_cards(built):
         )
         assert_cards("travel-cost", figures, semantic)
         assert figures["visits"] > 0
+
+
+@pytest.mark.slow
+def test_executive_overview_cards(built):
+    """Sales cards: the year to date of the latest month with bookings; receivables cards:
+    the latest month-end; service cards: the latest month with measured SLA targets."""
+    warehouse, source = built
+    # only company-wide roles open the page: one scope, no filters
+    openers = [r for r in ROLES.values() if r.pages is None or "executive-overview" in r.pages]
+    assert {r.level for r in openers} == {"company"}
+    sales = overview_data.sales_year_to_date(source)
+    ar = receivables_data.overdue_trend(source).iloc[-1]
+    service = overview_data.service_latest(source)
+    figures = {
+        **sales,
+        "attainment": sales["bookings"] / sales["quota"],  # as the page divides them
+        **ar.to_dict(),
+        **service,
+    }
+    year_start = sales["through"].replace(month=1)
+    ar_month = pd.Timestamp(ar["month_end"]).date().replace(day=1)
+    semantic = {}
+    for metrics, month_from, month_to in (
+        (("bookings", "quota_attainment", "order_revenue"), year_start, sales["through"]),
+        (("dso", "open_receivables", "overdue_amount", "ar_payments"), ar_month, ar_month),
+        (("sla_attainment", "csat"), service["month"], service["month"]),
+    ):
+        semantic |= one_row(warehouse, MetricQuery(metrics, (), {}, month_from, month_to))
+    assert_cards("executive-overview", figures, semantic)
+    assert figures["bookings"] > 0 and figures["revenue"] > 0 and figures["collections"] > 0
 
 
 @pytest.mark.slow

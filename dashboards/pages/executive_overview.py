@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import charts, data, overview_data, receivables_data
 from dashboards.auth_session import session_scope
 from dashboards.i18n import current_language, t
+from dashboards.metric_docs import kpi_help
 from dashboards.overview_view import card, table
 
 lang = current_language()
@@ -34,6 +35,7 @@ card(
     charts.format_cny_compact(sales["bookings"], lang),
     "sales-overview",
     scope.may_open("sales-overview"),
+    help=kpi_help("executive-overview", "overview_bookings"),
 )
 card(
     row[1],
@@ -41,6 +43,7 @@ card(
     charts.format_percent(attainment),
     "sales-overview",
     scope.may_open("sales-overview"),
+    help=kpi_help("executive-overview", "overview_attainment"),
 )
 card(
     row[2],
@@ -48,6 +51,7 @@ card(
     charts.format_cny_compact(sales["revenue"], lang),
     "sales-overview",
     scope.may_open("sales-overview"),
+    help=kpi_help("executive-overview", "overview_revenue"),
 )
 card(
     row[3],
@@ -55,6 +59,7 @@ card(
     charts.format_days(latest.get("dso_days")),
     "receivables-overview",
     scope.may_open("receivables-overview"),
+    help=kpi_help("executive-overview", "overview_dso"),
 )
 row = st.columns(4)  # fmt: skip
 as_of = f"{latest['month_end']:%Y-%m-%d}" if len(latest) else "—"
@@ -64,6 +69,7 @@ card(
     charts.format_cny_compact(latest.get("outstanding"), lang),
     "receivables-overview",
     scope.may_open("receivables-overview"),
+    help=kpi_help("executive-overview", "overview_outstanding"),
 )
 card(
     row[1],
@@ -71,6 +77,7 @@ card(
     charts.format_cny_compact(latest.get("overdue"), lang),
     "receivables-aging",
     scope.may_open("receivables-aging"),
+    help=kpi_help("executive-overview", "overview_overdue"),
 )
 card(
     row[2],
@@ -78,6 +85,7 @@ card(
     charts.format_cny_compact(latest.get("collections"), lang),
     "receivables-overview",
     scope.may_open("receivables-overview"),
+    help=kpi_help("executive-overview", "overview_collections"),
 )
 month = f"{service['month']:%Y-%m}" if service["month"] else "—"
 card(
@@ -86,6 +94,7 @@ card(
     charts.format_percent(service["sla_attainment"]),
     "service-cockpit",
     scope.may_open("service-cockpit"),
+    help=kpi_help("executive-overview", "overview_sla"),
 )
 
 trend_col, csat_col = st.columns([3, 1])
@@ -103,6 +112,7 @@ card(
     "—" if service["csat"] is None else f"{service['csat']:.2f} / 5",
     "service-cockpit",
     scope.may_open("service-cockpit"),
+    help=kpi_help("executive-overview", "overview_csat"),
 )
 
 st.subheader(t("overview_risks"))
