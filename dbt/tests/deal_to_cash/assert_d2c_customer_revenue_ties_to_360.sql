@@ -42,6 +42,7 @@ select
     coalesce(chain.revenue_12m, 0) - coalesce(customer_360.revenue_12m, 0) as difference,
     chain.explaining_order_lines
 from customer_360
-full outer join chain on customer_360.golden_customer_id = chain.golden_customer_id
+full outer join chain
+    on customer_360.golden_customer_id is not distinct from chain.golden_customer_id
 cross join tolerance
 where abs(coalesce(chain.revenue_12m, 0) - coalesce(customer_360.revenue_12m, 0)) > tolerance.tolerance
