@@ -48,12 +48,17 @@ def generate(out_dir: Path | None = None, compile_sql: bool = True) -> Path:
         "MEDOPS_HOME": str(paths().home),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    result = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        errors = [line for line in result.stdout.splitlines() if "rror" in line]
-        raise DocsError("\n".join(errors[-10:]) or result.stdout[-2000:])
+    commands = [command]
+    if not compile_sql:
+        # without compiling, dbt reads the manifest from the target path: parse writes it there
+        commands.insert(0, [_dbt_command(), "parse", "--target-path", str(target)])
+    for step in commands:
+        result = subprocess.run(
+            step, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            errors = [line for line in result.stdout.splitlines() if "rror" in line]
+            raise DocsError("\n".join(errors[-10:]) or result.stdout[-2000:])
     index = out_dir / "index.html"
     shutil.copyfile(target / "static_index.html", index)
     return index

@@ -167,7 +167,8 @@ def test_funnel_matches_independent_computation(clean_build):
         if median is None:
             assert got[key][3] is None, key
         else:
-            assert got[key][3] == pytest.approx(median, abs=1e-6), key
+            # each value is rounded to 6 decimals before the median (DECISIONLOG, "Rounding")
+            assert got[key][3] == pytest.approx(median, abs=2e-6), key
     assert sum(v[0] for v in want.values()) > 100, "the test set is too small to mean anything"
 
 

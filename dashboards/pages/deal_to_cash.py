@@ -9,6 +9,8 @@ from dashboards import audit, charts, data, periods
 from dashboards import deal_to_cash_data as d2c
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
+CARDS_PER_ROW = 4
+
 lang = current_language()
 source = data.current_published()
 if source is None:
@@ -78,8 +80,11 @@ cards = (
     ("d2c_kpi_outstanding", charts.format_cny_compact(totals["outstanding_amount"], lang)),
     ("d2c_kpi_collected_share", charts.format_percent(share)),
 )
-for column, (key, value) in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(t(key), value, border=True)
+# at most four cards a row: seven side by side cut the 万 figures off at 1,600 px
+for start in range(0, len(cards), CARDS_PER_ROW):
+    row = cards[start : start + CARDS_PER_ROW]
+    for column, (key, value) in zip(st.columns(CARDS_PER_ROW), row, strict=False):
+        column.metric(t(key), value, border=True)
 
 steps = d2c.chain_steps(totals)
 step_titles = {
