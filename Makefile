@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export MEDOPS_HOME ?= $(CURDIR)/.medops
 
-.PHONY: setup demo test test-fast lint format benchmark clean browser-deps dev-build docs
+.PHONY: setup demo test test-all test-fast lint format benchmark clean browser-deps dev-build docs
 
 setup: $(VENV)/.installed
 
@@ -75,6 +75,11 @@ browser-deps:
 
 # the Dagster assets are defined from dbt's manifest: parse first so it matches the models
 test: lint browser-deps
+	cd dbt && ../$(BIN)/dbt parse --quiet
+	$(BIN)/python -m pytest -m "not long"
+
+# what CI runs (.ci/run): everything, the suites marked long included
+test-all: lint browser-deps
 	cd dbt && ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m pytest
 

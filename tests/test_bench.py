@@ -84,6 +84,7 @@ def test_generated_section_replaces_only_its_own_part(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.browser
 def test_bench_smoke_at_scale_001(tmp_path: Path) -> None:
     out = tmp_path / "bench"

@@ -21,7 +21,7 @@ from conftest import assert_same_tables, table_fingerprints
 
 from medops.settings import REPO_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 DAEMON = str(Path(sys.executable).parent / "dagster-daemon")
 # the sensor needs two looks (30 s apart) at an unchanged file, then the run builds everything

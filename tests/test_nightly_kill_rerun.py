@@ -32,7 +32,7 @@ import duckdb
 import pytest
 from conftest import assert_same_tables, step_spans, table_fingerprints
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 KILLS = 20
 # a kill comes after this fraction (at most) of the step's uninterrupted duration
