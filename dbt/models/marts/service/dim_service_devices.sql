@@ -87,11 +87,20 @@ final as (
         devices.warranty_ends_on,
         devices.service_contract_ends_on,
         as_of.as_of_date,
-        as_of.as_of_date <= devices.warranty_ends_on as is_under_warranty,
+        -- an installation dated after the as-of day (a typo in the export, or a booking
+        -- ahead of the visit) is not yet under warranty: the deal-to-cash chain counts it so
+        coalesce(
+            devices.installed_on <= as_of.as_of_date
+            and as_of.as_of_date <= devices.warranty_ends_on,
+            false
+        ) as is_under_warranty,
         active_contracts.serial_no is not null as is_under_service_contract,
         coalesce(active_contracts.is_all_hours, false) as has_all_hours_contract,
         case
-            when as_of.as_of_date <= devices.warranty_ends_on then 'warranty'
+            when
+                devices.installed_on <= as_of.as_of_date
+                and as_of.as_of_date <= devices.warranty_ends_on
+                then 'warranty'
             when active_contracts.serial_no is not null then 'service_contract'
             else 'uncovered'
         end as coverage_status,
