@@ -1,5 +1,5 @@
-"""Run the nightly job the way the Dagster daemon and UI do: on the job's own (multiprocess,
-warehouse-serialized) executor, each step in its own process, recorded in a Dagster instance.
+"""Run the nightly job the way the Dagster daemon and UI do: on the job's own (in-process,
+warehouse-serialized) executor, one step after another, recorded in a Dagster instance.
 `medops run` and the end-to-end tests use this, so they exercise what a schedule launches."""
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
+from dagster_project import run_history
 from medops.settings import DBT_PROJECT_DIR, Paths, paths
 
 LOCK_RETRIES = 3
@@ -19,14 +20,16 @@ LOCK_RETRY_SECONDS = 20
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where the warehouse lives ($MEDOPS_HOME). Connections are opened per step and closed
-    before dbt runs, because DuckDB admits one writing process at a time."""
+    """Where the warehouse lives: ``home``, or $MEDOPS_HOME read when a step runs (the steps of
+    a run share one process, which may run jobs for several homes, as the tests do).
+    Connections are opened per step and closed before dbt runs, because DuckDB admits one
+    writing process at a time."""
 
-    home: str
+    home: str | None = None
 
     @property
     def paths(self) -> Paths:
-        return Paths(home=Path(self.home))
+        return Paths(home=Path(self.home)) if self.home else paths()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -46,6 +49,9 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
+
+# every process that loads these definitions writes Dagster's run history (see run_history)
+run_history.install()
 
 # dbt runs as a subprocess; its profile reads MEDOPS_HOME, so pin the resolved home for it.
 os.environ.setdefault("MEDOPS_HOME", str(paths().home))
@@ -73,6 +79,6 @@ if not dbt_project.manifest_path.exists():
 
 def build_resources() -> dict:
     return {
-        "warehouse": WarehouseResource(home=str(paths().home)),
+        "warehouse": WarehouseResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }

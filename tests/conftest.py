@@ -767,7 +767,7 @@ def sales_home(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def clean_build(tmp_path_factory):
     """Generated exports (scale 0.01, seed 11, no dirt) through the real Dagster job, launched
-    as the daemon launches it (multiprocess executor, one process per step, a persistent
+    as the daemon launches it (the job's in-process executor, one step at a time, a persistent
     instance): ingest, dbt build, blocking checks, publish. Returns (home, exports, result)."""
     import dagster as dg
 

@@ -57,14 +57,12 @@ def test_schedule_and_sensors_are_on_by_default():
 
 
 def test_the_warehouse_jobs_run_one_step_at_a_time():
-    from dagster_project.defs.schedules import (
-        SERIAL_EXECUTOR_CONFIG,
-        serialized_warehouse_executor,
-    )
+    from dagster_project.defs.schedules import serialized_warehouse_executor
 
     job = defs.resolve_job_def("nightly_warehouse")
     assert job.executor_def is serialized_warehouse_executor
-    assert SERIAL_EXECUTOR_CONFIG == {"max_concurrent": 1}
+    # the in-process executor: every step in the run's process, one after another
+    assert serialized_warehouse_executor.executor_creation_fn is dg.in_process_executor.executor_creation_fn
     for name in ("audit_and_publish", "close_month"):
         assert defs.resolve_job_def(name).executor_def is serialized_warehouse_executor
 

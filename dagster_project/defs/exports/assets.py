@@ -68,7 +68,13 @@ def expectations_result(
 
 
 class ExportsConfig(dg.Config):
-    exports_dir: str = os.environ.get("MEDOPS_EXPORTS_DIR", str(paths().exports))
+    # empty: $MEDOPS_EXPORTS_DIR, else the home's exports folder, both read when the step runs
+    exports_dir: str = ""
+
+    def folder(self) -> Path:
+        if self.exports_dir:
+            return Path(self.exports_dir)
+        return Path(os.environ.get("MEDOPS_EXPORTS_DIR", str(paths().exports)))
 
 
 @dg.multi_asset(
@@ -123,7 +129,7 @@ def raw_exports(
     validate every raw table."""
     # closed before the step ends: dbt opens the warehouse next, from another process
     with warehouse.connect() as con:
-        reports = ingest_path(con, Path(config.exports_dir), CONTRACTS)
+        reports = ingest_path(con, config.folder(), CONTRACTS)
         outcomes = validate_sources(con, CONTRACTS, run_id=context.run.run_id)
     for report in reports:
         context.log.info(

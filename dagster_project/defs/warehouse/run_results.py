@@ -6,18 +6,57 @@ from __future__ import annotations
 import re
 
 import dagster as dg
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 # a failure's account keeps this many lines of each error (dbt lists the failing models first)
 ERROR_LINES = 12
 
 
+# the metadata entry of a dbt step's observation that lists its data tests' outcomes
+DBT_TESTS = "dbt_tests"
+
+
+def dbt_test_results(invocation: DbtCliInvocation) -> list[dict]:
+    """The data tests one ``dbt build`` ran, as check results: the model tested (the models a
+    singular test reads), the test, passed, severity, dbt's message."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:  # dbt stopped before it ran anything
+        return []
+    nodes = invocation.manifest["nodes"]
+    results = []
+    for result in run_results["results"]:
+        test = nodes.get(result["unique_id"])
+        if test is None or test["resource_type"] != "test" or result["status"] == "skipped":
+            continue  # a test skipped after its model failed: the step's failure says why
+        tested = (
+            [test["attached_node"]] if test.get("attached_node") else test["depends_on"]["nodes"]
+        )
+        results.append(
+            {
+                "asset": ", ".join(sorted(name.split(".")[-1] for name in tested)),
+                "check": test["name"],
+                "passed": result["status"] == "pass",
+                "severity": str(test["config"]["severity"]).upper(),
+                "description": None if result["status"] == "pass" else result["message"],
+            }
+        )
+    return results
+
+
 def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
-    """Every asset check evaluated in the run (dbt tests included): asset, check, passed,
-    severity."""
+    """Every check of the run: the asset checks Dagster evaluated and the dbt data tests
+    (recorded by each dbt step): asset, check, passed, severity, description."""
+    results = [
+        test
+        for record in instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION
+        ).records
+        for test in _observed_dbt_tests(record)
+    ]
     records = instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
-    results = []
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         results.append(
@@ -30,6 +69,12 @@ def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
             }
         )
     return sorted(results, key=lambda r: (r["asset"], r["check"]))
+
+
+def _observed_dbt_tests(record: dg.EventLogRecord) -> list[dict]:
+    observation = record.event_log_entry.dagster_event.event_specific_data.asset_observation
+    entry = observation.metadata.get(DBT_TESTS)
+    return list(entry.value) if entry is not None else []
 
 
 # dagster-dbt ends its error with the errors it parsed from dbt's log, after this line
