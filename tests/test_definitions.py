@@ -62,7 +62,10 @@ def test_the_warehouse_jobs_run_one_step_at_a_time():
     job = defs.resolve_job_def("nightly_warehouse")
     assert job.executor_def is serialized_warehouse_executor
     # the in-process executor: every step in the run's process, one after another
-    assert serialized_warehouse_executor.executor_creation_fn is dg.in_process_executor.executor_creation_fn
+    assert (
+        serialized_warehouse_executor.executor_creation_fn
+        is dg.in_process_executor.executor_creation_fn
+    )
     for name in ("audit_and_publish", "close_month"):
         assert defs.resolve_job_def(name).executor_def is serialized_warehouse_executor
 
@@ -120,3 +123,26 @@ def test_morning_digests_run_on_working_days_only(day, working):
     at = dt.datetime.fromisoformat(f"{day}T07:30:00+08:00")
     result = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=at))
     assert bool(result.run_requests) is working
+
+
+def test_old_dbt_invocation_folders_are_removed_and_nothing_else(tmp_path):
+    import os
+    import time
+
+    from dagster_project.defs.warehouse.assets import prune_dbt_invocations
+
+    now = time.time()
+    week_and_a_day = now - 8 * 86400
+    old = ["3f9a1c2", "warehouse_dbt_assets_2-79799c7-eabfd62"]
+    kept = ["a1b2c3d", "compiled", "run", "warehouse_dbt_assets-1234567-not_hex"]
+    for name in old + kept:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text("{}")
+    (tmp_path / "manifest.json").write_text("{}")
+    for name in [*old, "compiled", "run", "warehouse_dbt_assets-1234567-not_hex"]:
+        os.utime(tmp_path / name, (week_and_a_day, week_and_a_day))
+
+    removed = prune_dbt_invocations(tmp_path, now)
+
+    assert sorted(p.name for p in removed) == sorted(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "manifest.json"])

@@ -1,6 +1,10 @@
 """The dbt project as assets, and the published copy of its marts that the cockpit reads."""
 
+import re
+import shutil
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -30,6 +34,28 @@ class LayerGroupTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+# dagster-dbt gives every dbt invocation a target folder of its own (<7 hex> or
+# <step>-<run id 7>-<7 hex>: artifacts and compiled SQL, about 10 MB here). Four a night fill a
+# disk within a year, so the folders of invocations older than a week are removed.
+KEEP_DBT_INVOCATIONS_DAYS = 7
+DBT_INVOCATION_FOLDER = re.compile(r"^(?:.+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
+
+
+def prune_dbt_invocations(target: Path, now: float) -> list[Path]:
+    """Remove the invocation folders under dbt's ``target`` last written before the kept days."""
+    cutoff = now - KEEP_DBT_INVOCATIONS_DAYS * 86400
+    removed = []
+    for folder in sorted(target.iterdir()) if target.is_dir() else []:
+        if (
+            folder.is_dir()
+            and DBT_INVOCATION_FOLDER.match(folder.name)
+            and folder.stat().st_mtime < cutoff
+        ):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 # dbt's ~600 data tests are not Dagster asset checks: as checks, each test cost three events in
 # the run's event log (planned, output, evaluation; ~35 ms each in Dagster's SQLite storage),
 # over a minute a night whatever the data's size. They still run in `dbt build` and fail its
@@ -45,6 +71,9 @@ class LayerGroupTranslator(DagsterDbtTranslator):
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: seeds, staging, intermediate and marts with their data tests (the unit tests
     run in the test suite, see ``DBT_NIGHTLY_BUILD``)."""
+    removed = prune_dbt_invocations(dbt_project.project_dir / dbt_project.target_path, time.time())
+    if removed:
+        context.log.info(f"removed {len(removed)} dbt invocation folders older than a week")
     invocation = dbt.cli(list(DBT_NIGHTLY_BUILD), context=context)
     try:
         for event in invocation.stream():
