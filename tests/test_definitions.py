@@ -146,3 +146,34 @@ def test_old_dbt_invocation_folders_are_removed_and_nothing_else(tmp_path):
 
     assert sorted(p.name for p in removed) == sorted(old)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "manifest.json"])
+
+
+def test_the_dbt_resource_skips_the_unused_in_process_adapter():
+    from dagster_dbt import DbtCliResource
+
+    from dagster_project.resources import WarehouseDbtResource, build_resources
+
+    # the overridden method still exists in dagster-dbt, so the override still takes effect
+    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+    dbt = build_resources()["dbt"]
+    assert isinstance(dbt, WarehouseDbtResource)
+    assert dbt._initialize_dbt_core_adapter([]) is None
+
+
+def test_a_dbt_step_leaves_its_parse_state_for_the_next_one(tmp_path):
+    from dagster_project.defs.warehouse.assets import keep_parse_state
+
+    project_target = tmp_path / "target"
+    invocation = project_target / "warehouse_dbt_assets-1a2b3c4-5d6e7f8"
+    invocation.mkdir(parents=True)
+    (project_target / "partial_parse.msgpack").write_bytes(b"parsed for another home")
+    (invocation / "partial_parse.msgpack").write_bytes(b"parsed for this home")
+
+    keep_parse_state(invocation, project_target)
+
+    assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed for this home"
+    assert sorted(p.name for p in project_target.iterdir()) == sorted(
+        [invocation.name, "partial_parse.msgpack"]
+    )
+    keep_parse_state(project_target / "no-state-written", project_target)  # dbt stopped early
+    assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed for this home"

@@ -16,7 +16,7 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.warehouse.assets import LayerGroupTranslator
+from dagster_project.defs.warehouse.assets import LayerGroupTranslator, keep_parse_state
 from dagster_project.resources import WarehouseResource, dbt_project
 
 CHAIN = dg.AssetKey(["marts", "fct_deal_to_cash"])
@@ -88,6 +88,7 @@ def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
         manifest=dbt_project.manifest_path,
         raise_on_error=False,
     ).wait()
+    keep_parse_state(invocation.target_path)
     if (invocation.target_path / "run_results.json").exists():
         artifact = invocation.get_artifact("run_results.json")
         results = {result["unique_id"]: result for result in artifact["results"]}
