@@ -301,11 +301,13 @@ def markdown(report: dict, summaries: list[dict], note: str = "") -> str:
         f"{machine['load_average_at_end']} at the end. Figures are medians of "
         f"{settings['repeat']} repeat(s); exports generated with seed {settings['seed']}.",
         "",
-        "**Method.** Per scale and repeat, on a fresh `MEDOPS_HOME` each: (1) the nightly "
+        "**Method.** Per scale and repeat, on a fresh `MEDOPS_HOME` each, after an untimed "
+        "`dbt parse` for that home (as a deployment parses once): (1) the nightly "
         "run's steps called directly, without Dagster, each timed (`medops.bench.pipeline`: "
         "ingest file by file, Great Expectations import and validation, `dbt build` in the "
         "three steps the job splits it into around customer matching and the forecast, "
-        "publish); (2) the real nightly job, `medops run` (Dagster, one process per step); "
+        "publish); (2) the real nightly job, `medops run` (Dagster, its steps one after "
+        "another in the run's process); "
         "the peak resident memory of each whole process tree is sampled every 0.2 s. "
         "Baselines: every export read again by Polars with no validation (GB18030 decoded by "
         "Python first, as Polars reads UTF-8 only) and, for UTF-8 CSVs, loaded by DuckDB's "
