@@ -5,7 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.defs.arrivals import late_source_sensor
-from dagster_project.defs.backfill import archived_exports, backfill_archive_job
+from dagster_project.defs.backfill import (
+    archived_exports,
+    backfill_archive_job,
+    rebuild_after_backfill,
+)
 from dagster_project.defs.close import (
     month_end_close,
     month_end_close_job,
@@ -63,6 +67,7 @@ defs = dg.Definitions(
         nightly_failure_sensor,
         dead_run_sweeper,
         held_alerts_sender,
+        rebuild_after_backfill,
     ],
     resources=build_resources(),
 )

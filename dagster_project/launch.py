@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.definitions import backfill_job, nightly_job
+from dagster_project.defs.backfill import REBUILT_BY_CALLER_TAG
 from dagster_project.defs.schedules import nightly_warehouse_job
 
 
@@ -70,6 +71,7 @@ def run_backfill(
         tags={
             "dagster/asset_partition_range_start": first_day,
             "dagster/asset_partition_range_end": last_day,
+            **REBUILT_BY_CALLER_TAG,
         },
         raise_on_error=False,
     )

@@ -83,3 +83,31 @@ def test_backfill_loads_the_archived_days_of_the_range_once(tmp_path: Path, monk
 
     wrong = runner.invoke(main, ["backfill", "--from", "2026-11-21", "--to", "2026-11-20"])
     assert wrong.exit_code == 1 and "--to is before --from" in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("tags", "rebuilds"),
+    [({}, True), ({"medops/rebuild": "by-caller"}, False)],
+    ids=["launched from the UI", "launched by medops backfill"],
+)
+def test_a_backfill_is_followed_by_one_rebuild_unless_its_caller_rebuilds(tags, rebuilds):
+    from dagster_project.defs.backfill import rebuild_after_backfill
+
+    backfill = dg.DagsterRun(job_name="backfill_archive", run_id="b4ckf111", tags=tags)
+    success = dg.DagsterEvent(
+        event_type_value=dg.DagsterEventType.RUN_SUCCESS.value, job_name="backfill_archive"
+    )
+    with dg.instance_for_test() as instance:
+        context = dg.build_run_status_sensor_context(
+            sensor_name=rebuild_after_backfill.name,
+            dagster_instance=instance,
+            dagster_run=backfill,
+            dagster_event=success,
+        )
+        outcome = rebuild_after_backfill(context)
+    if rebuilds:
+        assert isinstance(outcome, dg.RunRequest)
+        assert outcome.run_key == "rebuild-after-b4ckf111"  # once per backfill run
+        assert rebuild_after_backfill.job_name == "nightly_warehouse"
+    else:
+        assert isinstance(outcome, dg.SkipReason)

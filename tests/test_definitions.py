@@ -52,6 +52,7 @@ def test_schedule_and_sensors_are_on_by_default():
         "nightly_failure_sensor",
         "dead_run_sweeper",
         "held_alerts_sender",
+        "rebuild_after_backfill",
     ):
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 

@@ -3,14 +3,19 @@ batch the landing sensor archived that day (``<drop>/archive/<date>/<batch>/``).
 range of partitions (``medops backfill --from --to``, or a backfill in the Dagster UI) loads
 those batches again, oldest first, in one run: files already loaded with the same content are
 skipped, so it restores what a lost or restored-from-backup warehouse is missing, and gives
-files rejected under an older contract another try. ``medops backfill`` then runs the nightly
-job on no new exports, which rebuilds the marts, checks them and publishes.
+files rejected under an older contract another try. Then the nightly job rebuilds the marts,
+checks them and publishes: ``medops backfill`` runs it itself, and a backfill launched from the
+Dagster UI has it launched by the sensor ``rebuild_after_backfill``.
 """
 
 import dagster as dg
 
 from dagster_project.defs.landing import ARCHIVE, drop_folder
-from dagster_project.defs.schedules import WAREHOUSE_RUN_TAGS, serialized_warehouse_executor
+from dagster_project.defs.schedules import (
+    WAREHOUSE_RUN_TAGS,
+    nightly_warehouse_job,
+    serialized_warehouse_executor,
+)
 from dagster_project.resources import WarehouseResource
 from ingest.contracts import load_contracts
 from ingest.load import ingest_path
@@ -55,6 +60,9 @@ def archived_exports(
     )
 
 
+# `medops backfill` tags its run so: it runs the nightly job itself (the daemon may not be up)
+REBUILT_BY_CALLER_TAG = {"medops/rebuild": "by-caller"}
+
 backfill_archive_job = dg.define_asset_job(
     "backfill_archive",
     selection=dg.AssetSelection.assets(archived_exports),
@@ -63,3 +71,19 @@ backfill_archive_job = dg.define_asset_job(
     executor_def=serialized_warehouse_executor,
     tags=WAREHOUSE_RUN_TAGS,
 )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[backfill_archive_job],
+    request_job=nightly_warehouse_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After a backfill of the archive succeeded, runs the nightly job once to rebuild "
+    "the marts from the restored raw layer, check and publish them.",
+)
+def rebuild_after_backfill(context: dg.RunStatusSensorContext):
+    backfill = context.dagster_run
+    if REBUILT_BY_CALLER_TAG.items() <= backfill.tags.items():
+        return dg.SkipReason(f"backfill run {backfill.run_id} rebuilds by itself (medops backfill)")
+    # one rebuild per backfill run, however often the sensor sees it
+    return dg.RunRequest(run_key=f"rebuild-after-{backfill.run_id}")
