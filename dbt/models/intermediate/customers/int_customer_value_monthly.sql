@@ -80,9 +80,12 @@ order_bounds as (
 
 months as (
     select cast(spine.month_start as date) as month_start
-    from order_bounds,
-        generate_series(order_bounds.first_month, order_bounds.last_month, interval 1 month)
-            as spine (month_start)
+    from (
+        select
+            {{ series_of('order_bounds.first_month', 'order_bounds.last_month', 'interval 1 month') }}
+                as month_start
+        from order_bounds
+    ) as spine
 ),
 
 revenue_by_month as (

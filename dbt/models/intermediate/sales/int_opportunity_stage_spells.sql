@@ -84,7 +84,7 @@ final as (
         left_at,
         -- an inferred spell's length is not a time in stage
         case
-            when not is_inferred then date_diff('second', entered_at, left_at) / 86400.0
+            when not is_inferred then {{ date_diff_in('second', 'entered_at', 'left_at') }} / 86400.0
         end as days_in_spell,
         is_inferred
     from spells
