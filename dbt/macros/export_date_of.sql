@@ -1,7 +1,16 @@
 {#- The export date an export file's name carries (`<entity>_YYYYMMDD.<ext>`); null when the
     name carries none. -#}
 {% macro export_date_of(file_name_column) -%}
-    cast(try_strptime(regexp_extract({{ file_name_column }}, '_(\d{8})\.', 1), '%Y%m%d') as date)
+    {{ return(adapter.dispatch('export_date_of')(file_name_column)) }}
+{%- endmacro %}
+
+{#- (no backslashes in the pattern: Spark's string literals would unescape them) -#}
+{% macro default__export_date_of(file_name_column) -%}
+    cast(try_strptime(regexp_extract({{ file_name_column }}, '_([0-9]{8})[.]', 1), '%Y%m%d') as date)
+{%- endmacro %}
+
+{% macro spark__export_date_of(file_name_column) -%}
+    try_to_date(regexp_extract({{ file_name_column }}, '_([0-9]{8})[.]', 1), 'yyyyMMdd')
 {%- endmacro %}
 
 {#- The export date of each row of a raw table. Ingest records it per file in `_export_date`

@@ -20,9 +20,7 @@
         end as reason
     from {{ ref(child_model) }} as child
     left join (
-        select distinct unnest(
-            map_values(json_transform(raw_values, '"MAP(VARCHAR, VARCHAR)"'))
-        ) as parent_key
+        select distinct {{ json_object_values('raw_values') }} as parent_key
         from {{ ref('stg_ingest_meta__quarantine') }}
         where source = '{{ parent_source }}' and raw_values is not null
     ) as quarantined_keys on child.{{ key_column }} = quarantined_keys.parent_key

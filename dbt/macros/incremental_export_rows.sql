@@ -20,8 +20,18 @@
 {%- endmacro %}
 
 {#- The config of such a model: one row per `key_columns`, delete+insert by key, and the
-    post-hook below. -#}
+    post-hook below. Spark has no delete+insert (its by-key strategy, merge, needs Delta or
+    Iceberg tables, whose jars a local session cannot download): there the model is a table,
+    rebuilt whole each time, which gives the same rows (docs/spark.md). -#}
 {% macro incremental_export_config(key_columns) -%}
+    {{ return(adapter.dispatch('incremental_export_config')(key_columns)) }}
+{%- endmacro %}
+
+{% macro spark__incremental_export_config(key_columns) -%}
+    {{ config(materialized='table') }}
+{%- endmacro %}
+
+{% macro default__incremental_export_config(key_columns) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',

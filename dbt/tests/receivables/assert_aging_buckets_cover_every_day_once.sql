@@ -4,8 +4,7 @@ with buckets as (
 ),
 
 days as (
-    select day_count.range as days_past_due
-    from range(-1000, 4000) as day_count
+    select {{ series_of('-1000', '3999', '1') }} as days_past_due
 ),
 
 matches as (

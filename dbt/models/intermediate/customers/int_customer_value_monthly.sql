@@ -57,7 +57,8 @@ golden as (
     select
         golden_customer_id,
         min(created_on) as first_created_on,
-        first(hospital_grade order by survivorship_rank) filter (
+        -- survivorship_rank is a row number: min_by takes the first grade in that order
+        min_by(hospital_grade, survivorship_rank) filter (
             where hospital_grade is not null
         ) as hospital_grade
     from customer_accounts
@@ -80,9 +81,12 @@ order_bounds as (
 
 months as (
     select cast(spine.month_start as date) as month_start
-    from order_bounds,
-        generate_series(order_bounds.first_month, order_bounds.last_month, interval 1 month)
-            as spine (month_start)
+    from (
+        select
+            {{ series_of('order_bounds.first_month', 'order_bounds.last_month', 'interval 1 month') }}
+                as month_start
+        from order_bounds
+    ) as spine
 ),
 
 revenue_by_month as (
@@ -176,7 +180,8 @@ windowed as (
         month_start,
         sum(revenue) over trailing_12 as revenue_12m,
         coalesce(sum(revenue) over prior_12, 0) as revenue_prior_12m,
-        sum(paid_on_time) over trailing_12
+        -- a double on both engines (Spark divides decimals into a decimal of 6 places)
+        cast(sum(paid_on_time) over trailing_12 as double)
         / nullif(sum(amount_due) over trailing_12, 0) as paid_on_time_share,
         sum(devices_installed) over to_date as installed_devices
     from grid
@@ -205,9 +210,10 @@ measures as (
 scored as (
     select
         measures.*,
+        -- the ratios as doubles on both engines, as paid_on_time_share
         case
             when measures.revenue_prior_12m > 0
-                then measures.revenue_12m / measures.revenue_prior_12m - 1
+                then cast(measures.revenue_12m as double) / measures.revenue_prior_12m - 1
         end as revenue_growth,
         case
             when measures.revenue_12m > 0
@@ -221,7 +227,7 @@ scored as (
             when measures.revenue_prior_12m > 0
                 then percent_rank() over (
                     partition by measures.month_start, measures.revenue_prior_12m > 0
-                    order by measures.revenue_12m / measures.revenue_prior_12m
+                    order by cast(measures.revenue_12m as double) / measures.revenue_prior_12m
                 )
             -- new revenue from nothing is growth at its best
             when measures.revenue_12m > 0 then 1

@@ -82,9 +82,11 @@ final as (
         spell_number,
         entered_at,
         left_at,
-        -- an inferred spell's length is not a time in stage
+        -- an inferred spell's length is not a time in stage (a double on both engines: Spark
+        -- would divide by the literal 86400.0 as a decimal)
         case
-            when not is_inferred then date_diff('second', entered_at, left_at) / 86400.0
+            when not is_inferred
+                then cast({{ date_diff_in('second', 'entered_at', 'left_at') }} as double) / 86400
         end as days_in_spell,
         is_inferred
     from spells

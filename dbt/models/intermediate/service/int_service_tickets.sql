@@ -57,7 +57,7 @@ milestones as (
         count(*) filter (where ticket_status = 'waiting_parts') > 0 as waited_for_parts,
         count(*) filter (where ticket_status = 'waiting_customer') > 0 as waited_for_customer,
         count(distinct priority) > 1 as priority_changed,
-        arg_min(priority, change_no) as initial_priority
+        min_by(priority, change_no) as initial_priority
     from history
     group by ticket_id
 ),

@@ -31,8 +31,8 @@ CACHE_TABLE_QUERY = (
 )
 # the finest answer per address and city, whichever provider gave it
 CACHE_QUERY = """
-select address, city, arg_min(longitude, coordinate_precision != 'point') as longitude,
-    arg_min(latitude, coordinate_precision != 'point') as latitude,
+select address, city, min_by(longitude, coordinate_precision != 'point') as longitude,
+    min_by(latitude, coordinate_precision != 'point') as latitude,
     min(coordinate_precision) as coordinate_precision
 from geo_cache.online_geocodes
 where coordinate_precision in ('point', 'street') and longitude is not null

@@ -118,7 +118,7 @@ final as (
         events.event_status,
         events.employee_id,
         employees.employee_name,
-        cast(events.detail as varchar) as detail
+        cast(events.detail as string) as detail
     from events
     inner join customer_accounts on events.account_id = customer_accounts.account_id
     left join employees on events.employee_id = employees.employee_id

@@ -116,7 +116,7 @@ competing_opportunities as (
         string_agg(distinct region_name, ', ' order by region_name) as region_names,
         string_agg(
             opportunity_id || ' @ ' || account_name || ' → ' || coalesce(owner_name, owner_id)
-            || ' ' || coalesce(cast(amount as varchar), '-'),
+            || ' ' || coalesce(cast(amount as string), '-'),
             '; ' order by opportunity_id
         ) as evidence,
         count(*) as open_opportunities,

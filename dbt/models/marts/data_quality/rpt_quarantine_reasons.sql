@@ -41,8 +41,8 @@ per_kind as (
         bool_or(is_whole_file) as is_whole_file,
         count(*) as rows_quarantined,
         min(data_row_number) as example_row_number,
-        arg_min(reason, coalesce(data_row_number, 0)) as example_reason,
-        arg_min(raw_values, coalesce(data_row_number, 0)) as example_raw_values
+        min_by(reason, coalesce(data_row_number, 0)) as example_reason,
+        min_by(raw_values, coalesce(data_row_number, 0)) as example_raw_values
     from row_reason_kinds
     group by load_id, reason_kind
 ),
@@ -56,8 +56,8 @@ held_back_per_kind as (
         false as is_whole_file,
         count(*) as rows_quarantined,
         min(held_back.data_row_number) as example_row_number,
-        arg_min(held_back.reason, held_back.data_row_number) as example_reason,
-        cast(null as varchar) as example_raw_values
+        min_by(held_back.reason, held_back.data_row_number) as example_reason,
+        cast(null as string) as example_raw_values
     from {{ ref('int_held_back_child_rows') }} as held_back
     inner join files on held_back.file_name = files.file_name
     group by files.load_id, held_back.reason_kind

@@ -5,7 +5,7 @@ with validation_results as (
 latest_runs as (
     select
         source,
-        arg_max(run_id, validated_at) as run_id
+        max_by(run_id, validated_at) as run_id
     from validation_results
     group by source
 ),

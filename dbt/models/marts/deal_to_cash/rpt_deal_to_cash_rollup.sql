@@ -17,7 +17,7 @@ final as (
     {%- for grain, column in grains.items() %}
         select
             '{{ grain }}' as grain,
-            cast({{ column }} as varchar) as grain_key,
+            cast({{ column }} as string) as grain_key,
             count(*) as deals_won,
             count(*) filter (where contracts = 0) as deals_without_contract,
             count(*) filter (where contracts > 0 and order_lines = 0) as deals_without_order,

@@ -38,11 +38,11 @@ discount_exceptions as (
         order_lines.contract_id,
         order_lines.order_id,
         order_lines.line_no,
-        cast(null as varchar) as statement_id,
+        cast(null as string) as statement_id,
         order_lines.account_id,
         order_lines.ordered_on as detected_on,
-        cast(contract_terms.current_discount as varchar) as expected_value,
-        cast(order_lines.discount as varchar) as actual_value,
+        cast(contract_terms.current_discount as string) as expected_value,
+        cast(order_lines.discount as string) as actual_value,
         (contract_terms.current_discount - order_lines.discount)
         * order_lines.list_price
         * order_lines.quantity as amount_at_stake
@@ -57,13 +57,13 @@ validity_exceptions as (
         order_lines.contract_id,
         order_lines.order_id,
         order_lines.line_no,
-        cast(null as varchar) as statement_id,
+        cast(null as string) as statement_id,
         order_lines.account_id,
         order_lines.ordered_on as detected_on,
-        cast(contract_terms.valid_from as varchar)
+        cast(contract_terms.valid_from as string)
         || ' ~ '
-        || cast(contract_terms.valid_to as varchar) as expected_value,
-        cast(order_lines.ordered_on as varchar) as actual_value,
+        || cast(contract_terms.valid_to as string) as expected_value,
+        cast(order_lines.ordered_on as string) as actual_value,
         order_lines.line_amount as amount_at_stake
     from order_lines
     inner join contract_terms on order_lines.contract_id = contract_terms.contract_id
@@ -76,14 +76,14 @@ validity_exceptions as (
 no_contract_exceptions as (
     select
         'no_contract' as exception_type,
-        cast(null as varchar) as contract_id,
+        cast(null as string) as contract_id,
         order_lines.order_id,
         cast(null as bigint) as line_no,
-        cast(null as varchar) as statement_id,
+        cast(null as string) as statement_id,
         any_value(order_lines.account_id) as account_id,
         min(order_lines.ordered_on) as detected_on,
-        cast(null as varchar) as expected_value,
-        cast(null as varchar) as actual_value,
+        cast(null as string) as expected_value,
+        cast(null as string) as actual_value,
         sum(order_lines.line_amount) as amount_at_stake
     from order_lines
     where order_lines.contract_id is null
@@ -96,10 +96,10 @@ unknown_contract_exceptions as (
         order_lines.contract_id,
         order_lines.order_id,
         order_lines.line_no,
-        cast(null as varchar) as statement_id,
+        cast(null as string) as statement_id,
         order_lines.account_id,
         order_lines.ordered_on as detected_on,
-        cast(null as varchar) as expected_value,
+        cast(null as string) as expected_value,
         order_lines.contract_id as actual_value,
         order_lines.line_amount as amount_at_stake
     from order_lines
@@ -112,13 +112,13 @@ changed_after_approval_exceptions as (
     select
         'changed_after_approval' as exception_type,
         contract_terms.contract_id,
-        cast(null as varchar) as order_id,
+        cast(null as string) as order_id,
         cast(null as bigint) as line_no,
-        cast(null as varchar) as statement_id,
+        cast(null as string) as statement_id,
         contract_terms.account_id,
         contract_terms.first_changed_after_approval_on as detected_on,
-        cast(contract_terms.approved_discount as varchar) as expected_value,
-        cast(contract_terms.current_discount as varchar) as actual_value,
+        cast(contract_terms.approved_discount as string) as expected_value,
+        cast(contract_terms.current_discount as string) as actual_value,
         coalesce(
             sum(
                 (contract_terms.approved_discount - contract_terms.current_discount)
@@ -154,14 +154,14 @@ statement_terms as (
 payment_terms_exceptions as (
     select
         'payment_terms' as exception_type,
-        cast(null as varchar) as contract_id,
-        cast(null as varchar) as order_id,
+        cast(null as string) as contract_id,
+        cast(null as string) as order_id,
         cast(null as bigint) as line_no,
         statement_terms.statement_id,
         statement_terms.account_id,
         statement_terms.statement_on as detected_on,
-        cast(statement_terms.contract_payment_days as varchar) as expected_value,
-        cast(statement_terms.billed_payment_days as varchar) as actual_value,
+        cast(statement_terms.contract_payment_days as string) as expected_value,
+        cast(statement_terms.billed_payment_days as string) as actual_value,
         statement_terms.statement_amount as amount_at_stake
     from statement_terms
     where statement_terms.billed_payment_days > statement_terms.contract_payment_days
@@ -186,7 +186,7 @@ final as (
         exceptions.exception_type
         || ':'
         || coalesce(exceptions.order_id, exceptions.statement_id, exceptions.contract_id)
-        || coalesce(':' || cast(exceptions.line_no as varchar), '') as exception_id,
+        || coalesce(':' || cast(exceptions.line_no as string), '') as exception_id,
         exceptions.exception_type,
         exceptions.contract_id,
         exceptions.order_id,

@@ -46,7 +46,7 @@ final as (
                 case when settled_on is not null then invoice_amount else settled_amount end
                 as decimal(18, 2)
             ) as payment_amount,
-            cast(null as varchar) as payment_method,
+            cast(null as string) as payment_method,
             coalesce(settled_on, _exported_on) as recorded_on,
             _exported_on as first_exported_on,
             coalesce(settled_on, _exported_on) as known_on,

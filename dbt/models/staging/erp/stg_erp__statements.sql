@@ -29,7 +29,7 @@ final as (
             invoiced_on as statement_on,
             due_on,
             cast(invoice_amount as decimal(18, 2)) as statement_amount,
-            cast(null as varchar) as owner_id,
+            cast(null as string) as owner_id,
             'invoice_ledger' as source_shape,
             _file_name as source_file_name,
             _row_number as source_row_number,

@@ -37,9 +37,9 @@ final as (
         -- priority (device class '*' in service_sla_policies)
         select
             events.ticket_id,
-            cast(null as varchar) as serial_no,
+            cast(null as string) as serial_no,
             events.location as account_id,
-            cast(null as varchar) as channel,
+            cast(null as string) as channel,
             events.priority,
             events.category as fault_type,
             events.opened_at as created_at,
@@ -49,7 +49,7 @@ final as (
             events.resolved_at,
             events.closed_at,
             events.assigned_to as engineer_id,
-            cast(null as varchar) as resolution_mode,
+            cast(null as string) as resolution_mode,
             events.ticket_status,
             cast(null as bigint) as satisfaction,
             false as source_records_devices,

@@ -1,0 +1,56 @@
+{#- SQL that DuckDB and Spark write differently (docs/spark.md, "Dialect differences"): each
+    macro has a DuckDB (default__) and a Spark (spark__) form that give the same values. -#}
+
+{#- The number of `part` boundaries between two dates or timestamps, as DuckDB's date_diff
+    counts them: 2024-01-31 to 2024-02-01 is one month (Spark's timestampdiff counts whole
+    months elapsed, and would say none). Parts: second, day, month, year. -#}
+{% macro date_diff_in(part, start_at, end_at) -%}
+    {{ return(adapter.dispatch('date_diff_in')(part, start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__date_diff_in(part, start_at, end_at) -%}
+    date_diff('{{ part }}', {{ start_at }}, {{ end_at }})
+{%- endmacro %}
+
+{% macro spark__date_diff_in(part, start_at, end_at) -%}
+    {%- if part == 'second' -%}
+        (unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}))
+    {%- elif part == 'day' -%}
+        datediff(cast({{ end_at }} as date), cast({{ start_at }} as date))
+    {%- elif part == 'month' -%}
+        ((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }})))
+    {%- elif part == 'year' -%}
+        (year({{ end_at }}) - year({{ start_at }}))
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('date_diff_in: no Spark form for the part ' ~ part) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The values of a JSON object of text values (`{"col": "value", ...}`), one row each: a
+    set-returning expression for a select list. -#}
+{% macro json_object_values(json_column) -%}
+    {{ return(adapter.dispatch('json_object_values')(json_column)) }}
+{%- endmacro %}
+
+{% macro default__json_object_values(json_column) -%}
+    unnest(map_values(json_transform({{ json_column }}, '"MAP(VARCHAR, VARCHAR)"')))
+{%- endmacro %}
+
+{% macro spark__json_object_values(json_column) -%}
+    explode(map_values(from_json({{ json_column }}, 'map<string, string>')))
+{%- endmacro %}
+
+{#- The values from `start_value` to `stop_value` (both included) by `step` (a number, or an
+    interval such as `interval 1 month`), one row each: a set-returning expression for a select
+    list. -#}
+{% macro series_of(start_value, stop_value, step) -%}
+    {{ return(adapter.dispatch('series_of')(start_value, stop_value, step)) }}
+{%- endmacro %}
+
+{% macro default__series_of(start_value, stop_value, step) -%}
+    unnest(generate_series({{ start_value }}, {{ stop_value }}, {{ step }}))
+{%- endmacro %}
+
+{% macro spark__series_of(start_value, stop_value, step) -%}
+    explode(sequence({{ start_value }}, {{ stop_value }}, {{ step }}))
+{%- endmacro %}
