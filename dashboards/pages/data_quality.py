@@ -3,7 +3,8 @@ quarantined, the expectations that failed, and how fresh each source is."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, data_quality_data, url_state
+from dashboards import charts, data, data_quality_data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -154,18 +155,13 @@ if _has(data_quality_data.INGEST_FILES_MART):
             title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
             title_col.subheader(t("dq_files"))
             table = charts.files_table(files, lang)
-            button_col.download_button(
+            table_download(
+                button_col,
                 t("download_files"),
-                data=charts.table_to_excel(
-                    table,
-                    sheet_name=t("page_data_quality"),
-                    lang=lang,
-                    number_formats=charts.files_excel_formats(lang),
-                ),
+                table,
+                sheet_name=t("page_data_quality"),
+                lang=lang,
+                number_formats=charts.files_excel_formats(lang),
                 file_name=f"ingest_files_{source.published_at:%Y%m%d_%H%M}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                icon=":material/download:",
-                on_click=audit.record_download,
-                width="stretch",
             )
             st.dataframe(charts.style_files_table(table, lang), hide_index=True, placeholder="—")

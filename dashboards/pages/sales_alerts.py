@@ -3,7 +3,8 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import alerts_data, audit, charts, data, url_state
+from dashboards import alerts_data, charts, data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -92,19 +93,14 @@ with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_alerts"))
     table = charts.alerts_table(alerts, lang)
-    button_col.download_button(
+    table_download(
+        button_col,
         t("download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=t("page_sales_alerts"),
-            lang=lang,
-            number_formats=charts.alerts_excel_formats(lang),
-        ),
+        table,
+        sheet_name=t("page_sales_alerts"),
+        lang=lang,
+        number_formats=charts.alerts_excel_formats(lang),
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
     )
     st.dataframe(charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
     st.caption(t("table_alerts_caption"))

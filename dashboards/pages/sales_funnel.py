@@ -5,7 +5,8 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data, funnel_data, periods, url_state
+from dashboards import charts, data, funnel_data, periods, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -17,7 +18,6 @@ DRILL_PATH = (
     ("owner", "owner_id", "owner_name", "owner"),
 )
 CODE_LEVELS = ("product_line", "channel", "lead_source")
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 lang = current_language()
@@ -60,14 +60,14 @@ def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[
 
 
 def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | None) -> None:
-    column.download_button(
+    table_download(
+        column,
         t("download_excel"),
-        data=charts.table_to_excel(table, sheet_name=name[:31], lang=lang, number_formats=formats),
+        table,
+        sheet_name=name,
+        lang=lang,
+        number_formats=formats,
         file_name=f"{name}_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-        mime=EXCEL_MIME,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key=f"download_{name}",
     )
 
