@@ -3,7 +3,7 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import alerts_data, charts, data, url_state
+from dashboards import alerts_charts, alerts_data, charts, data, url_state
 from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
@@ -32,7 +32,7 @@ rules = alerts_data.alert_rules(source)
 if rules.empty:
     st.success(t("alerts_none"), icon=":material/check_circle:")
     st.stop()
-rule_names = charts.alert_rule_names(rules, lang)
+rule_names = alerts_charts.alert_rule_names(rules, lang)
 owners = alerts_data.alert_owners(source)
 owner_labels = {
     row.owner_id: f"{row.owner_name or row.owner_id} · {row.team_name or t('no_team')}"
@@ -92,15 +92,15 @@ if alerts.empty:
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_alerts"))
-    table = charts.alerts_table(alerts, lang)
+    table = alerts_charts.alerts_table(alerts, lang)
     table_download(
         button_col,
         t("download_excel"),
         table,
         sheet_name=t("page_sales_alerts"),
         lang=lang,
-        number_formats=charts.alerts_excel_formats(lang),
+        number_formats=alerts_charts.alerts_excel_formats(lang),
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
     )
-    st.dataframe(charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
+    st.dataframe(alerts_charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
     st.caption(t("table_alerts_caption"))

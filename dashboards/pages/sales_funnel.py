@@ -5,7 +5,7 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, funnel_data, periods, url_state
+from dashboards import charts, data, funnel_charts, funnel_data, periods, url_state
 from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
@@ -155,19 +155,19 @@ trend = funnel_data.monthly_trend(source, filters)
 funnel_col, trend_col = st.columns(2, gap="medium")
 with funnel_col.container(border=True):
     st.subheader(t("chart_funnel"), help=t("chart_funnel_help"))
-    st.plotly_chart(charts.funnel_chart(stages, lang), config=PLOTLY_CONFIG)
+    st.plotly_chart(funnel_charts.funnel_chart(stages, lang), config=PLOTLY_CONFIG)
 with trend_col.container(border=True):
     st.subheader(t("chart_trend"), help=t("chart_trend_help"))
-    st.plotly_chart(charts.trend_chart(trend, lang), config=PLOTLY_CONFIG)
+    st.plotly_chart(funnel_charts.trend_chart(trend, lang), config=PLOTLY_CONFIG)
 
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_conversion"))
-    table = charts.conversion_table(stages, lang)
+    table = funnel_charts.conversion_table(stages, lang)
     _download(button_col, table, "sales_funnel", None)
     st.dataframe(
-        charts.style_conversion_table(table, lang),
-        column_config=charts.conversion_column_config(lang),
+        funnel_charts.style_conversion_table(table, lang),
+        column_config=funnel_charts.conversion_column_config(lang),
         hide_index=True,
         placeholder="—",
     )
@@ -188,11 +188,14 @@ with st.container(border=True):
     )
     level = level or breakdown_level
     breakdown = funnel_data.funnel_breakdown(source, filters, level)
-    table = charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
+    table = funnel_charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
     _download(
-        button_col, table, f"sales_funnel_by_{level}", charts.breakdown_excel_formats(table, lang)
+        button_col,
+        table,
+        f"sales_funnel_by_{level}",
+        funnel_charts.breakdown_excel_formats(table, lang),
     )
-    st.dataframe(charts.style_breakdown_table(table, lang), hide_index=True, placeholder="—")
+    st.dataframe(funnel_charts.style_breakdown_table(table, lang), hide_index=True, placeholder="—")
 
 with st.container(border=True):
     st.subheader(t("lost_title"), help=t("lost_help"))
@@ -200,11 +203,15 @@ with st.container(border=True):
     if reasons.empty:
         st.info(t("lost_none"), icon=":material/info:")
     else:
-        table = charts.lost_reasons_table(reasons, lang)
+        table = funnel_charts.lost_reasons_table(reasons, lang)
         chart_col, table_col = st.columns([2, 3], gap="medium")
-        chart_col.plotly_chart(charts.lost_reasons_chart(table, lang), config=PLOTLY_CONFIG)
+        chart_col.plotly_chart(funnel_charts.lost_reasons_chart(table, lang), config=PLOTLY_CONFIG)
         with table_col:
-            _download(st, table, "sales_lost_reasons", charts.lost_reasons_excel_formats(lang))
+            _download(
+                st, table, "sales_lost_reasons", funnel_charts.lost_reasons_excel_formats(lang)
+            )
             st.dataframe(
-                charts.style_lost_reasons_table(table, lang), hide_index=True, placeholder="—"
+                funnel_charts.style_lost_reasons_table(table, lang),
+                hide_index=True,
+                placeholder="—",
             )
