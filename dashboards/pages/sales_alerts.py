@@ -45,29 +45,24 @@ team_labels = {
 regions = [name for name in dict.fromkeys(owners["region_name"]) if isinstance(name, str)]
 
 
-def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so), shared in the
-    URL as ``?<last part of key>=...``."""
-    return url_state.picker(
-        column.multiselect,
-        t(label_key),
-        labels,
-        key=key,
-        param=key.removeprefix("sales_alerts_"),
-        multi=True,
-        format_func=labels.__getitem__,
-        placeholder=t("filter_all"),
-    )
-
-
 with st.container(border=True):
     rule_col, region_col, team_col, owner_col = st.columns(4, gap="medium")
-    chosen_rules = _pick_any(rule_col, "filter_rules", rule_names, "sales_alerts_rules")
-    chosen_regions = _pick_any(
-        region_col, "filter_regions", {name: name for name in regions}, "sales_alerts_regions"
+    chosen_rules = url_state.pick_any(
+        rule_col, "filter_rules", rule_names, "sales_alerts_rules", "rules"
     )
-    chosen_teams = _pick_any(team_col, "filter_teams", team_labels, "sales_alerts_teams")
-    chosen_owners = _pick_any(owner_col, "filter_owners", owner_labels, "sales_alerts_owners")
+    chosen_regions = url_state.pick_any(
+        region_col,
+        "filter_regions",
+        {name: name for name in regions},
+        "sales_alerts_regions",
+        "regions",
+    )
+    chosen_teams = url_state.pick_any(
+        team_col, "filter_teams", team_labels, "sales_alerts_teams", "teams"
+    )
+    chosen_owners = url_state.pick_any(
+        owner_col, "filter_owners", owner_labels, "sales_alerts_owners", "owners"
+    )
 
 filters = alerts_data.AlertFilters(
     rules=tuple(chosen_rules),

@@ -44,21 +44,6 @@ org = funnel_data.funnel_org(source)
 code_labels = {code: funnel_data.code_names(source, code, lang) for code in CODE_LEVELS}
 
 
-def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so), shared in the
-    URL as ``?<last part of key>=...``."""
-    return url_state.picker(
-        column.multiselect,
-        t(label_key),
-        labels,
-        key=key,
-        param=key.removeprefix("sales_funnel_"),
-        multi=True,
-        format_func=labels.__getitem__,
-        placeholder=t("filter_all"),
-    )
-
-
 def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | None) -> None:
     table_download(
         column,
@@ -77,14 +62,22 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("filter_months"), months, key="sales_funnel_months"
     )
-    line_codes = _pick_any(
-        line_col, "filter_product_lines", code_labels["product_line"], "sales_funnel_product_lines"
+    line_codes = url_state.pick_any(
+        line_col,
+        "filter_product_lines",
+        code_labels["product_line"],
+        "sales_funnel_product_lines",
+        "product_lines",
     )
-    channels = _pick_any(
-        channel_col, "filter_channels", code_labels["channel"], "sales_funnel_channels"
+    channels = url_state.pick_any(
+        channel_col, "filter_channels", code_labels["channel"], "sales_funnel_channels", "channels"
     )
-    lead_sources = _pick_any(
-        source_col, "filter_lead_sources", code_labels["lead_source"], "sales_funnel_lead_sources"
+    lead_sources = url_state.pick_any(
+        source_col,
+        "filter_lead_sources",
+        code_labels["lead_source"],
+        "sales_funnel_lead_sources",
+        "lead_sources",
     )
 
     # Drill-down: each picker offers only the units under the choice above it.
