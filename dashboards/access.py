@@ -9,7 +9,7 @@ scope; the org unit at that level comes from the CRM's org hierarchy as publishe
   a team lead their team, a service director their region (or the company when not linked);
 - a rep or engineer sees only rows they own, or rows of customers they own.
 
-Access is enforced in the query: every cockpit connection (``open_scoped``) shadows each
+Access is enforced in the query: every cockpit query's cursor (``apply_scope``) shadows each
 published table it reads with a temporary view of the same name that keeps only the scope's
 rows and masks personal data for roles not allowed to see it. The scope reaches the SQL as
 bound parameters (in temporary tables), never formatted into it. A table with no column that
@@ -185,6 +185,7 @@ _OWNER_COLUMNS = {
 # Code tables and targets with nothing about people or customers: visible to every scope.
 REFERENCE_TABLES = frozenset(
     {
+        "_closed_months",
         "_published",
         "_source_arrivals",
         "dim_ar_aging_buckets",
@@ -290,21 +291,11 @@ _COVERED_CUSTOMERS = """
 """
 
 
-def open_scoped(path: str, scope: Scope | None, sql: str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published file on which every table ``sql`` names is
-    the scope's view of it. The caller closes it."""
+def apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope | None, sql: str) -> None:
+    """Make every table ``sql`` names the scope's view of it, on ``con``: a cursor of its own
+    (``dashboards.connections``), whose temporary views and tables no other query sees."""
     if scope is None:
         raise AccessDenied("no query without a login")
-    con = duckdb.connect(path, read_only=True)
-    try:
-        _apply_scope(con, scope, sql)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def _apply_scope(con: duckdb.DuckDBPyConnection, scope: Scope, sql: str) -> None:
     if scope.level == "company" and scope.personal_data:
         return
     (database,) = con.execute("select current_database()").fetchone()

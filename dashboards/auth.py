@@ -26,6 +26,7 @@ from dashboards.auth_session import (
     now,
     touch,
 )
+from dashboards.connections import CONNECTIONS
 from dashboards.i18n import t
 from medops.settings import paths
 
@@ -49,15 +50,14 @@ class LoginRefused(Exception):
 
 def _scope_of(user: users.User) -> Scope:
     published = paths().published
-    con = duckdb.connect(str(published), read_only=True) if published.exists() else None
     try:
-        if con is None:
-            con = duckdb.connect()  # no org hierarchy yet: only company-wide roles resolve
-        return resolve_scope(con, user.role, user.employee_id, user.unit_id)
+        if not published.exists():  # no org hierarchy yet: only company-wide roles resolve
+            with duckdb.connect() as con:
+                return resolve_scope(con, user.role, user.employee_id, user.unit_id)
+        with CONNECTIONS.cursor(str(published)) as cursor:
+            return resolve_scope(cursor, user.role, user.employee_id, user.unit_id)
     except (AccessDenied, duckdb.CatalogException) as error:
         raise LoginRefused("auth_no_scope", reason=str(error)) from error
-    finally:
-        con.close()
 
 
 def password_login(username: str, password: str, at: dt.datetime | None = None) -> AuthSession:

@@ -1,10 +1,12 @@
 """The cockpit's access to the published marts, shared by every domain's queries.
 
 The cockpit reads only the published copy of the marts (``medops.settings.paths().published``),
-never the warehouse. The nightly build swaps that file with ``os.replace``, so every query opens
-its own short-lived read-only connection and closes it; nothing holds the file open between
-reruns. Each cached query takes a ``Published`` (path and modification time) as its first
-argument, so a newly published file is never answered from the cache of the previous one.
+never the warehouse. The nightly build swaps that file with ``os.replace``; every query runs on
+a cursor of the connection kept to the file's newest version (``dashboards.connections``), on
+which the user's scope is applied for that query only (``dashboards.access.apply_scope``).
+Each cached query takes a ``Published`` (path, modification time and scope) as its first
+argument, so a newly published file is never answered from the cache of the previous one, nor
+one scope from another's.
 
 All user choices reach the SQL as bound parameters, never by string formatting.
 """
@@ -12,14 +14,18 @@ All user choices reach the SQL as bound parameters, never by string formatting.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboards.access import Scope, open_scoped
+from dashboards.access import Scope, apply_scope
 from dashboards.auth_session import session_scope
+from dashboards.connections import CONNECTIONS
 from medops.settings import paths
 
 CACHE_TTL_SECONDS = 300
@@ -54,23 +60,25 @@ def current_published(scope: Scope | None = None) -> Published | None:
     return Published(str(path), stat.st_mtime_ns, scope or session_scope())
 
 
+@contextmanager
+def scoped_cursor(source: Published, sql: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the newest published file on which every table ``sql`` names is the
+    source's scope's view of it; closed (with its scope views) when the block ends."""
+    with CONNECTIONS.cursor(source.path) as cursor:
+        apply_scope(cursor, source.scope, sql)
+        yield cursor
+
+
 def fetch_df(source: Published, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Rows of ``sql`` on the published file as the source's scope sees it, over a connection
-    opened for this query only."""
-    con = open_scoped(source.path, source.scope, sql)
-    try:
-        return con.execute(sql, params or {}).df()
-    finally:
-        con.close()
+    """Rows of ``sql`` on the published file as the source's scope sees it."""
+    with scoped_cursor(source, sql) as cursor:
+        return cursor.execute(sql, params or {}).df()
 
 
 def fetch_rows(source: Published, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
     """Like ``fetch_df``, as a list of tuples."""
-    con = open_scoped(source.path, source.scope, sql)
-    try:
-        return con.execute(sql, params or {}).fetchall()
-    finally:
-        con.close()
+    with scoped_cursor(source, sql) as cursor:
+        return cursor.execute(sql, params or {}).fetchall()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

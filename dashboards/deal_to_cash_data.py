@@ -2,7 +2,7 @@
 
 Every figure is a sum over ``fct_deal_to_cash`` (one row per won deal) or
 ``rpt_deal_to_cash_leakage`` (one row per deal, step and reason) for the deals won in the chosen
-months, org unit and product lines, as the session's scope sees them (``open_scoped`` shadows
+months, org unit and product lines, as the session's scope sees them (``apply_scope`` shadows
 both marts with views of the scope's rows), so the waterfall, the step table, the leakage and
 the download always add up to one another.
 """

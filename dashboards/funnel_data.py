@@ -1,7 +1,7 @@
 """Queries of the sales funnel page (``pages/sales_funnel.py``) against ``fct_funnel_stage_reached``
 and the code tables of product lines, channels and lead sources.
 
-Same rules as ``dashboards.data``: a short-lived read-only connection per query, bound
+Same rules as ``dashboards.data``: a scoped cursor per query, bound
 parameters for every user choice, results cached per published version and scope.
 """
 

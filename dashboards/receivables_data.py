@@ -2,7 +2,8 @@
 
 Aging is read from ``fct_ar_aging_snapshot`` (one row per as-of date and open instalment), so
 every level of the drill-down (company > region > team > rep > customer > statement) is a
-``group by`` of the same rows and always adds up to the level above.
+``group by`` of the same rows and always adds up to the level above. A month-end the
+month-end close has frozen is read from its frozen rows (``dashboards.closed_months``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
+from dashboards.closed_months import FROZEN_TABLES, closed_months, frozen_rows
 from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows
 
-AGING_MARTS = ("fct_ar_aging_snapshot", "dim_ar_aging_buckets")
+AGING_MART = "fct_ar_aging_snapshot"
+AGING_MARTS = (AGING_MART, "dim_ar_aging_buckets")
 OVERVIEW_MARTS = (
     "rpt_ar_kpis_monthly",
     "rpt_ar_rep_league",
@@ -70,16 +73,19 @@ _SELECTION_WHERE = """
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def as_of_dates(source: Published) -> pd.DataFrame:
     """Every as-of date the snapshot holds (as ``datetime.date``), newest first, with whether
-    it is a month-end and whether it is the latest."""
+    it is a month-end, whether it is the latest and whether its month is closed."""
     dates = fetch_df(
         source,
-        """
-        select distinct as_of_date, is_month_end, is_latest
-        from fct_ar_aging_snapshot
+        f"""
+        select distinct as_of_date, is_month_end, as_of_date = max(as_of_date) over () as is_latest
+        from {frozen_rows(source, AGING_MART)}
         order by as_of_date desc
         """,
     )
-    return dates.assign(as_of_date=pd.to_datetime(dates["as_of_date"]).dt.date)
+    dates = dates.assign(as_of_date=pd.to_datetime(dates["as_of_date"]).dt.date)
+    return dates.assign(
+        is_closed=dates["as_of_date"].isin(closed_months(source, AGING_MART)["month"])
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -100,7 +106,7 @@ def choices(source: Published, selection: AgingSelection, level: str) -> list[tu
         source,
         f"""
         select {key}, any_value({label}), sum(open_amount) as outstanding
-        from fct_ar_aging_snapshot
+        from {frozen_rows(source, AGING_MART)}
         where {_SELECTION_WHERE} and {key} is not null
         group by {key}
         order by outstanding desc, {key}
@@ -135,13 +141,30 @@ def aging_table(source: Published, selection: AgingSelection, level: str) -> pd.
             sum(open_amount)::double as total,
             coalesce(sum(open_amount) filter (where is_overdue), 0)::double as overdue,
             sum(late_fee_accrued)::double as late_fee,
-        from fct_ar_aging_snapshot
+        from {frozen_rows(source, AGING_MART)}
         where {_SELECTION_WHERE}
         group by all
         order by total desc, key
         """,
         selection.params(),
     )
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def aging_adjustment(source: Published, selection: AgingSelection) -> float:
+    """For a closed month-end: the open amount under the selection in the marts now minus the
+    frozen one (the corrections made since the close, shown as an adjustment)."""
+    frozen = FROZEN_TABLES[AGING_MART].table
+    return fetch_rows(
+        source,
+        f"""
+        select cast(
+            (select coalesce(sum(open_amount), 0) from {AGING_MART} where {_SELECTION_WHERE})
+            - (select coalesce(sum(open_amount), 0) from {frozen} where {_SELECTION_WHERE})
+            as double)
+        """,
+        selection.params(),
+    )[0][0]
 
 
 # the month-end close's frozen AR KPIs, published beside the marts (medops/publish.py)

@@ -1,7 +1,8 @@
 """Queries of the sales overview page (``pages/sales_overview.py``): quota attainment, revenue,
 lead response, deal size and retention marts.
 
-Same rules as ``dashboards.data``.
+Same rules as ``dashboards.data``. Quota attainment of a month the month-end close has frozen
+is read from its frozen rows (``dashboards.closed_months``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
+from dashboards.closed_months import frozen_rows
 from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows
 
 QUOTA_MART = "rpt_quota_attainment_monthly"
@@ -64,9 +66,9 @@ def sales_month_range(source: Published) -> list[dt.date]:
     months not yet begun would count their quota against no bookings."""
     rows = fetch_rows(
         source,
-        """
+        f"""
         with months as (
-            select month_start, from rpt_quota_attainment_monthly
+            select month_start, from {frozen_rows(source, QUOTA_MART)}
             where bookings_amount > 0 or deals_won > 0
             union all
             select month_start, from rpt_revenue_monthly
@@ -95,10 +97,10 @@ def sales_teams(source: Published) -> pd.DataFrame:
     region_name, province_unit_name."""
     return fetch_df(
         source,
-        """
+        f"""
         with teams as (
             select team_id, team_name, region_name, province_unit_name,
-            from rpt_quota_attainment_monthly
+            from {frozen_rows(source, QUOTA_MART)}
             union
             select team_id, team_name, region_name, province_unit_name,
             from rpt_revenue_monthly
@@ -138,7 +140,7 @@ def sales_kpis(source: Published, filters: SalesFilters) -> dict[str, Any]:
                 cast(coalesce(sum(bookings_amount), 0) as double) as bookings,
                 cast(sum(quota_amount) as double) as quota,
                 coalesce(sum(deals_won), 0) as deals_won,
-            from rpt_quota_attainment_monthly
+            from {frozen_rows(source, QUOTA_MART)}
             where {_SALES_WHERE}
         ),
 
@@ -207,7 +209,7 @@ def bookings_by_month(source: Published, filters: SalesFilters) -> pd.DataFrame:
                 month_start,
                 sum(bookings_amount) as bookings,
                 sum(quota_amount) as quota,
-            from rpt_quota_attainment_monthly
+            from {frozen_rows(source, QUOTA_MART)}
             where {_SALES_WHERE}
             group by month_start
         )
@@ -240,7 +242,7 @@ def team_league(source: Published, filters: SalesFilters) -> pd.DataFrame:
                 sum(bookings_amount) as bookings,
                 sum(quota_amount) as quota,
                 sum(deals_won) as deals_won,
-            from rpt_quota_attainment_monthly
+            from {frozen_rows(source, QUOTA_MART)}
             where {_SALES_WHERE}
             group by team_key
         ),

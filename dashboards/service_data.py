@@ -1,7 +1,8 @@
 """Queries of the service pages against the published service marts.
 
-Same rules as ``dashboards.data``: a short-lived read-only connection per query, bound
-parameters for every user choice, results cached per published version.
+Same rules as ``dashboards.data``: bound parameters for every user choice, results cached per
+published version and scope. SLA attainment of a month the month-end close has frozen is read
+from its frozen rows (``dashboards.closed_months``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
+from dashboards.closed_months import FROZEN_TABLES, closed_month_values, closed_months
 from dashboards.data import CACHE_TTL_SECONDS, Published, fetch_df, fetch_rows
 
 SERVICE_COCKPIT_MARTS = (
@@ -28,6 +30,7 @@ SERVICE_ASSETS_MARTS = (
     "rpt_service_pnl_monthly",
 )
 KPI_TARGETS_TABLE = "rpt_service_kpi_targets"
+SLA_MART = "rpt_service_sla_attainment_monthly"
 # built from the receivables and customer marts; the section shows only when published
 COVERED_OVERDUE_MART = "rpt_service_covered_devices_overdue"
 # the receivables of covered customers need these besides the service marts
@@ -70,6 +73,47 @@ _TICKET_FILTER = """
     and ($models::varchar[] is null or list_contains($models, device_model))
     and ($channels::varchar[] is null or list_contains($channels, channel))
 """
+# The same on the monthly SLA attainment, which has no device model.
+_SLA_MART_FILTER = """
+    ($regions::varchar[] is null or list_contains($regions, region_name))
+    and ($tiers::varchar[] is null or list_contains($tiers, service_tier))
+    and ($channels::varchar[] is null or list_contains($channels, channel))
+"""
+
+
+def frozen_sla_used(source: Published, filters: ServiceFilters) -> bool:
+    """Whether SLA attainment of closed months comes from their frozen rows: yes unless a
+    device model is chosen (the frozen monthly attainment is not split by model)."""
+    return not filters.device_models and not closed_months(source, SLA_MART).empty
+
+
+def _sla_counts(source: Published, filters: ServiceFilters) -> str:
+    """SQL of targets measured and met per month and target under the filters: from the
+    SLA targets, and for closed months from their frozen monthly attainment."""
+    live = f"""
+        select
+            measured_month as month_start,
+            sla_target,
+            count(*) as measured,
+            count(*) filter (where is_met) as met,
+        from fct_service_sla_targets
+        where sla_status in ('met', 'breached')
+            and measured_month between $month_from and $month_to
+            and {_TICKET_FILTER}"""
+    if not frozen_sla_used(source, filters):
+        return f"{live}\n        group by all"
+    return f"""{live}
+            and measured_month not in ({closed_month_values(SLA_MART)})
+        group by all
+        union all
+        select
+            month_start,
+            sla_target,
+            sum(targets_measured) as measured,
+            sum(targets_met) as met,
+        from {FROZEN_TABLES[SLA_MART].table}
+        where month_start between $month_from and $month_to and {_SLA_MART_FILTER}
+        group by all"""
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
@@ -104,13 +148,7 @@ def kpis(source: Published, filters: ServiceFilters) -> dict[str, float | None]:
     the ticket KPIs over the tickets created in them (DECISIONLOG.md, "Service KPIs")."""
     sla = fetch_rows(
         source,
-        f"""
-        select count(*) filter (where is_met) / nullif(count(*), 0)
-        from fct_service_sla_targets
-        where sla_status in ('met', 'breached')
-            and measured_month between $month_from and $month_to
-            and {_TICKET_FILTER}
-        """,
+        f"select sum(met) / nullif(sum(measured), 0) from ({_sla_counts(source, filters)})",
         filters.params("month_from", "month_to", *_TICKET_PARAMS),
     )[0][0]
     row = fetch_df(
@@ -149,20 +187,17 @@ def kpi_targets(source: Published) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def attainment_trend(source: Published, filters: ServiceFilters) -> pd.DataFrame:
-    """SLA attainment per month and target."""
+    """SLA attainment per month and target (closed months as frozen, see ``_sla_counts``)."""
     return fetch_df(
         source,
         f"""
         select
-            measured_month as month_start,
+            month_start,
             sla_target,
-            count(*) as measured,
-            count(*) filter (where is_met) as met,
-            count(*) filter (where is_met) / count(*) as attainment,
-        from fct_service_sla_targets
-        where sla_status in ('met', 'breached')
-            and measured_month between $month_from and $month_to
-            and {_TICKET_FILTER}
+            cast(sum(measured) as bigint) as measured,
+            cast(sum(met) as bigint) as met,
+            sum(met) / sum(measured) as attainment,
+        from ({_sla_counts(source, filters)})
         group by all
         order by month_start, sla_target
         """,

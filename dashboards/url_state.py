@@ -120,6 +120,21 @@ def picker(
     return value
 
 
+def pick_any(column, label_key: str, labels: dict[str, str], key: str, param: str) -> list[str]:
+    """A multi-select on ``column`` over ``labels`` (value -> label) whose empty choice means
+    all (its placeholder says so), shared in the URL as ``?param=...``."""
+    return picker(
+        column.multiselect,
+        t(label_key),
+        labels,
+        key=key,
+        param=param,
+        multi=True,
+        format_func=labels.__getitem__,
+        placeholder=t("filter_all"),
+    )
+
+
 def seed_range(
     key: str,
     param: str,

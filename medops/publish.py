@@ -31,6 +31,10 @@ PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_PREFIXES = ("fct_", "dim_", "rpt_")
 # the month-end close's append-only tables, published as closed_<table>
 CLOSED_SCHEMA = "closed"
+# which months each frozen table holds, and when they were closed: no rows of the marts, so
+# every cockpit scope may read it (a rep's pages must know a month is closed even where the
+# frozen table holds none of the rep's rows)
+CLOSED_MONTHS_TABLE = "_closed_months"
 KEEP_COPIES = 7
 # the table inside every published file that says which copy it is
 STAMP_TABLE = "_published"
@@ -140,6 +144,7 @@ def publish_marts(
                 f'select * from warehouse.{CLOSED_SCHEMA}."{table}"'
             )
             copied.append(f"{CLOSED_SCHEMA}_{table}")
+        _write_closed_months(con, [t for t in copied if t.startswith(f"{CLOSED_SCHEMA}_")])
         write_schedule(con, schedule or [])
         files = _export_files(con)
         fingerprints = _table_fingerprints(con, copied)
@@ -171,6 +176,19 @@ def publish_marts(
     _prune(home)
     write_build_status(home, {"status": "published", "run_id": run_id, "at": now.isoformat()})
     return {table: fp["rows"] for table, fp in fingerprints.items()}, copy
+
+
+def _write_closed_months(con: duckdb.DuckDBPyConnection, closed_tables: list[str]) -> None:
+    con.execute(
+        f"create table main.{CLOSED_MONTHS_TABLE} "
+        "(closed_table varchar, closed_month date, closed_at timestamp)"
+    )
+    for table in closed_tables:
+        con.execute(
+            f"insert into main.{CLOSED_MONTHS_TABLE} select ?, closed_month, max(closed_at) "
+            f'from main."{table}" group by closed_month',
+            [table],
+        )
 
 
 def _keep(home: Paths, staging_file: Path, copy_id: str, audit: dict) -> PublishedCopy:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -485,8 +487,12 @@ def build_data_quality_published(
 
 def add_export_shape(published: Path, area: str, source_shape: str, source_rows: int) -> None:
     """Record in a published file that ``area`` rests on a thin export shape, as
-    ``rpt_export_shapes`` does after a build on such an export (the table is made if needed)."""
-    con = duckdb.connect(str(published))
+    ``rpt_export_shapes`` does after a build on such an export (the table is made if needed).
+    Published as a build publishes: a new file renamed over the old one (the cockpit keeps the
+    old one open, and DuckDB refuses to write a file another database of the process has open)."""
+    next_file = published.with_name(published.name + ".next")
+    shutil.copyfile(published, next_file)
+    con = duckdb.connect(str(next_file))
     try:
         con.execute(
             "create table if not exists rpt_export_shapes"
@@ -497,6 +503,7 @@ def add_export_shape(published: Path, area: str, source_shape: str, source_rows:
         )
     finally:
         con.close()
+    os.replace(next_file, published)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import pytest
 from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, data, funnel_data
+from dashboards import charts, data, funnel_charts, funnel_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -271,7 +271,7 @@ def test_breakdown_by_lead_source_keeps_deals_without_one(published: data.Publis
     sources = funnel_data.funnel_breakdown(published, DEFAULT_WINDOW, "lead_source")
     by_key = dict(zip(sources["group_key"], sources["opportunities"], strict=True))
     assert by_key == {"website": 2, "trade_show": 1, "referral": 1, None: 1}
-    table = charts.breakdown_table(
+    table = funnel_charts.breakdown_table(
         sources,
         funnel_data.funnel_by_stage(published, DEFAULT_WINDOW),
         "en",
@@ -285,7 +285,7 @@ def test_lost_reasons_in_english(published: data.Published) -> None:
     reasons = funnel_data.funnel_lost_reasons(published, DEFAULT_WINDOW, "en")
     assert reasons["reason_name"].tolist() == ["Price", None]
     assert reasons["share"].tolist() == pytest.approx([0.5, 0.5])
-    table = charts.lost_reasons_table(reasons, "en")
+    table = funnel_charts.lost_reasons_table(reasons, "en")
     assert table["Lost reason"].tolist() == ["Price", "(not given)"]
 
 
@@ -307,7 +307,9 @@ def test_formats() -> None:
 
 
 def test_excel_export(published: data.Published) -> None:
-    table = charts.conversion_table(funnel_data.funnel_by_stage(published, DEFAULT_WINDOW), "zh")
+    table = funnel_charts.conversion_table(
+        funnel_data.funnel_by_stage(published, DEFAULT_WINDOW), "zh"
+    )
     workbook = charts.table_to_excel(table, sheet_name="销售漏斗", lang="zh")
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="销售漏斗")
     assert back["到达商机数"].tolist() == [5, 4, 3, 2, 2]

@@ -29,7 +29,7 @@ import pytest
 from conftest import build_data_quality_published, metrics
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, data, data_quality_data
+from dashboards import charts, data, data_quality_charts, data_quality_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -212,9 +212,12 @@ def test_queries(published: data.Published) -> None:
 
 
 def test_files_excel_export(published: data.Published) -> None:
-    table = charts.files_table(data_quality_data.ingest_files(published), "zh")
+    table = data_quality_charts.files_table(data_quality_data.ingest_files(published), "zh")
     workbook = charts.table_to_excel(
-        table, sheet_name="数据质量", lang="zh", number_formats=charts.files_excel_formats("zh")
+        table,
+        sheet_name="数据质量",
+        lang="zh",
+        number_formats=data_quality_charts.files_excel_formats("zh"),
     )
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="数据质量")
     assert back["读取行数"].sum() == 390

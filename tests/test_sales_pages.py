@@ -41,7 +41,7 @@ import pytest
 from conftest import build_sales_published, metrics
 from streamlit.testing.v1 import AppTest
 
-from dashboards import alerts_data, charts, data, sales_data
+from dashboards import alerts_charts, alerts_data, charts, data, sales_charts, sales_data
 from dashboards.access import FULL_ACCESS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -385,26 +385,32 @@ def test_alert_queries(published: data.Published) -> None:
 
 
 def test_threshold_format() -> None:
-    assert charts.format_threshold(15.0, "days", "zh") == "15 天"
-    assert charts.format_threshold(23.46, "days", "en") == "23.5 days"
-    assert charts.format_threshold(24.0, "hours", "en") == "24 hours"
-    assert charts.format_threshold(None, "days", "zh") == "—"
+    assert alerts_charts.format_threshold(15.0, "days", "zh") == "15 天"
+    assert alerts_charts.format_threshold(23.46, "days", "en") == "23.5 days"
+    assert alerts_charts.format_threshold(24.0, "hours", "en") == "24 hours"
+    assert alerts_charts.format_threshold(None, "days", "zh") == "—"
 
 
 def test_excel_exports(published: data.Published) -> None:
-    league = charts.league_table(sales_data.team_league(published, DEFAULT_WINDOW), "zh")
+    league = sales_charts.league_table(sales_data.team_league(published, DEFAULT_WINDOW), "zh")
     workbook = charts.table_to_excel(
-        league, sheet_name="销售概览", lang="zh", number_formats=charts.league_excel_formats("zh")
+        league,
+        sheet_name="销售概览",
+        lang="zh",
+        number_formats=sales_charts.league_excel_formats("zh"),
     )
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="销售概览")
     assert back["签单额"].tolist() == [150_000, 60_000, 30_000]
     assert back["达成率"].iloc[:2].tolist() == pytest.approx([0.75, 0.6])
 
-    alerts = charts.alerts_table(
+    alerts = alerts_charts.alerts_table(
         alerts_data.sales_alerts(published, alerts_data.AlertFilters()), "en"
     )
     workbook = charts.table_to_excel(
-        alerts, sheet_name="Alerts", lang="en", number_formats=charts.alerts_excel_formats("en")
+        alerts,
+        sheet_name="Alerts",
+        lang="en",
+        number_formats=alerts_charts.alerts_excel_formats("en"),
     )
     back = pd.read_excel(io.BytesIO(workbook), sheet_name="Alerts")
     assert back["Deal / lead"].tolist() == ["O102", "O101", "O103", "L201", "L202"]

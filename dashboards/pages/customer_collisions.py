@@ -3,7 +3,8 @@ from several reps on one customer, for a manager to assign ownership (Excel down
 
 import streamlit as st
 
-from dashboards import audit, charts, customers_data, data, url_state
+from dashboards import charts, customers_data, data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 COLLISION_TYPES = ("customer_owners", "group_owners", "open_opportunities")
@@ -100,19 +101,14 @@ table = shown.assign(collision_type=shown["collision_type"].map(type_labels))
 table = table[list(COLUMNS)].rename(columns={c: t(k) for c, k in COLUMNS.items()})
 with st.container(border=True):
     _, button_col = st.columns([4, 1], vertical_alignment="bottom")
-    button_col.download_button(
+    table_download(
+        button_col,
         t("customers_download"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=t("customers_page_collisions"),
-            lang=lang,
-            number_formats={t("customers_col_open_amount"): "¥#,##0"},
-        ),
+        table,
+        sheet_name=t("customers_page_collisions"),
+        lang=lang,
+        number_formats={t("customers_col_open_amount"): "¥#,##0"},
         file_name="customer_collisions.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
     )
     st.dataframe(
         charts._formatted(table, lang, {"customers_col_open_amount": charts.format_cny}),

@@ -3,7 +3,8 @@ quarantined, the expectations that failed, and how fresh each source is."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, data_quality_data, url_state
+from dashboards import charts, data, data_quality_charts, data_quality_data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -73,7 +74,9 @@ if _has(data_quality_data.FRESHNESS_MART):
         with st.container(border=True):
             st.subheader(t("dq_sources"))
             st.dataframe(
-                charts.style_source_table(charts.source_table(sources, lang), lang),
+                data_quality_charts.style_source_table(
+                    data_quality_charts.source_table(sources, lang), lang
+                ),
                 hide_index=True,
                 placeholder="—",
                 height="content",  # one row per source: a few dozen at most
@@ -100,7 +103,9 @@ if _has(data_quality_data.FRESHNESS_MART):
                     ),
                     icon=":material/schedule:",
                 )
-            st.dataframe(charts.arrivals_table(arrivals, lang), hide_index=True, placeholder="—")
+            st.dataframe(
+                data_quality_charts.arrivals_table(arrivals, lang), hide_index=True, placeholder="—"
+            )
 
 # --- quarantine reasons ------------------------------------------------------------------------
 if _has(data_quality_data.QUARANTINE_REASONS_MART):
@@ -117,13 +122,15 @@ if _has(data_quality_data.QUARANTINE_REASONS_MART):
                 key="data_quality_sources",
                 param="sources",
                 multi=True,
-                format_func=lambda key: charts.source_label(key, lang),
+                format_func=lambda key: data_quality_charts.source_label(key, lang),
                 placeholder=t("filter_all"),
             )
             reasons = data_quality_data.quarantine_reasons(source, tuple(chosen))
-            st.plotly_chart(charts.reasons_chart(reasons, lang), config=plotly_config)
+            st.plotly_chart(data_quality_charts.reasons_chart(reasons, lang), config=plotly_config)
             st.dataframe(
-                charts.style_reasons_table(charts.reasons_table(reasons, lang), lang),
+                data_quality_charts.style_reasons_table(
+                    data_quality_charts.reasons_table(reasons, lang), lang
+                ),
                 hide_index=True,
                 placeholder="—",
             )
@@ -141,7 +148,9 @@ if validation is not None:
             )
         else:
             st.dataframe(
-                charts.style_validation_table(charts.validation_table(validation, lang), lang),
+                data_quality_charts.style_validation_table(
+                    data_quality_charts.validation_table(validation, lang), lang
+                ),
                 hide_index=True,
                 placeholder="—",
             )
@@ -153,19 +162,16 @@ if _has(data_quality_data.INGEST_FILES_MART):
         with st.container(border=True):
             title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
             title_col.subheader(t("dq_files"))
-            table = charts.files_table(files, lang)
-            button_col.download_button(
+            table = data_quality_charts.files_table(files, lang)
+            table_download(
+                button_col,
                 t("download_files"),
-                data=charts.table_to_excel(
-                    table,
-                    sheet_name=t("page_data_quality"),
-                    lang=lang,
-                    number_formats=charts.files_excel_formats(lang),
-                ),
+                table,
+                sheet_name=t("page_data_quality"),
+                lang=lang,
+                number_formats=data_quality_charts.files_excel_formats(lang),
                 file_name=f"ingest_files_{source.published_at:%Y%m%d_%H%M}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                icon=":material/download:",
-                on_click=audit.record_download,
-                width="stretch",
             )
-            st.dataframe(charts.style_files_table(table, lang), hide_index=True, placeholder="—")
+            st.dataframe(
+                data_quality_charts.style_files_table(table, lang), hide_index=True, placeholder="—"
+            )

@@ -5,8 +5,9 @@ each reason) and the deals stuck longest, with the Excel download of the same sc
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import audit, charts, data, periods
+from dashboards import charts, data, periods
 from dashboards import deal_to_cash_data as d2c
+from dashboards.downloads import excel_download
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 
 CARDS_PER_ROW = 4
@@ -295,12 +296,11 @@ workbook = d2c.chain_workbook(
         month_from=periods.month_label(month_from), month_to=periods.month_label(month_to)
     ),
 )
-st.download_button(
+excel_download(
+    st,
     t("download_excel"),
-    data=workbook,
-    file_name=f"deal_to_cash_{month_from:%Y%m}_{month_to:%Y%m}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:",
-    on_click=audit.record_download,
+    workbook,
+    f"deal_to_cash_{month_from:%Y%m}_{month_to:%Y%m}.xlsx",
     key="d2c_download",
+    width="content",
 )

@@ -4,8 +4,10 @@ customer > statement, with the Excel export finance files."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data, url_state
+from dashboards import charts, data, url_state
 from dashboards import receivables_data as ar
+from dashboards.closed_months import closed_in, show_closed_note
+from dashboards.downloads import excel_download
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.receivables_excel import aging_workbook
@@ -40,6 +42,7 @@ bucket_titles = dict(
 def _date_label(row: pd.Series) -> str:
     tags = [t("receivables_latest")] if row.is_latest else []
     tags += [t("receivables_month_end")] if row.is_month_end else []
+    tags += [t("closed_tag")] if row.is_closed else []
     return f"{row.as_of_date:%Y-%m-%d}" + (f" ({', '.join(tags)})" if tags else "")
 
 
@@ -107,6 +110,10 @@ for column, (key, value) in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(label, charts.format_cny_compact(value, lang), border=True)
 share = None if totals is None or not totals["total"] else totals["overdue"] / totals["total"]
 st.caption(f"{t('receivables_kpi_share_overdue')}: {charts.format_percent(share)}")
+closed = closed_in(source, ar.AGING_MART, as_of_date, as_of_date)
+if not closed.empty:
+    adjustment = charts.format_cny(ar.aging_adjustment(source, selection))
+    show_closed_note(closed, "closed_what_aging", adjustment)
 
 amount_columns = {code: bucket_titles[code] for code in bucket_rows["bucket_code"]}
 amount_columns |= {
@@ -131,14 +138,8 @@ with st.container(border=True):
             basis=t(f"receivables_basis_{basis}"), date=f"{as_of_date:%Y-%m-%d}"
         ),
     )
-    button_col.download_button(
-        t("download_excel"),
-        data=workbook,
-        file_name=f"receivables_aging_{as_of_date:%Y%m%d}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
+    excel_download(
+        button_col, t("download_excel"), workbook, f"receivables_aging_{as_of_date:%Y%m%d}.xlsx"
     )
     if shown_level == "company":
         table = table.assign(name=t("receivables_company_name"))

@@ -3,7 +3,8 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import alerts_data, audit, charts, data, url_state
+from dashboards import alerts_charts, alerts_data, charts, data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 lang = current_language()
@@ -31,7 +32,7 @@ rules = alerts_data.alert_rules(source)
 if rules.empty:
     st.success(t("alerts_none"), icon=":material/check_circle:")
     st.stop()
-rule_names = charts.alert_rule_names(rules, lang)
+rule_names = alerts_charts.alert_rule_names(rules, lang)
 owners = alerts_data.alert_owners(source)
 owner_labels = {
     row.owner_id: f"{row.owner_name or row.owner_id} · {row.team_name or t('no_team')}"
@@ -44,29 +45,24 @@ team_labels = {
 regions = [name for name in dict.fromkeys(owners["region_name"]) if isinstance(name, str)]
 
 
-def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so), shared in the
-    URL as ``?<last part of key>=...``."""
-    return url_state.picker(
-        column.multiselect,
-        t(label_key),
-        labels,
-        key=key,
-        param=key.removeprefix("sales_alerts_"),
-        multi=True,
-        format_func=labels.__getitem__,
-        placeholder=t("filter_all"),
-    )
-
-
 with st.container(border=True):
     rule_col, region_col, team_col, owner_col = st.columns(4, gap="medium")
-    chosen_rules = _pick_any(rule_col, "filter_rules", rule_names, "sales_alerts_rules")
-    chosen_regions = _pick_any(
-        region_col, "filter_regions", {name: name for name in regions}, "sales_alerts_regions"
+    chosen_rules = url_state.pick_any(
+        rule_col, "filter_rules", rule_names, "sales_alerts_rules", "rules"
     )
-    chosen_teams = _pick_any(team_col, "filter_teams", team_labels, "sales_alerts_teams")
-    chosen_owners = _pick_any(owner_col, "filter_owners", owner_labels, "sales_alerts_owners")
+    chosen_regions = url_state.pick_any(
+        region_col,
+        "filter_regions",
+        {name: name for name in regions},
+        "sales_alerts_regions",
+        "regions",
+    )
+    chosen_teams = url_state.pick_any(
+        team_col, "filter_teams", team_labels, "sales_alerts_teams", "teams"
+    )
+    chosen_owners = url_state.pick_any(
+        owner_col, "filter_owners", owner_labels, "sales_alerts_owners", "owners"
+    )
 
 filters = alerts_data.AlertFilters(
     rules=tuple(chosen_rules),
@@ -91,20 +87,15 @@ if alerts.empty:
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_alerts"))
-    table = charts.alerts_table(alerts, lang)
-    button_col.download_button(
+    table = alerts_charts.alerts_table(alerts, lang)
+    table_download(
+        button_col,
         t("download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=t("page_sales_alerts"),
-            lang=lang,
-            number_formats=charts.alerts_excel_formats(lang),
-        ),
+        table,
+        sheet_name=t("page_sales_alerts"),
+        lang=lang,
+        number_formats=alerts_charts.alerts_excel_formats(lang),
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
     )
-    st.dataframe(charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
+    st.dataframe(alerts_charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
     st.caption(t("table_alerts_caption"))

@@ -4,15 +4,14 @@ pipeline's health (coverage, created, overdue, slipped)."""
 
 import streamlit as st
 
-from dashboards import audit, data, url_state
+from dashboards import data, url_state
 from dashboards import forecast_charts as fc
 from dashboards import forecast_data as fd
-from dashboards.charts import table_to_excel
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
 ACTUAL_MONTHS = 24
 HEALTH_MONTHS = 24
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 lang = current_language()
 source = data.current_published()
@@ -94,16 +93,14 @@ plotly_config = {"displaylogo": False, "responsive": True}
 
 def download(frame, name: str, file_stem: str, column) -> None:
     """An Excel download of a labelled table."""
-    column.download_button(
+    table_download(
+        column,
         t("download_excel"),
-        data=table_to_excel(
-            frame, sheet_name=name[:31], lang=lang, number_formats=fc.excel_formats(frame, lang)
-        ),
+        frame,
+        sheet_name=name,
+        lang=lang,
+        number_formats=fc.excel_formats(frame, lang),
         file_name=f"{file_stem}_{series.measure}_{series.level}_{series.key}.xlsx",
-        mime=EXCEL_MIME,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key=f"download_{file_stem}",
     )
 

@@ -5,7 +5,8 @@ channel and lead source, and why deals were lost."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import audit, charts, data, funnel_data, periods, url_state
+from dashboards import charts, data, funnel_charts, funnel_data, periods, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -17,7 +18,6 @@ DRILL_PATH = (
     ("owner", "owner_id", "owner_name", "owner"),
 )
 CODE_LEVELS = ("product_line", "channel", "lead_source")
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 lang = current_language()
@@ -44,30 +44,15 @@ org = funnel_data.funnel_org(source)
 code_labels = {code: funnel_data.code_names(source, code, lang) for code in CODE_LEVELS}
 
 
-def _pick_any(column, label_key: str, labels: dict[str, str], key: str) -> list[str]:
-    """A multi-select whose empty choice means all (its placeholder says so), shared in the
-    URL as ``?<last part of key>=...``."""
-    return url_state.picker(
-        column.multiselect,
-        t(label_key),
-        labels,
-        key=key,
-        param=key.removeprefix("sales_funnel_"),
-        multi=True,
-        format_func=labels.__getitem__,
-        placeholder=t("filter_all"),
-    )
-
-
 def _download(column, table: pd.DataFrame, name: str, formats: dict[str, str] | None) -> None:
-    column.download_button(
+    table_download(
+        column,
         t("download_excel"),
-        data=charts.table_to_excel(table, sheet_name=name[:31], lang=lang, number_formats=formats),
+        table,
+        sheet_name=name,
+        lang=lang,
+        number_formats=formats,
         file_name=f"{name}_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-        mime=EXCEL_MIME,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key=f"download_{name}",
     )
 
@@ -77,14 +62,22 @@ with st.container(border=True):
     month_from, month_to = periods.month_range(
         month_col, t("filter_months"), months, key="sales_funnel_months"
     )
-    line_codes = _pick_any(
-        line_col, "filter_product_lines", code_labels["product_line"], "sales_funnel_product_lines"
+    line_codes = url_state.pick_any(
+        line_col,
+        "filter_product_lines",
+        code_labels["product_line"],
+        "sales_funnel_product_lines",
+        "product_lines",
     )
-    channels = _pick_any(
-        channel_col, "filter_channels", code_labels["channel"], "sales_funnel_channels"
+    channels = url_state.pick_any(
+        channel_col, "filter_channels", code_labels["channel"], "sales_funnel_channels", "channels"
     )
-    lead_sources = _pick_any(
-        source_col, "filter_lead_sources", code_labels["lead_source"], "sales_funnel_lead_sources"
+    lead_sources = url_state.pick_any(
+        source_col,
+        "filter_lead_sources",
+        code_labels["lead_source"],
+        "sales_funnel_lead_sources",
+        "lead_sources",
     )
 
     # Drill-down: each picker offers only the units under the choice above it.
@@ -155,19 +148,19 @@ trend = funnel_data.monthly_trend(source, filters)
 funnel_col, trend_col = st.columns(2, gap="medium")
 with funnel_col.container(border=True):
     st.subheader(t("chart_funnel"), help=t("chart_funnel_help"))
-    st.plotly_chart(charts.funnel_chart(stages, lang), config=PLOTLY_CONFIG)
+    st.plotly_chart(funnel_charts.funnel_chart(stages, lang), config=PLOTLY_CONFIG)
 with trend_col.container(border=True):
     st.subheader(t("chart_trend"), help=t("chart_trend_help"))
-    st.plotly_chart(charts.trend_chart(trend, lang), config=PLOTLY_CONFIG)
+    st.plotly_chart(funnel_charts.trend_chart(trend, lang), config=PLOTLY_CONFIG)
 
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_conversion"))
-    table = charts.conversion_table(stages, lang)
+    table = funnel_charts.conversion_table(stages, lang)
     _download(button_col, table, "sales_funnel", None)
     st.dataframe(
-        charts.style_conversion_table(table, lang),
-        column_config=charts.conversion_column_config(lang),
+        funnel_charts.style_conversion_table(table, lang),
+        column_config=funnel_charts.conversion_column_config(lang),
         hide_index=True,
         placeholder="—",
     )
@@ -188,11 +181,14 @@ with st.container(border=True):
     )
     level = level or breakdown_level
     breakdown = funnel_data.funnel_breakdown(source, filters, level)
-    table = charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
+    table = funnel_charts.breakdown_table(breakdown, stages, lang, code_labels.get(level))
     _download(
-        button_col, table, f"sales_funnel_by_{level}", charts.breakdown_excel_formats(table, lang)
+        button_col,
+        table,
+        f"sales_funnel_by_{level}",
+        funnel_charts.breakdown_excel_formats(table, lang),
     )
-    st.dataframe(charts.style_breakdown_table(table, lang), hide_index=True, placeholder="—")
+    st.dataframe(funnel_charts.style_breakdown_table(table, lang), hide_index=True, placeholder="—")
 
 with st.container(border=True):
     st.subheader(t("lost_title"), help=t("lost_help"))
@@ -200,11 +196,15 @@ with st.container(border=True):
     if reasons.empty:
         st.info(t("lost_none"), icon=":material/info:")
     else:
-        table = charts.lost_reasons_table(reasons, lang)
+        table = funnel_charts.lost_reasons_table(reasons, lang)
         chart_col, table_col = st.columns([2, 3], gap="medium")
-        chart_col.plotly_chart(charts.lost_reasons_chart(table, lang), config=PLOTLY_CONFIG)
+        chart_col.plotly_chart(funnel_charts.lost_reasons_chart(table, lang), config=PLOTLY_CONFIG)
         with table_col:
-            _download(st, table, "sales_lost_reasons", charts.lost_reasons_excel_formats(lang))
+            _download(
+                st, table, "sales_lost_reasons", funnel_charts.lost_reasons_excel_formats(lang)
+            )
             st.dataframe(
-                charts.style_lost_reasons_table(table, lang), hide_index=True, placeholder="—"
+                funnel_charts.style_lost_reasons_table(table, lang),
+                hide_index=True,
+                placeholder="—",
             )

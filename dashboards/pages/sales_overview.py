@@ -3,7 +3,9 @@ months, by region and team, with a team league table."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, sales_data, url_state
+from dashboards import charts, data, periods, sales_charts, sales_data, url_state
+from dashboards.closed_months import closed_in, show_closed_note
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
@@ -80,34 +82,32 @@ kpi_cards = (
 )
 for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=True):
     column.metric(t(key), value, help=kpi_help("sales-overview", key), border=True)
+show_closed_note(
+    closed_in(source, sales_data.QUOTA_MART, month_from, month_to), "closed_what_quota"
+)
 
 plotly_config = {"displaylogo": False, "responsive": True}
 
 with st.container(border=True):
     st.subheader(t("chart_bookings"), help=t("chart_bookings_help"))
     monthly = sales_data.bookings_by_month(source, filters)
-    st.plotly_chart(charts.bookings_chart(monthly, lang), config=plotly_config)
+    st.plotly_chart(sales_charts.bookings_chart(monthly, lang), config=plotly_config)
 
 league = sales_data.team_league(source, filters)
 with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("table_team_league"))
-    table = charts.league_table(league, lang)
-    button_col.download_button(
+    table = sales_charts.league_table(league, lang)
+    table_download(
+        button_col,
         t("download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=t("page_sales_overview"),
-            lang=lang,
-            number_formats=charts.league_excel_formats(lang),
-        ),
+        table,
+        sheet_name=t("page_sales_overview"),
+        lang=lang,
+        number_formats=sales_charts.league_excel_formats(lang),
         file_name=f"sales_teams_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
     )
-    st.dataframe(charts.style_league_table(table, lang), hide_index=True, placeholder="—")
+    st.dataframe(sales_charts.style_league_table(table, lang), hide_index=True, placeholder="—")
     st.caption(t("table_team_league_caption"))
 
 with st.container(border=True):
@@ -117,20 +117,17 @@ with st.container(border=True):
     if quarters.empty:
         st.info(t("retention_none"), icon=":material/info:")
     else:
-        table = charts.retention_table(quarters, lang)
-        button_col.download_button(
+        table = sales_charts.retention_table(quarters, lang)
+        table_download(
+            button_col,
             t("download_excel"),
-            data=charts.table_to_excel(
-                table,
-                sheet_name=t("retention_title")[:31],
-                lang=lang,
-                number_formats=charts.retention_excel_formats(lang),
-            ),
+            table,
+            sheet_name=t("retention_title"),
+            lang=lang,
+            number_formats=sales_charts.retention_excel_formats(lang),
             file_name=f"customer_retention_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
-            on_click=audit.record_download,
-            width="stretch",
         )
-        st.plotly_chart(charts.retention_chart(quarters, lang), config=plotly_config)
-        st.dataframe(charts.style_retention_table(table, lang), hide_index=True, placeholder="—")
+        st.plotly_chart(sales_charts.retention_chart(quarters, lang), config=plotly_config)
+        st.dataframe(
+            sales_charts.style_retention_table(table, lang), hide_index=True, placeholder="—"
+        )

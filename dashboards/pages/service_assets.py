@@ -4,10 +4,9 @@ month, region and device model."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, service_charts, service_data, url_state
+from dashboards import charts, data, periods, service_charts, service_data, url_state
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 lang = current_language()
 source = data.current_published()
@@ -66,19 +65,14 @@ plotly_config = {"displaylogo": False, "responsive": True}
 
 
 def download(table, title_key: str, formats: dict, file_stem: str, column) -> None:
-    column.download_button(
+    table_download(
+        column,
         t("service_download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=service_charts.sheet_name(t(title_key)),
-            lang=lang,
-            number_formats=service_charts.excel_formats(formats, lang),
-        ),
+        table,
+        sheet_name=service_charts.sheet_name(t(title_key)),
+        lang=lang,
+        number_formats=service_charts.excel_formats(formats, lang),
         file_name=f"{file_stem}.xlsx",
-        mime=XLSX,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key=f"{file_stem}_download",
     )
 

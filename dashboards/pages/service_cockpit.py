@@ -4,13 +4,13 @@ device model and channel."""
 
 import streamlit as st
 
-from dashboards import audit, charts, data, periods, service_charts, service_data, url_state
+from dashboards import charts, data, periods, service_charts, service_data, url_state
 from dashboards.auth_session import session_scope
+from dashboards.closed_months import closed_in, show_closed_note
+from dashboards.downloads import table_download
 from dashboards.export_notes import show_thin_export_notes
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
 from dashboards.metric_docs import kpi_help
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 lang = current_language()
 source = data.current_published()
@@ -116,6 +116,14 @@ for row_start in range(0, len(cards), 4):
             border=True,
         )
 
+closed = closed_in(source, service_data.SLA_MART, month_from, month_to)
+if service_data.frozen_sla_used(source, filters):
+    show_closed_note(closed, "closed_what_sla")
+elif not closed.empty:
+    st.caption(
+        t("closed_sla_by_model").format(months=", ".join(f"{m:%Y-%m}" for m in closed["month"]))
+    )
+
 plotly_config = {"displaylogo": False, "responsive": True}
 
 if not data.missing_marts(source, service_data.COVERED_RECEIVABLES_MARTS):
@@ -152,19 +160,14 @@ with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("service_section_open"))
     table = service_charts.open_tickets_table(open_tickets, lang)
-    button_col.download_button(
+    table_download(
+        button_col,
         t("service_download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=service_charts.sheet_name(t("service_section_open")),
-            lang=lang,
-            number_formats={t("service_col_age_days", lang): "0.0"},
-        ),
+        table,
+        sheet_name=service_charts.sheet_name(t("service_section_open")),
+        lang=lang,
+        number_formats={t("service_col_age_days", lang): "0.0"},
         file_name="service_open_tickets.xlsx",
-        mime=XLSX,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key="service_open_download",
     )
     st.caption(
@@ -194,19 +197,14 @@ with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("service_section_engineers"))
     table = service_charts.labelled_table(league, service_charts.ENGINEER_COLUMNS, lang)
-    button_col.download_button(
+    table_download(
+        button_col,
         t("service_download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=service_charts.sheet_name(t("service_section_engineers")),
-            lang=lang,
-            number_formats=service_charts.excel_formats(service_charts.ENGINEER_FORMATS, lang),
-        ),
+        table,
+        sheet_name=service_charts.sheet_name(t("service_section_engineers")),
+        lang=lang,
+        number_formats=service_charts.excel_formats(service_charts.ENGINEER_FORMATS, lang),
         file_name=f"service_engineers_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-        mime=XLSX,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key="service_engineers_download",
     )
     st.dataframe(

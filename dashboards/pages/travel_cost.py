@@ -4,12 +4,12 @@ customers."""
 
 import streamlit as st
 
-from dashboards import audit, charts, periods, travel_charts, travel_data, url_state
+from dashboards import charts, periods, travel_charts, travel_data, url_state
 from dashboards.data import current_published, missing_marts, published_path
+from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 from dashboards.metric_docs import kpi_help
 
-EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 lang = current_language()
@@ -90,19 +90,14 @@ with st.container(border=True):
     title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
     title_col.subheader(t("travel_table_budget"))
     table = travel_charts.budget_table(budget, lang)
-    button_col.download_button(
+    table_download(
+        button_col,
         t("travel_download_excel"),
-        data=charts.table_to_excel(
-            table,
-            sheet_name=t("travel_table_budget", lang),
-            lang=lang,
-            number_formats=travel_charts.budget_excel_formats(lang),
-        ),
+        table,
+        sheet_name=t("travel_table_budget", lang),
+        lang=lang,
+        number_formats=travel_charts.budget_excel_formats(lang),
         file_name="travel_budget_by_team.xlsx",
-        mime=EXCEL_MIME,
-        icon=":material/download:",
-        on_click=audit.record_download,
-        width="stretch",
         key="travel_budget_download",
     )
     st.dataframe(travel_charts.style_budget_table(table, lang), hide_index=True, placeholder="—")
@@ -126,19 +121,14 @@ with st.container(border=True):
         st.info(t("travel_no_outliers"), icon=":material/check_circle:")
     else:
         table = travel_charts.outlier_table(outliers, lang)
-        button_col.download_button(
+        table_download(
+            button_col,
             t("travel_download_excel"),
-            data=charts.table_to_excel(
-                table,
-                sheet_name=t("travel_table_outliers", lang),
-                lang=lang,
-                number_formats=travel_charts.outlier_excel_formats(lang),
-            ),
+            table,
+            sheet_name=t("travel_table_outliers", lang),
+            lang=lang,
+            number_formats=travel_charts.outlier_excel_formats(lang),
             file_name=f"travel_outlier_claims_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
-            mime=EXCEL_MIME,
-            icon=":material/download:",
-            on_click=audit.record_download,
-            width="stretch",
             key="travel_outliers_download",
         )
         st.dataframe(

@@ -4,11 +4,13 @@ Run as ``python -m medops.bench.cockpit HOME RESULT_JSON`` (its own process: Str
 caches and the patched connection stay there). Every page of the executive and of the rep
 with the most open receivables is run through Streamlit's AppTest, the app's own script with
 that user's session, with the data cache cleared (cold) and then again from the cache (warm);
-every query a page sends to the published file is timed from the opening of its connection
-to its close, as the cockpit runs it. Each recorded query is then run again through the same
-path five times (warm queries), on one connection left open (the baseline: what opening the
-published file per query costs), and while another process publishes the marts again and
-again (a reader keeps the file it opened; the swap is one rename).
+every query a page sends to the published file is timed from taking its cursor (on the kept
+connection, ``dashboards.connections``) and applying the user's scope to closing the cursor,
+as the cockpit runs it. Each recorded query is then run again through the same path five times
+(warm queries), on one plain connection per scope left open with the scope applied once (the
+baseline: what the cursor and the per-query scope cost), and while another process publishes
+the marts again and again (a query in flight keeps the file it started on; the next one opens
+the new file; the swap is one rename).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,41 +77,46 @@ class Query:
     warm: list[float] = field(default_factory=list)
 
 
-class _TimedConnection:
-    """The connection a cockpit query opens, timed from its opening to its close."""
+class _RecordedCursor:
+    """A query's cursor that remembers the SQL it ran."""
 
-    def __init__(self, con, scope, started: float, record) -> None:
-        self._con, self._scope, self._started, self._record = con, scope, started, record
-        self._sql, self._params = "", None
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+        self.sql, self.params = "", None
 
     def execute(self, sql, params=None):
-        self._sql, self._params = sql, params
-        return self._con.execute(sql, params)
-
-    def close(self) -> None:
-        self._con.close()
-        self._record(self._sql, self._params, self._scope, time.perf_counter() - self._started)
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
+        self.sql, self.params = sql, params
+        return self._cursor.execute(sql, params)
 
 
 class Recorder:
     def __init__(self) -> None:
         self.queries: list[Query] = []
         self.page = self.role = ""
+        self._untimed = None
 
     def install(self) -> None:
-        from dashboards import access, data
+        from dashboards import data
 
-        def open_timed(path, scope, sql):
+        untimed = self._untimed = data.scoped_cursor
+
+        @contextmanager
+        def timed_cursor(source, sql) -> Iterator[_RecordedCursor]:
             started = time.perf_counter()
-            return _TimedConnection(access.open_scoped(path, scope, sql), scope, started, self.add)
+            with untimed(source, sql) as cursor:
+                recorded = _RecordedCursor(cursor)
+                yield recorded
+            seconds = time.perf_counter() - started
+            self.queries.append(
+                Query(self.page, self.role, recorded.sql, recorded.params, source.scope, seconds)
+            )
 
-        data.open_scoped = open_timed
+        data.scoped_cursor = timed_cursor
 
-    def add(self, sql, params, scope, seconds) -> None:
-        self.queries.append(Query(self.page, self.role, sql, params, scope, seconds))
+    def uninstall(self) -> None:
+        from dashboards import data
+
+        data.scoped_cursor = self._untimed
 
 
 def _logins(published: Path, users_file: Path) -> dict[str, Any]:
@@ -183,32 +192,28 @@ def page_runs(recorder: Recorder, published: Path, users_file: Path) -> list[dic
 
 
 def _rerun(published: Path, query: Query) -> float:
-    from dashboards.access import open_scoped
+    from dashboards import data
 
     started = time.perf_counter()
-    con = open_scoped(str(published), query.scope, query.sql)
-    try:
-        con.execute(query.sql, query.params or {}).fetchall()
-    finally:
-        con.close()
+    with data.scoped_cursor(data.Published(str(published), 0, query.scope), query.sql) as cursor:
+        cursor.execute(query.sql, query.params or {}).fetchall()
     return time.perf_counter() - started
 
 
 def open_connection_baseline(published: Path, queries: list[Query]) -> float:
-    """Seconds of every recorded query on one connection per scope, opened once."""
-    from dashboards.access import open_scoped
+    """Seconds of every recorded query on one plain connection per scope, opened once, with
+    the scope applied once for all of them."""
+    from dashboards.access import apply_scope
 
     seconds = 0.0
     for scope in {query.scope for query in queries}:
         mine = [query for query in queries if query.scope == scope]
-        con = open_scoped(str(published), scope, "\n".join(query.sql for query in mine))
-        try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            apply_scope(con, scope, "\n".join(query.sql for query in mine))
             for query in mine:
                 started = time.perf_counter()
                 con.execute(query.sql, query.params or {}).fetchall()
                 seconds += time.perf_counter() - started
-        finally:
-            con.close()
     return seconds
 
 
@@ -240,6 +245,7 @@ def measure_cockpit(home: Path, publishes: int = 2) -> dict:
     recorder = Recorder()
     recorder.install()
     pages = page_runs(recorder, published, Path(os.environ["MEDOPS_USERS_FILE"]))
+    recorder.uninstall()
     queries = [query for query in recorder.queries if query.page != NAVIGATION]
     for query in queries:
         query.warm = [_rerun(published, query) for _ in range(WARM_REPEATS)]
