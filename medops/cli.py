@@ -247,7 +247,8 @@ def run(exports: Path | None, verbose: bool, resume: bool) -> None:
     """Run the nightly job: ingest, dbt build with its tests, blocking checks, publish.
 
     It runs as the Dagster daemon runs it (the job's own executor: its steps one after another
-    in one process, one warehouse writer at a time) and is recorded in Dagster's run history ($DAGSTER_HOME)."""
+    in one process, one warehouse writer at a time) and is recorded in Dagster's run history
+    ($DAGSTER_HOME)."""
     import dagster as dg
 
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models

@@ -1,7 +1,7 @@
 """Write-audit-publish on the shared end-to-end build, which the `clean_build` fixture launches as
 the Dagster daemon does (the job's in-process executor): steps one after another in one
-process, one warehouse writer at a time; the run audit of the published copy; a failed blocking check leaves the
-published copy byte-identical and the cockpit says so."""
+process, one warehouse writer at a time; the run audit of the published copy; a failed blocking
+check leaves the published copy byte-identical and the cockpit says so."""
 
 from __future__ import annotations
 
