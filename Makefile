@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/medops demo
 
-# one worked example end to end (README, "Bring your own exports"): its contract, its export,
+# one worked example end to end (docs/ingest.md, "Bring your own exports"): its contract, its export,
 # the nightly job; e.g. make example-kingdee_receivables MEDOPS_HOME=/tmp/kingdee
 example-%: setup
 	MEDOPS_CONTRACTS_DIR=examples/$* $(BIN)/medops run --exports examples/$*/export

@@ -1,7 +1,7 @@
 """Source contracts: one YAML file per export, describing how to read and type it.
 
 An analyst brings a new export in by adding a YAML file under ``ingest/sources/`` (or a folder
-named by ``MEDOPS_CONTRACTS_DIR``); no Python changes. The format is documented in the README.
+named by ``MEDOPS_CONTRACTS_DIR``); no Python changes. The format is documented in docs/ingest.md.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def _default(where: str, declared, col_type: str, values: dict[str, str] | None)
 
 def _words(declared, default: tuple[str, ...]) -> tuple[str, ...]:
     """Boolean words as compared: folded and lower-case. YAML reads an unquoted yes or no as
-    a boolean itself, so the README asks for them quoted."""
+    a boolean itself, so docs/ingest.md asks for them quoted."""
     if declared is None:
         return default
     declared = [declared] if isinstance(declared, str | int | bool) else declared

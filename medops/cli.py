@@ -426,8 +426,8 @@ def geocode(provider: str, limit: int) -> None:
     "--address",
     default=lambda: os.environ.get("MEDOPS_COCKPIT_ADDRESS", "127.0.0.1"),
     show_default="127.0.0.1 or $MEDOPS_COCKPIT_ADDRESS",
-    help="Interface to listen on; put a TLS reverse proxy in front (see README) rather than "
-    "opening it to the network.",
+    help="Interface to listen on; put a TLS reverse proxy in front (see docs/cockpit-access.md) "
+    "rather than opening it to the network.",
 )
 @click.option("--headless/--browser", default=True, show_default=True)
 def serve(port: int, address: str, headless: bool) -> None:

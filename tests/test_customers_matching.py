@@ -444,7 +444,7 @@ def test_precision_and_recall_on_the_hand_labelled_pairs():
     recall = outcome["tp"] / (outcome["tp"] + outcome["fn"])
     print(f"hand-labelled pairs: {len(rows)}, {outcome}")
     print(f"hand-labelled pairs: precision {precision:.3f} recall {recall:.3f}")
-    # floors below the figures reported in the README (0.992 / 0.948): a change that makes
+    # floors below the figures reported in docs/customers.md (0.992 / 0.948): a change that makes
     # the matcher clearly worse on real-style names fails here
     assert precision >= 0.97
     assert recall >= 0.92

@@ -233,7 +233,7 @@ def test_tie_outs_pass_and_each_fails_on_a_broken_copy(clean_build, tmp_path):
         con.close()
     # only the chain's side is rebuilt: the sales, aging and 360 marts keep their figures. The
     # raw rows were edited in place, not loaded, so the incremental staging of payments and
-    # order lines is rebuilt in full (README, "Incremental build")
+    # order lines is rebuilt in full (docs/operations.md, "Incremental build")
     rebuilt = _dbt(
         copy,
         "run",

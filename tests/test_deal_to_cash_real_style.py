@@ -32,15 +32,12 @@ Totals: won ¥3,930,000, contracted ¥3,480,000, ordered = billed ¥3,010,000, c
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
+from real_style_drop import run_on_drop
 
 pytestmark = pytest.mark.slow
 
@@ -48,27 +45,22 @@ EXPORTED = "20241231"
 D = dt.date
 
 ORG_UNITS = [
-    ("组织编码", "组织名称", "组织层级", "上级组织编码"),
     ("MD01", "迈德医疗器械股份有限公司", "公司", ""),
     ("MD01-HD", "华东大区", "大区", "MD01"),
     ("MD01-HD-JS", "江苏省区", "省区", "MD01-HD"),
     ("MD01-HD-JS-NJ1", "南京一组", "团队", "MD01-HD-JS"),
 ]
 EMPLOYEES = [
-    ("工号", "姓名", "岗位", "所属组织编码", "直属上级工号", "入职日期"),
     ("E1001", "王建国", "销售代表", "MD01-HD-JS-NJ1", "E0901", "2019-03-01"),
     ("E1002", "刘芳", "销售代表", "MD01-HD-JS-NJ1", "E0901", "2021-07-12"),
     ("E0901", "赵强", "销售经理", "MD01-HD-JS-NJ1", "", "2016-05-09"),
 ]
 ACCOUNTS = [
-    ("客户编码", "客户名称", "客户类型", "医院等级", "省份", "城市", "负责人工号", "创建日期"),
     ("K001", "南京鼓楼医院", "医院", "三甲", "江苏省", "南京市", "E1001", "2018-04-02"),
     ("K002", "江苏省人民医院", "医院", "三甲", "江苏省", "南京市", "E1001", "2018-04-02"),
     ("K003", "苏州瑞康医疗器械有限公司", "经销商", "", "江苏省", "苏州市", "E1002", "2020-09-15"),
 ]  # fmt: skip
 OPPORTUNITIES = [
-    ("商机编号", "商机名称", "客户编码", "负责人工号", "产品线", "渠道", "预计金额", "创建日期",
-     "预计成交日期", "当前阶段", "结束日期", "输单原因"),
     ("SJ-2024-0301", "鼓楼医院超声科彩超采购", "K001", "E1001", "影像设备", "直销", 2400000,
      "2023-11-02", "2024-01-31", "赢单", "2024-01-18", ""),
     ("SJ-2024-0415", "省人医检验科生化仪更新", "K002", "E1001", "检验设备", "直销", 1150000,
@@ -163,51 +155,24 @@ EXPECTED_LEAKS = [
 ]
 
 
-def _xlsx(path: Path, rows: list[tuple]) -> None:
-    """An Excel export as a CRM writes it: one sheet, the header in row 1."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(list(row))
-    book.save(path)
-
-
 @pytest.fixture(scope="module")
 def chain_home(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("d2c_real_style")
-    drop = root / "drop"
-    drop.mkdir()
-    (drop / f"crm_org_units_{EXPORTED}.csv").write_text(
-        "\n".join(",".join(row) for row in ORG_UNITS) + "\n", encoding="utf-8-sig"
+    return run_on_drop(
+        tmp_path_factory.mktemp("d2c_real_style"),
+        EXPORTED,
+        ORG_UNITS,
+        {"crm_employees": EMPLOYEES, "crm_accounts": ACCOUNTS, "crm_opportunities": OPPORTUNITIES},
+        {
+            "erp_products": PRODUCTS,
+            "erp_contracts": CONTRACTS,
+            "erp_orders": ORDERS,
+            "erp_statements": STATEMENTS,
+            "erp_invoices": INVOICES,
+            "erp_payments": PAYMENTS,
+            "erp_credit_notes": CREDIT_NOTES,
+            "svc_devices": DEVICES,
+        },
     )
-    _xlsx(drop / f"crm_employees_{EXPORTED}.xlsx", EMPLOYEES)
-    _xlsx(drop / f"crm_accounts_{EXPORTED}.xlsx", ACCOUNTS)
-    _xlsx(drop / f"crm_opportunities_{EXPORTED}.xlsx", OPPORTUNITIES)
-    for source, text in (
-        ("erp_products", PRODUCTS),
-        ("erp_contracts", CONTRACTS),
-        ("erp_orders", ORDERS),
-        ("erp_statements", STATEMENTS),
-        ("erp_invoices", INVOICES),
-        ("erp_payments", PAYMENTS),
-        ("erp_credit_notes", CREDIT_NOTES),
-        ("svc_devices", DEVICES),
-    ):
-        (drop / f"{source}_{EXPORTED}.csv").write_bytes(
-            text.replace("\n", "\r\n").encode("gb18030")
-        )
-    home = root / "home"
-    medops = Path(sys.executable).parent / "medops"
-    result = subprocess.run(
-        [str(medops), "run", "--exports", str(drop)],
-        env=os.environ | {"MEDOPS_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    logs = sorted((home / "logs").glob("*.log"))
-    assert result.returncode == 0, result.stdout + (logs[-1].read_text()[-6000:] if logs else "")
-    return home
 
 
 def rows(home: Path, sql: str) -> list[tuple]:

@@ -21,6 +21,7 @@ from test_sales_pages import OVERVIEW, run_page  # imports AppTest: the login fi
 
 from dashboards.i18n import t
 from dashboards.metric_docs import card_metrics, kpi_help
+from medops.docs_site import GUIDE_DIR, guide_sources, heading_anchor, write_guide
 from medops.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 EXPOSURES = yaml.safe_load((DBT_PROJECT_DIR / "models" / "_exposures.yml").read_text())["exposures"]
@@ -101,6 +102,63 @@ def test_card_help_links_to_the_metric_docs_page(monkeypatch):
     assert {f"metric('{m}')" for m in card_metrics().values()} <= exposed
 
 
+def test_overview_names_every_guide_page():
+    overview = (DBT_PROJECT_DIR / "models" / "overview.md").read_text(encoding="utf-8")
+    for source in guide_sources():
+        link = f"]({GUIDE_DIR}/{source.stem}.html)"
+        assert link in overview, f"dbt/models/overview.md's guide table lacks {source.name}: {link}"
+
+
+def _relative_links(markdown: str) -> list[str]:
+    in_code = re.sub(r"```.*?```|`[^`\n]*`", "", markdown, flags=re.DOTALL)
+    return [h for h in re.findall(r"\]\(([^)\s]+)\)", in_code) if not re.match(r"[a-z]+:", h)]
+
+
+def _anchors(markdown: str) -> set[str]:
+    in_code = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    return {heading_anchor(h) for h in re.findall(r"^#+ (.+)$", in_code, re.MULTILINE)}
+
+
+def test_readme_is_a_guide_linking_every_docs_page_and_its_links_resolve():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 150, "reference belongs in docs/, the README is the guide"
+    for command in ("make demo", "make test", "medops docs"):
+        assert command in readme
+    for source in guide_sources():
+        name = source.relative_to(REPO_ROOT).as_posix()
+        assert f"]({name})" in readme, f"README.md links no {name}"
+    for markdown_file in [REPO_ROOT / "README.md", *guide_sources()]:
+        text = markdown_file.read_text(encoding="utf-8")
+        for href in _relative_links(text):
+            path, _, fragment = href.partition("#")
+            target = (markdown_file.parent / path).resolve() if path else markdown_file
+            assert target.exists(), f"{markdown_file.name}: {href} points nowhere"
+            if fragment and target.suffix == ".md":
+                assert fragment in _anchors(target.read_text(encoding="utf-8")), (
+                    f"{markdown_file.name}: {href}: no such heading"
+                )
+
+
+def test_guide_pages_render_to_html_with_links_between_them(tmp_path):
+    pages = write_guide(tmp_path)
+    assert {page.stem for page in pages} == {source.stem for source in guide_sources()}
+    for page in [*pages, tmp_path / "index.html"]:
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"]+)"', text):
+            if href.startswith("../index.html"):
+                continue  # the dbt docs page, one folder up
+            path, _, fragment = href.partition("#")
+            target = tmp_path / path if path else page
+            assert target.exists(), f"{page.name}: {href}"
+            if fragment:
+                assert f'id="{fragment}"' in target.read_text(encoding="utf-8"), (page.name, href)
+    ingest = (tmp_path / "ingest.html").read_text(encoding="utf-8")
+    assert '<h1 id="ingest">Ingest</h1>' in ingest and "<table>" in ingest
+    testing = (tmp_path / "testing.html").read_text(encoding="utf-8")
+    # the pages' text is shown as text, never as markup (testing.md names `<script>`)
+    assert "&lt;script&gt;" in testing and "<script" not in testing
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_docs_site_in_chromium_shows_the_exposures_offline(clean_build, tmp_path):
@@ -154,6 +212,11 @@ def test_docs_site_in_chromium_shows_the_exposures_offline(clean_build, tmp_path
             assert "role sales_director" in body
             page.goto(f"{url}/#!/metric/metric.medops.win_rate")
             page.get_by_text("won deals ÷ deals that reached 初步接洽").first.wait_for()
+            # the overview's guide table opens the guide's pages, served beside the site
+            page.goto(f"{url}/#!/overview")
+            page.get_by_role("link", name="Receivables", exact=True).click()
+            page.wait_for_url(f"{url}/guide/receivables.html")
+            page.get_by_role("heading", name="Receivables").first.wait_for()
     finally:
         server.terminate()
         server.wait(timeout=20)

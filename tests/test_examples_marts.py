@@ -1,5 +1,5 @@
 """The worked examples (examples/) end to end: one drop holding the three exports, an export
-whose dates read both ways and one that two contracts match, run by the README's command
+whose dates read both ways and one that two contracts match, run by docs/ingest.md's command
 (`MEDOPS_CONTRACTS_DIR=... medops run --exports DROP`). The two bad files are rejected with
 their reasons and everything else loads; the marts the cockpit reads are compared with figures
 computed here from the example files alone (csv module, datetime), never by project code."""

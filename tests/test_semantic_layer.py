@@ -396,3 +396,163 @@ def test_customer_tier_splits_the_whole(built):
     assert by_tier["account__customer_tier"].notna().sum() >= 2
     assert by_tier["funnel_wins"].sum() == total["funnel_wins"]
     assert by_tier["funnel_entries"].sum() == total["funnel_entries"]
+
+
+# DSO's and the reconciliation rate's parts per month-end, region and customer tier, computed
+# from the staging rows and the aging mart, independently of sem_ar_unit_months: open items
+# and statements belong to the statement's owner, a payment naming a statement to its owner,
+# one naming none to its account's owner (DECISIONLOG, "Receivables", "DSO and the
+# reconciliation rate by org unit")
+AR_PARTS_SQL = """
+with month_ends as (
+    select distinct as_of_date as month_end from marts.fct_ar_aging_snapshot where is_month_end
+),
+tiers as (
+    select matches.account_id, customers.customer_tier
+    from marts.fct_customer_account_matches as matches
+    join marts.dim_customers as customers using (golden_customer_id)
+),
+outstanding as (
+    select as_of_date as month_end, region_name, account_id, open_amount as outstanding,
+        0 as billed, 0 as payments, 0 as allocated
+    from marts.fct_ar_aging_snapshot where is_month_end
+),
+billed as (
+    select month_ends.month_end, employees.region_name, statements.account_id, 0,
+        statements.statement_amount, 0, 0
+    from month_ends
+    join staging.stg_erp__statements as statements
+        on statements.statement_on between month_ends.month_end - 89 and month_ends.month_end
+    left join marts.dim_employees as employees on statements.owner_id = employees.employee_id
+),
+payments as (
+    select month_ends.month_end, employees.region_name, payments.account_id, 0, 0,
+        payments.payment_amount,
+        case when statements.statement_id is null then 0 else payments.payment_amount end
+    from month_ends
+    join staging.stg_erp__payments as payments
+        on greatest(payments.paid_on, payments.known_on)
+            between date_trunc('month', month_ends.month_end) and month_ends.month_end
+    left join staging.stg_erp__statements as statements
+        on payments.statement_id = statements.statement_id
+    left join staging.stg_crm__accounts as accounts on payments.account_id = accounts.account_id
+    left join marts.dim_employees as employees
+        on employees.employee_id = case
+            when statements.statement_id is null then accounts.owner_id else statements.owner_id
+        end
+)
+select parts.month_end, parts.region_name, tiers.customer_tier,
+    sum(outstanding) as outstanding, sum(billed) as billed, sum(payments) as payments,
+    sum(allocated) as allocated
+from (
+    select * from outstanding union all select * from billed union all select * from payments
+) as parts
+left join tiers using (account_id)
+group by all
+"""
+
+
+def _ar_parts(warehouse: Path) -> pd.DataFrame:
+    columns = ["month_end", "region_name", "customer_tier", "outstanding", "billed", "payments",
+               "allocated"]  # fmt: skip
+    frame = pd.DataFrame(query(warehouse, AR_PARTS_SQL), columns=columns)
+    for column in columns[3:]:
+        frame[column] = frame[column].astype(float)
+    frame["month_end"] = pd.to_datetime(frame["month_end"])
+    return frame
+
+
+def _dso(parts: pd.DataFrame) -> float | None:
+    billed = parts["billed"].sum()
+    return None if billed == 0 else parts["outstanding"].sum() / billed * 90
+
+
+def _reconciliation(parts: pd.DataFrame) -> float | None:
+    paid = parts["payments"].sum()
+    return None if paid == 0 else parts["allocated"].sum() / paid
+
+
+@pytest.mark.slow
+def test_dso_and_reconciliation_rate_by_region_and_customer_tier(built):
+    """The receivables overview shows DSO and the reconciliation rate company-wide only: per
+    region, per region and customer tier over a quarter, and per product line they are checked
+    against the computation above from the source rows; company-wide the page's cards are
+    checked at every month-end (test_receivables_overview_cards_at_every_month_end)."""
+    warehouse, _source = built
+    parts = _ar_parts(warehouse)
+    month_ends = sorted(parts["month_end"].unique())
+    assert len(month_ends) >= 6
+    regions = sorted(parts["region_name"].dropna().unique())
+    assert len(regions) >= 2
+    by_region = query_metrics(
+        warehouse,
+        MetricQuery(
+            ("dso", "reconciliation_rate"), ("metric_time__month", "ar_unit_month__region_name")
+        ),
+    )
+    checked, partly_unapplied = 0, 0
+    for month_end in month_ends:
+        month = pd.Timestamp(month_end).to_period("M").to_timestamp()
+        for region in regions:
+            expected = parts[(parts["month_end"] == month_end) & (parts["region_name"] == region)]
+            row = by_region[
+                (pd.to_datetime(by_region["metric_time__month"]) == month)
+                & (by_region["ar_unit_month__region_name"] == region)
+            ]
+            if expected.empty:  # no receivables of the region yet
+                assert row.empty, (month, region)
+                continue
+            assert len(row) == 1, (month, region)
+            assert same(_dso(expected), row.iloc[0]["dso"]), (month, region)
+            assert same(_reconciliation(expected), row.iloc[0]["reconciliation_rate"])
+            checked += 1
+            partly_unapplied += bool(row.iloc[0]["reconciliation_rate"] < 1)
+    # unapplied cash (attributed to the account's owner) is in the comparison
+    assert checked >= 12 and partly_unapplied >= 1
+    # a filter combination: one region and one customer tier over the last full quarter
+    region = parts.groupby("region_name")["payments"].sum().idxmax()
+    tier = parts.groupby("customer_tier")["payments"].sum().idxmax()
+    first, last = month_ends[-4], month_ends[-2]
+    window = parts[
+        (parts["region_name"] == region)
+        & (parts["customer_tier"] == tier)
+        & (parts["month_end"] >= first)
+        & (parts["month_end"] <= last)
+    ]
+    semantic = one_row(
+        warehouse,
+        MetricQuery(
+            ("dso", "reconciliation_rate"),
+            (),
+            {"ar_unit_month__region_name": (region,), "account__customer_tier": (tier,)},
+            pd.Timestamp(first).date().replace(day=1),
+            pd.Timestamp(last).date(),
+        ),
+    )
+    # DSO is a month-end balance ratio: over a window, the window's last month-end
+    assert same(_dso(window[window["month_end"] == last]), semantic["dso"]), (region, tier)
+    assert same(_reconciliation(window), semantic["reconciliation_rate"]), (region, tier)
+    assert window["payments"].sum() > 0
+    # product line partitions the whole: the lines' parts add up to the company's figures
+    by_line = query_metrics(
+        warehouse,
+        MetricQuery(
+            (
+                "ar_outstanding_month_end",
+                "ar_billed_90_days",
+                "ar_payments",
+                "ar_payments_reconciled",
+            ),
+            ("ar_unit_month__product_line",),
+            time_from=pd.Timestamp(last).date().replace(day=1),
+            time_to=pd.Timestamp(last).date(),
+        ),
+    )
+    assert by_line["ar_unit_month__product_line"].notna().sum() >= 2
+    company = parts[parts["month_end"] == last]
+    for metric, column in (("ar_outstanding_month_end", "outstanding"),
+                           ("ar_billed_90_days", "billed"), ("ar_payments", "payments"),
+                           ("ar_payments_reconciled", "allocated")):  # fmt: skip
+        assert math.isclose(
+            by_line[metric].astype(float).sum(), company[column].sum(), rel_tol=1e-9
+        )

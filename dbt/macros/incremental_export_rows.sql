@@ -1,4 +1,4 @@
-{#- Incremental staging of a large raw table (README, "Incremental build"). A raw table grows
+{#- Incremental staging of a large raw table (docs/operations.md, "Incremental build"). A raw table grows
     by whole loads (one per export file) and shrinks by whole loads (a changed file replaces its
     earlier load's rows). The keys whose latest export row can differ from the last build are
     therefore those of rows from loads the model has not seen, and those whose kept row came

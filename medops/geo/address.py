@@ -2,7 +2,7 @@
 located at the finest place that has a coordinate.
 
 Rules on the committed gazetteers, nothing downloaded (no address-parsing package ships
-township coordinates; see the README's geocoding section):
+township coordinates; see docs/travel.md, geocoding):
 
 - province, city and district from `seeds/geo_gazetteer.csv` (cpca's adcode table), by full
   name or short form (浙江, 杭州, 西湖 for 西湖区; a short district name only when no road or
