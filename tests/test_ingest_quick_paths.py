@@ -1,8 +1,16 @@
-"""The two-step parse of dates, timestamps and numbers (conform.parse_in_two_steps) gives
-exactly the full parse's value for every form a contract allows: the quick parse may only
-answer for values the full parse reads the same way, and must leave every other to it."""
+"""Ingest's quick paths give exactly what the full reading gives.
+
+The two-step parse of dates, timestamps and numbers (conform.parse_in_two_steps): the quick
+parse may only answer for values the full parse reads the same way, and must leave every other
+to it. The field counts of a CSV's records counted by Polars (readers._quick_field_counts):
+the csv module's counts, or None where they could differ.
+"""
 
 from __future__ import annotations
+
+import csv
+import dataclasses
+import io
 
 import polars as pl
 import pytest
@@ -15,7 +23,8 @@ from ingest.conform import (
     quick_datetime,
     quick_number,
 )
-from ingest.contracts import WAREHOUSE_TIMEZONE
+from ingest.contracts import WAREHOUSE_TIMEZONE, load_contracts
+from ingest.readers import _quick_field_counts
 
 DATE_TEXTS = [
     "2024-03-05",
@@ -123,3 +132,41 @@ def test_the_ascii_shortcut_of_clean_text_changes_nothing_on_ascii():
     folded = values.to_frame().select(clean_text(pl.col("v")))["v"]
     shortcut = values.to_frame().select(clean_text(pl.col("v"), ascii_only=True))["v"]
     assert shortcut.to_list() == folded.to_list()
+
+
+# (text, whether the quick count must answer): what the csv module reads record by record
+CSV_TEXTS = [
+    ("a,b,c\n1,2,3\n", True),
+    ("a,b,c\n1,2\n1,2,3,4\n\n1,,\n", True),
+    ("a,b,c\r\n1,2,3\r\n\r\n4,5\r\n", True),
+    ("a,b,c\n1,2,3", True),
+    ('a,b,c\n"1,5",2,3\n"say ""hi""",,"x"\n"",""\n', True),
+    ("a,b\n   \n ,\n", True),
+    ('a,b\n"line\nbreak",2\n', False),
+    ('a,b\nx"y,"z\n2",3\n', False),
+    ('a,b\n1,2"3\n', False),
+    ('a,b\n"open,2\n', False),
+    ("a,b\r1,2\r", False),
+    ("a,b\n1,\x002\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "quick"), CSV_TEXTS)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_quick_field_counts_are_the_csv_modules(text, quick, delimiter):
+    text = text.replace(",", delimiter)
+    contract = dataclasses.replace(load_contracts()[0], delimiter=delimiter)
+    counts = _quick_field_counts(text, contract)
+    if not quick:
+        assert counts is None
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    assert counts == [len(record) for record in reader]
+
+
+def test_a_line_longer_than_a_field_may_be_goes_to_the_csv_module():
+    contract = load_contracts()[0]
+    limits = dataclasses.replace(contract.limits, field_chars=10)
+    text = "a,b\n" + "x" * 11 + ",1\n"
+    assert _quick_field_counts(text, dataclasses.replace(contract, limits=limits)) is None
+    assert _quick_field_counts(text, contract) == [2, 2]
