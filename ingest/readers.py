@@ -186,23 +186,27 @@ def _quick_field_counts(text: str, contract: SourceContract) -> list[int] | None
     delimiter = re.escape(contract.delimiter)
     quoted = r'"(?:[^"]|"")*"'
     field = rf'(?:[^"{delimiter}\r\n]*|{quoted})'
-    lines = pl.Series("line", text.removesuffix("\n").split("\n"), dtype=pl.String)
-    lines = lines.str.strip_suffix("\r")
-    checks = lines.to_frame().select(
-        pl.col("line").str.contains(rf"^{field}(?:{delimiter}{field})*$").all().alias("simple"),
-        pl.col("line").str.len_chars().max().alias("longest"),
+    lines = (
+        pl.Series("line", [text.removesuffix("\n")], dtype=pl.String)
+        .str.split("\n")
+        .explode()
+        .str.strip_suffix("\r")
+        .to_frame()
     )
-    if not checks["simple"][0] or (checks["longest"][0] or 0) > contract.limits.field_chars:
+    # bytes bound characters: a line within the limit in bytes is within it in characters
+    if (lines["line"].str.len_bytes().max() or 0) > contract.limits.field_chars:
         return None
-    counts = lines.to_frame().select(
-        pl.when(pl.col("line") == "")
+    line = pl.col("line")
+    has_quote = line.str.contains('"', literal=True)
+    if '"' in text:
+        record = rf"^{field}(?:{delimiter}{field})*$"
+        if not lines.filter(has_quote).select(line.str.contains(record).all()).item():
+            return None
+    unquoted = pl.when(has_quote).then(line.str.replace_all(quoted, "")).otherwise(line)
+    counts = lines.select(
+        pl.when(line == "")
         .then(0)
-        .otherwise(
-            pl.col("line")
-            .str.replace_all(quoted, "")
-            .str.count_matches(contract.delimiter, literal=True)
-            + 1
-        )
+        .otherwise(unquoted.str.count_matches(contract.delimiter, literal=True) + 1)
     )
     return counts.to_series().to_list()
 
