@@ -175,10 +175,49 @@ def _csv_records(text: str, contract: SourceContract):
         raise UnreadableFileError(f"{problem} (record starting on line {last_line + 1})") from exc
 
 
+def _quick_field_counts(text: str, contract: SourceContract) -> list[int] | None:
+    """Each record's field count as the csv module would give it, counted by Polars, for a
+    text whose records are its lines: every line a sequence of fields that are either
+    unquoted (no quote, no delimiter) or wholly quoted with inner quotes doubled. None for any
+    other text (a quoted line break, a stray quote, a lone carriage return, a NUL, a line
+    longer than a field may be): the csv module reads those, and says what is wrong."""
+    if "\0" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    delimiter = re.escape(contract.delimiter)
+    quoted = r'"(?:[^"]|"")*"'
+    field = rf'(?:[^"{delimiter}\r\n]*|{quoted})'
+    lines = (
+        pl.Series("line", [text.removesuffix("\n")], dtype=pl.String)
+        .str.split("\n")
+        .explode()
+        .str.strip_suffix("\r")
+        .to_frame()
+    )
+    # bytes bound characters: a line within the limit in bytes is within it in characters
+    if (lines["line"].str.len_bytes().max() or 0) > contract.limits.field_chars:
+        return None
+    line = pl.col("line")
+    has_quote = line.str.contains('"', literal=True)
+    if '"' in text:
+        record = rf"^{field}(?:{delimiter}{field})*$"
+        if not lines.filter(has_quote).select(line.str.contains(record).all()).item():
+            return None
+    unquoted = pl.when(has_quote).then(line.str.replace_all(quoted, "")).otherwise(line)
+    counts = lines.select(
+        pl.when(line == "")
+        .then(0)
+        .otherwise(unquoted.str.count_matches(contract.delimiter, literal=True) + 1)
+    )
+    return counts.to_series().to_list()
+
+
 def _csv_frame_fast(text: str, contract: SourceContract) -> pl.DataFrame:
-    """Polars parses the values; Python's csv module only counts each record's fields, which
-    is what tells a truncated row from one whose last fields are merely empty."""
-    field_counts = [len(record) for record in _csv_records(text, contract)]
+    """Polars parses the values; the field count of each record tells a truncated row from one
+    whose last fields are merely empty (counted by Polars where every record is a line, else
+    by Python's csv module)."""
+    field_counts = _quick_field_counts(text, contract)
+    if field_counts is None:
+        field_counts = [len(record) for record in _csv_records(text, contract)]
     raw = pl.read_csv(
         io.BytesIO(text.encode("utf-8")),
         has_header=False,
