@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -91,6 +92,11 @@ class ExpectationOutcome:
 @functools.cache
 def _gx() -> ModuleType:
     """Import Great Expectations once, quietly (no progress bars, no info logging)."""
+    # With pyspark installed (the `spark` extra), GX probes pyspark's Spark Connect module, and
+    # pyspark takes a process whose __main__ has no file (Dagster's run worker, launched by the
+    # daemon) for a doctest run and exits it (sys.exit(0) in the middle of the import). MedOps
+    # validates pandas frames only: GX is told Spark Connect is not there.
+    sys.modules.setdefault("pyspark.sql.connect", None)
     import great_expectations
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
