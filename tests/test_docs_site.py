@@ -219,7 +219,12 @@ def test_docs_site_in_chromium_shows_the_exposures_offline(clean_build, tmp_path
             page.get_by_role("heading", name="Receivables").first.wait_for()
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # never let a slow stop hide what failed above (CI saw only the stop's timeout)
+            server.kill()
+            server.wait()
 
 
 def test_sales_overview_cards_help_links_to_their_metric(sales_home, monkeypatch):
