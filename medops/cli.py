@@ -566,6 +566,20 @@ def _scales(_ctx, _param, value: str) -> list[float]:
     is_flag=True,
     help="Also replace the generated section of the repository's BENCHMARKS.md and its chart.",
 )
+@click.option(
+    "--incremental/--no-incremental",
+    default=True,
+    show_default=True,
+    help="Also measure the one-day incremental run (two more nightly runs per scale).",
+)
+@click.option(
+    "--include",
+    "included",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="An earlier run's report.json: its scales that this run does not measure are added "
+    "to the report (e.g. scale 10, measured separately). Repeatable.",
+)
 @click.option("--note", default="", help="A line to print above the figures (e.g. the load).")
 def bench(
     scales: list[float],
@@ -575,20 +589,31 @@ def bench(
     sessions: int,
     session_seconds: float,
     write_benchmarks: bool,
+    incremental: bool,
+    included: tuple[Path, ...],
     note: str,
 ) -> None:
     """Measure the nightly run stage by stage at each scale, against DuckDB, Polars and the
     compiled SQL, and the cockpit's queries and sessions; write report.json, a BENCHMARKS.md
     section and a chart to --out (see BENCHMARKS.md, "Method")."""
-    from medops.bench.report import CHART_NAME, update_benchmarks_md, write_outputs
+    from medops.bench.report import CHART_NAME, include_runs, update_benchmarks_md, write_outputs
     from medops.bench.runner import run_bench
 
     out = (out or paths().home / "bench").resolve()
     try:
-        report = run_bench(scales, repeat, out, seed, sessions, session_seconds, log=click.echo)
+        earlier = [json.loads(path.read_text(encoding="utf-8")) for path in included]
+        include_runs({"scales": []}, earlier)
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise click.ClickException(
+            f"--include: not a report.json of medops bench ({error})"
+        ) from None
+    try:
+        report = run_bench(
+            scales, repeat, out, seed, sessions, session_seconds, click.echo, incremental
+        )
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
-    _, section = write_outputs(report, out, note)
+    _, section = write_outputs(include_runs(report, earlier), out, note)
     if write_benchmarks:
         update_benchmarks_md(REPO_ROOT / "BENCHMARKS.md", section, out / CHART_NAME)
     click.echo(

@@ -17,6 +17,8 @@ from medops.bench.dbt_costs import step_split
 from medops.bench.report import (
     END_MARKER,
     START_MARKER,
+    command_of,
+    include_runs,
     ratios,
     summarize_scale,
     update_benchmarks_md,
@@ -81,6 +83,31 @@ def test_generated_section_replaces_only_its_own_part(tmp_path: Path) -> None:
     assert text.count(START_MARKER) == 1 and "second" in text and "first" not in text
     assert text.startswith("# Benchmarks\n") and text.endswith("## Export generator\n\nkept\n")
     assert (tmp_path / "benchmarks" / "bench_stage_times.png").read_bytes() == b"\x89PNG"
+
+
+def _report(scales: list[float], started: str, **settings) -> dict:
+    return {
+        "started_at": started,
+        "settings": {"scales": scales, "repeat": 1, "seed": 42, **settings},
+        "scales": [{"scale": scale, "measured_at": started} for scale in scales],
+    }
+
+
+def test_a_separate_run_adds_only_the_scales_the_report_lacks() -> None:
+    main = _report([0.1, 1], "day 1", incremental=True)
+    scale_10 = _report([1, 10], "day 2", incremental=False)
+    merged = include_runs(main, [scale_10])
+    assert [(s["scale"], s["measured_at"]) for s in merged["scales"]] == [
+        (0.1, "day 1"),
+        (1, "day 1"),  # measured by this run: the earlier run's scale 1 is not taken
+        (10, "day 2"),
+    ]
+    (header,) = merged["included"]
+    assert header["started_at"] == "day 2" and header["settings"]["scales"] == [10]
+    assert command_of(header["settings"]) == "medops bench --scales 10 --repeat 1 --no-incremental"
+    assert command_of(main["settings"]) == "medops bench --scales 0.1,1 --repeat 1"
+    assert include_runs(main, [main])["included"] == []  # nothing new: no header
+    assert main["scales"] == merged["scales"][:2] and "included" not in main  # not changed
 
 
 @pytest.mark.slow

@@ -145,6 +145,7 @@ def measure_scale(
     sessions: int,
     session_seconds: float,
     log: Callable[[str], None],
+    incremental: bool = True,
 ) -> dict:
     exports = exports_for(out, scale, seed, log)
     work = out / "work" / f"scale-{scale:g}"
@@ -185,12 +186,14 @@ def measure_scale(
             env=_env(home),
         )
         load = json.loads((work / "sessions.json").read_text())
-    log(f"scale {scale:g}: one-day incremental run after a full build of day N ...")
-    # imported here: the incremental measurement times its runs with this module's dagster_run
-    from medops.bench.incremental import measure_incremental
+    one_day = {"status": "not measured (--no-incremental)"}
+    if incremental:
+        log(f"scale {scale:g}: one-day incremental run after a full build of day N ...")
+        # imported here: the incremental measurement times its runs with this module's dagster_run
+        from medops.bench.incremental import measure_incremental
 
-    incremental = measure_incremental(exports, work / "incremental")
-    shutil.rmtree(work / "incremental")
+        one_day = measure_incremental(exports, work / "incremental")
+        shutil.rmtree(work / "incremental")
     shutil.rmtree(home)  # a warehouse per scale: 10 GB and more at scale 10
     measured = {
         "scale": scale,
@@ -201,7 +204,7 @@ def measure_scale(
         "sla": sla,
         "cockpit": cockpit,
         "sessions": load,
-        "incremental": incremental,
+        "incremental": one_day,
     }
     # kept as soon as the scale is done: a long run that stops later keeps its earlier scales
     (work / "scale.json").write_text(json.dumps(measured, indent=1, default=str))
@@ -237,6 +240,7 @@ def run_bench(
     sessions: int = 50,
     session_seconds: float = 120,
     log: Callable[[str], None] = print,
+    incremental: bool = True,
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
@@ -250,9 +254,10 @@ def run_bench(
             "seed": seed,
             "sessions": sessions,
             "session_seconds": session_seconds,
+            "incremental": incremental,
         },
         "scales": [
-            measure_scale(out, scale, repeat, seed, sessions, session_seconds, log)
+            measure_scale(out, scale, repeat, seed, sessions, session_seconds, log, incremental)
             for scale in scales
         ],
     }
