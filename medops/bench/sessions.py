@@ -3,16 +3,25 @@ the marts are published twice: pages served, errors, p95 of the page time.
 
 Run as ``python -m medops.bench.sessions HOME RESULT_JSON SESSIONS SECONDS``. Every session
 is its own browser context (its own cookies and Streamlit session), logs in through the login
-form as the executive, and opens the pages of its sidebar one after another until the time is
-up; a page is served when its title shows and Streamlit's running indicator is gone, and an
-error when it shows an exception or does not render within a minute.
+form as the executive (the logins spread over the first ``LOGIN_SPREAD_SECONDS``), and opens
+the pages of its sidebar one after another until the time is up, reading each page for
+``THINK_SECONDS`` (drawn per page, seeded by the session's number) before the next: a person
+at a cockpit, not a loop that clicks as fast as the machine allows. A page is served when its
+title shows and Streamlit's running indicator is gone, and an error when it shows an exception
+or does not render within a minute.
+
+All the browsers run on the machine that serves the cockpit: on 2 cores, 50 Chromium pages
+drawing Streamlit's front end cost more CPU than the server answering them, so the figures are
+an upper bound of what 50 people on their own machines would wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -28,14 +37,17 @@ RUNNING = '[data-testid="stStatusWidget"]'
 EXCEPTION = '[data-testid="stException"]'
 PAGE_TIMEOUT_MS = 60_000
 CHROMIUM = "/usr/bin/chromium"
+LOGIN_SPREAD_SECONDS = 1.0  # between two sessions' logins
+THINK_SECONDS = (5.0, 15.0)  # reading a page before opening the next
 
 
 async def _session(browser, url: str, number: int, deadline: float, times: list, errors: list):
-    await asyncio.sleep(number * 0.5)  # logins spread over the first seconds
+    await asyncio.sleep(number * LOGIN_SPREAD_SECONDS)
+    reading = random.Random(number)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     try:
-        await page.goto(url, wait_until="domcontentloaded")
+        await page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
         await page.get_by_label("用户名").fill(USER)
         await page.get_by_label("密码").fill(PASSWORD)
         await page.get_by_role("button", name="登录").click()
@@ -49,11 +61,14 @@ async def _session(browser, url: str, number: int, deadline: float, times: list,
         errors.append(f"session {number} login: {type(error).__name__}: {error}"[:300])
         await context.close()
         return
-    turn = number
-    # every session opens at least one page after its login, however long that took
-    while turn == number or time.monotonic() < deadline:
+    # every session opens at least one page after its login, however long that took; the
+    # next one only if the time is not up once the page has been read
+    for turn in itertools.count(number):
+        if turn != number:
+            await asyncio.sleep(reading.uniform(*THINK_SECONDS))
+            if time.monotonic() >= deadline:
+                break
         title = titles[turn % len(titles)]
-        turn += 1
         started = time.perf_counter()
         try:
             await nav.get_by_role("link").filter(has_text=title).first.click()
@@ -118,7 +133,7 @@ def measure_sessions(home: Path, work: Path, sessions: int, seconds: float, port
         _wait_healthy(url, server)
         # the two publishes start once every session has logged in
         timer = asyncio.new_event_loop()
-        publisher_delay = min(seconds / 4, sessions * 0.5 + 5)
+        publisher_delay = min(seconds / 4, sessions * LOGIN_SPREAD_SECONDS + 5)
 
         async def publish_later():
             await asyncio.sleep(publisher_delay)
