@@ -1,18 +1,22 @@
-"""Concurrent cockpit sessions in headless Chromium against the real Streamlit server, while
-the marts are published twice: pages served, errors, p95 of the page time.
+"""Concurrent cockpit sessions against the real Streamlit server, while the marts are published
+twice: pages served, errors, p95 of the page time.
 
 Run as ``python -m medops.bench.sessions HOME RESULT_JSON SESSIONS SECONDS``. Every session
-is its own browser context (its own cookies and Streamlit session), logs in through the login
-form as the executive (the logins spread over the first ``LOGIN_SPREAD_SECONDS``), and opens
-the pages of its sidebar one after another until the time is up, reading each page for
-``THINK_SECONDS`` (drawn per page, seeded by the session's number) before the next: a person
-at a cockpit, not a loop that clicks as fast as the machine allows. A page is served when its
-title shows and Streamlit's running indicator is gone, and an error when it shows an exception
-or does not render within a minute.
+has its own Streamlit session, logs in through the login form as the executive (the logins
+spread over the first ``LOGIN_SPREAD_SECONDS``), and opens the pages of its sidebar one after
+another until the time is up, reading each page for ``THINK_SECONDS`` (drawn per page, seeded
+by the session's number) before the next: people at a cockpit, not a loop that clicks as fast
+as the machine allows.
 
-All the browsers run on the machine that serves the cockpit: on 2 cores, 50 Chromium pages
-drawing Streamlit's front end cost more CPU than the server answering them, so the figures are
-an upper bound of what 50 people on their own machines would wait.
+``BROWSER_SESSIONS`` of them are headless Chromium contexts (what a person waits for: a page
+is served when its title shows and Streamlit's running indicator is gone). The others speak
+Streamlit's own websocket protocol, as the browser does, without drawing: they fill in the
+login form's widgets, ask for a page's run by its script hash and wait for the end of the run
+(a page is served when its run finishes with no exception shown). On this 2-core machine, 50
+Chromium pages drawing Streamlit's front end cost several times the CPU of the server that
+answers them, so a browser per session would measure the browsers; the protocol sessions put
+the server under the load of 50 people while two real browsers time what they see. An error
+is a page that shows an exception or does not finish within a minute.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
 from medops.bench.cockpit import PUBLISH_LOOP, summary
 from medops.cli import _streamlit_command
 
@@ -39,9 +47,108 @@ PAGE_TIMEOUT_MS = 60_000
 CHROMIUM = "/usr/bin/chromium"
 LOGIN_SPREAD_SECONDS = 1.0  # between two sessions' logins
 THINK_SECONDS = (5.0, 15.0)  # reading a page before opening the next
+BROWSER_SESSIONS = 2
+LOGIN_LABELS = ("用户名", "密码", "登录")  # the login form: user name, password, submit
 
 
-async def _session(browser, url: str, number: int, deadline: float, times: list, errors: list):
+class PageError(Exception):
+    """A page run that shows an exception."""
+
+
+def _rerun(page_script_hash: str = "", widgets: tuple[WidgetState, ...] = ()) -> bytes:
+    """The message a browser sends to run a page (with the widget values it holds)."""
+    message = BackMsg()
+    message.rerun_script.query_string = ""
+    message.rerun_script.page_script_hash = page_script_hash
+    message.rerun_script.widget_states.widgets.extend(widgets)
+    return message.SerializeToString()
+
+
+async def _run_to_end(socket) -> tuple[list, list]:
+    """Read the server's messages until a script run finishes successfully (a run that ends
+    early for a rerun, as after the login, is followed by the next). Returns the elements
+    drawn and the sidebar's pages; raises PageError, once the run is over, when it showed an
+    exception."""
+    elements, pages, shown = [], [], []
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await socket.recv())
+        kind = message.WhichOneof("type")
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                shown.append(element.exception.message[:200])
+            elif element.WhichOneof("type") is not None:
+                elements.append(element)
+        elif kind == "navigation":
+            pages = list(message.navigation.app_pages)
+        elif kind == "script_finished":
+            if message.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                raise PageError("the page's script did not compile")
+            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                if shown:
+                    raise PageError(shown[0])
+                return elements, pages
+
+
+async def _protocol_login(socket) -> list:
+    """Log in through the login form's widgets; returns the sidebar's pages."""
+    await socket.send(_rerun())
+    elements, _ = await _run_to_end(socket)
+    ids = {}
+    for element in elements:
+        widget = getattr(element, element.WhichOneof("type"))
+        if getattr(widget, "label", None) in LOGIN_LABELS and hasattr(widget, "id"):
+            ids[widget.label] = widget.id
+    user, password, submit = (ids[label] for label in LOGIN_LABELS)
+    await socket.send(
+        _rerun(
+            widgets=(
+                WidgetState(id=user, string_value=USER),
+                WidgetState(id=password, string_value=PASSWORD),
+                WidgetState(id=submit, trigger_value=True),
+            )
+        )
+    )
+    _, pages = await _run_to_end(socket)
+    if not pages:
+        raise PageError("no pages after the login")
+    return pages
+
+
+async def _protocol_session(
+    url: str, number: int, deadline: float, times: list, errors: list
+) -> None:
+    import websockets
+
+    await asyncio.sleep(number * LOGIN_SPREAD_SECONDS)
+    reading = random.Random(number)
+    stream = url.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None) as socket:
+            pages = await asyncio.wait_for(_protocol_login(socket), PAGE_TIMEOUT_MS / 1000)
+            for turn in itertools.count(number):
+                if turn != number:
+                    await asyncio.sleep(reading.uniform(*THINK_SECONDS))
+                    if time.monotonic() >= deadline:
+                        break
+                page = pages[turn % len(pages)]
+                started = time.perf_counter()
+                try:
+                    await socket.send(_rerun(page.page_script_hash))
+                    await asyncio.wait_for(_run_to_end(socket), PAGE_TIMEOUT_MS / 1000)
+                    times.append(time.perf_counter() - started)
+                except (PageError, TimeoutError) as error:
+                    errors.append(f"session {number} {page.page_name}: {error!r}"[:300])
+                    if isinstance(error, TimeoutError):
+                        return  # the run's messages are out of step: this session is over
+    except Exception as error:  # a session that cannot connect or log in is an error
+        errors.append(f"session {number}: {type(error).__name__}: {error}"[:300])
+
+
+async def _browser_session(
+    browser, url: str, number: int, deadline: float, times: list, errors: list
+):
     await asyncio.sleep(number * LOGIN_SPREAD_SECONDS)
     reading = random.Random(number)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -83,18 +190,27 @@ async def _session(browser, url: str, number: int, deadline: float, times: list,
     await context.close()
 
 
-async def _drive(url: str, sessions: int, seconds: float) -> tuple[list, list]:
+async def _drive(url: str, sessions: int, seconds: float) -> tuple[dict, list]:
+    """Page times of the protocol and of the browser sessions, and the errors of both."""
     from playwright.async_api import async_playwright
 
-    times: list[float] = []
+    times: dict[str, list[float]] = {"protocol": [], "browser": []}
     errors: list[str] = []
+    in_browser = min(BROWSER_SESSIONS, sessions)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
         deadline = time.monotonic() + seconds
         await asyncio.gather(
-            *(_session(browser, url, n, deadline, times, errors) for n in range(sessions))
+            *(
+                _browser_session(browser, url, n, deadline, times["browser"], errors)
+                for n in range(in_browser)
+            ),
+            *(
+                _protocol_session(url, n, deadline, times["protocol"], errors)
+                for n in range(in_browser, sessions)
+            ),
         )
         await browser.close()
     return times, errors
@@ -155,8 +271,10 @@ def measure_sessions(home: Path, work: Path, sessions: int, seconds: float, port
         "seconds": seconds,
         "publishes": 2,
         "publish_exit_code": publish_code,
-        "pages_served": len(times),
-        "page_seconds": summary(times),
+        "browser_sessions": min(BROWSER_SESSIONS, sessions),
+        "pages_served": len(times["protocol"]) + len(times["browser"]),
+        "page_seconds": summary(times["protocol"] + times["browser"]),
+        "browser_page_seconds": summary(times["browser"]),
         "errors": len(errors),
         "error_samples": errors[:5],
     }
