@@ -573,6 +573,12 @@ def _scales(_ctx, _param, value: str) -> list[float]:
     help="Also measure the one-day incremental run (two more nightly runs per scale).",
 )
 @click.option(
+    "--keep-homes",
+    is_flag=True,
+    help="Keep each scale's home of the nightly job (warehouse and published copy) under "
+    "--out/work/scale-S/dagster_home, e.g. for the browser page benchmark.",
+)
+@click.option(
     "--include",
     "included",
     multiple=True,
@@ -590,6 +596,7 @@ def bench(
     session_seconds: float,
     write_benchmarks: bool,
     incremental: bool,
+    keep_homes: bool,
     included: tuple[Path, ...],
     note: str,
 ) -> None:
@@ -609,8 +616,9 @@ def bench(
         ) from None
     try:
         report = run_bench(
-            scales, repeat, out, seed, sessions, session_seconds, click.echo, incremental
-        )
+            scales, repeat, out, seed, sessions, session_seconds, click.echo, incremental,
+            keep_homes,
+        )  # fmt: skip
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
     _, section = write_outputs(include_runs(report, earlier), out, note)

@@ -146,6 +146,7 @@ def measure_scale(
     session_seconds: float,
     log: Callable[[str], None],
     incremental: bool = True,
+    keep_home: bool = False,
 ) -> dict:
     exports = exports_for(out, scale, seed, log)
     work = out / "work" / f"scale-{scale:g}"
@@ -194,7 +195,8 @@ def measure_scale(
 
         one_day = measure_incremental(exports, work / "incremental")
         shutil.rmtree(work / "incremental")
-    shutil.rmtree(home)  # a warehouse per scale: 10 GB and more at scale 10
+    if not keep_home:
+        shutil.rmtree(home)  # a warehouse per scale: 10 GB and more at scale 10
     measured = {
         "scale": scale,
         "export_files": len(files) - 1,
@@ -241,6 +243,7 @@ def run_bench(
     session_seconds: float = 120,
     log: Callable[[str], None] = print,
     incremental: bool = True,
+    keep_homes: bool = False,
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
@@ -257,7 +260,9 @@ def run_bench(
             "incremental": incremental,
         },
         "scales": [
-            measure_scale(out, scale, repeat, seed, sessions, session_seconds, log, incremental)
+            measure_scale(
+                out, scale, repeat, seed, sessions, session_seconds, log, incremental, keep_homes
+            )
             for scale in scales
         ],
     }
