@@ -429,6 +429,12 @@ def markdown(report: dict, summaries: list[dict], note: str = "") -> str:
             for s in summaries
         ],
     )
+    one_day_steps = [
+        s["incremental"]["one_day"]["steps"] if s["incremental"]["status"] == "measured" else {}
+        for s in summaries
+    ]
+    for step in sorted({k for steps in one_day_steps for k in steps}):
+        row(f"… one-day step `{step}`, s", [_s(steps.get(step)) for steps in one_day_steps])
     lines += ["", "### Ingest by format (ratio = ingest ÷ baseline read of the same files)", ""]
     ingest_rows = []
     for s in summaries:
