@@ -98,7 +98,8 @@ def _cockpit_home(published: Path, roles: Sequence[str]) -> Iterator[dict[str, s
         home = Path(work)
         (home / "published.duckdb").symlink_to(published.resolve())
         users_file = home / "users.yaml"
-        links = _scoped_users(published)
+        scoped = {"rep", "team_lead", "sales_director"}
+        links = _scoped_users(published) if scoped & set(roles) else {}
         for role in roles:
             users.add_user(role, role, role, PASSWORD, path=users_file, **links.get(role, {}))
         yield {
