@@ -58,7 +58,8 @@ EMPLOYEES = [
 ACCOUNTS = [
     ("K001", "南京鼓楼医院", "医院", "三甲", "江苏省", "南京市", "E1001", "2018-04-02"),
     ("K002", "江苏省人民医院", "医院", "三甲", "江苏省", "南京市", "E1001", "2018-04-02"),
-    ("K003", "苏州瑞康医疗器械有限公司", "经销商", "", "江苏省", "苏州市", "E1002", "2020-09-15"),
+    # migrated from an older CRM without its creation date, as real exports often are
+    ("K003", "苏州瑞康医疗器械有限公司", "经销商", "", "江苏省", "苏州市", "E1002", ""),
 ]  # fmt: skip
 OPPORTUNITIES = [
     ("SJ-2024-0301", "鼓楼医院超声科彩超采购", "K001", "E1001", "影像设备", "直销", 2400000,
@@ -275,3 +276,13 @@ def test_tie_outs_passed_and_the_chain_was_published(chain_home):
     finally:
         published.close()
     assert [float(v) for v in totals] == [3930000, 2430000, 400000]
+
+
+def test_a_customer_without_a_creation_date_keeps_its_revenue(chain_home):
+    # 苏州瑞康 has no 创建日期: its revenue of the last 12 months in the 360 is its two order
+    # lines of 2024/4/28 (¥100,000 + ¥50,000), what the revenue tie-out compares it with
+    (revenue,) = rows(
+        chain_home,
+        "select revenue_12m from marts.dim_customers where customer_name = '苏州瑞康医疗器械有限公司'",
+    )[0]
+    assert float(revenue) == 150000

@@ -200,11 +200,12 @@ windowed as (
         )
 ),
 
--- a customer counts from the month its first record was created
+-- a customer counts from the month its first record was created; one whose records carry no
+-- creation date (accounts migrated from an older CRM) counts from the first month
 measures as (
     select *
     from windowed
-    where first_created_on < month_start + interval 1 month
+    where first_created_on is null or first_created_on < month_start + interval 1 month
 ),
 
 scored as (
