@@ -71,8 +71,22 @@ _WHERE = _where()
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def won_months(source: Published) -> list[dt.date]:
     """Months with won deals in the scope, oldest first."""
-    rows = fetch_rows(source, "select distinct won_month from fct_deal_to_cash order by won_month")
+    rows = fetch_rows(
+        source,
+        "select distinct won_month from fct_deal_to_cash where won_month is not null "
+        "order by won_month",
+    )
     return [month for (month,) in rows]
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def undated_won_deals(source: Published) -> int:
+    """Won deals in the scope without a won date (a 商机 exported as won without its 赢单日期):
+    no month range holds them, so the page says how many there are."""
+    ((count,),) = fetch_rows(
+        source, "select count(*) from fct_deal_to_cash where won_month is null"
+    )
+    return count
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -239,6 +239,23 @@ def test_leakage_drills_down_to_deals_and_stuck_deals(chain_home: Path) -> None:
     ]
 
 
+def test_a_won_deal_without_a_won_date_is_counted_not_fatal(chain_home: Path) -> None:
+    # a 商机 exported as won without its 赢单日期: no month holds it, the page says so
+    con = duckdb.connect(str(chain_home / "published.duckdb"))
+    try:
+        undated = _deal("D5", WANG, "A1", "lab_reagents", D(2026, 1, 1), 70_000)
+        undated.update(won_on=None, won_month=None)
+        con.execute(
+            f"insert into fct_deal_to_cash values ({', '.join('?' * len(FCT_COLUMNS))})",
+            [undated.get(name) for name in FCT_COLUMNS],
+        )
+    finally:
+        con.close()
+    at = run_page()
+    assert any("1 个赢单商机缺少赢单日期" in caption.value for caption in at.caption)
+    assert metrics(at)["赢单金额"] == "¥200.0万"  # the months' figures, without it
+
+
 def test_filters_and_english(chain_home: Path) -> None:
     at = run_page()
     at.selectbox(key="d2c_region").set_value("R_SOUTH").run()

@@ -13,6 +13,11 @@ TEXTS = {
         "en": "The published data lack the deal-to-cash tables: {tables}. Run the build again.",
     },
     "d2c_no_data": {"zh": "所选范围内没有赢单商机。", "en": "No won deals in this selection."},
+    "d2c_undated_deals": {
+        "zh": "另有 {n} 个赢单商机缺少赢单日期，不在任何月份范围内，未计入下列数字。",
+        "en": "{n} more won deal(s) have no won date: no month range holds them, so the figures "
+        "below leave them out.",
+    },
     "d2c_filter_months": {"zh": "赢单月份", "en": "Month won"},
     "d2c_filter_region": {"zh": "大区", "en": "Region"},
     "d2c_filter_team": {"zh": "团队", "en": "Team"},

@@ -28,6 +28,9 @@ months = d2c.won_months(source)
 if not months:
     st.info(t("d2c_no_data"), icon=":material/info:")
     st.stop()
+undated = d2c.undated_won_deals(source)
+if undated:
+    st.caption(t("d2c_undated_deals").format(n=undated))
 
 units = d2c.org_units(source)
 regions = dict(zip(units["region_id"], units["region_name"], strict=True))
