@@ -23,6 +23,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav_sales": {"zh": "销售", "en": "Sales"},
     "data_as_of": {"zh": "数据发布时间", "en": "Data published"},
     "filter_all": {"zh": "全部", "en": "All"},
+    "table_rows_shown": {
+        "zh": "显示前 {shown:,} 行，共 {total:,} 行；下载的 Excel 含全部行。",
+        "en": "Showing the first {shown:,} of {total:,} rows; the Excel download has them all.",
+    },
     "thin_export_invoice_ledger": {
         "zh": "应收来自发票台账：发票按核销日期视为全额回款，部分核销按导出日计入；"
         "台账只有业务员姓名，按业务员和产品线的归属不可用。",

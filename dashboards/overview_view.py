@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboards import tables
 from dashboards.charts import _formatted
 from dashboards.i18n import current_language, t
 
@@ -39,6 +40,11 @@ def table(frame: pd.DataFrame, columns: dict[str, str], formats: dict[str, Any])
         st.caption(t("overview_none"))
         return
     labelled = frame[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
-    st.dataframe(
-        _formatted(labelled, current_language(), formats), hide_index=True, width="stretch"
+    lang = current_language()
+    tables.show(
+        st,
+        labelled,
+        lambda shown: _formatted(shown, lang, formats),
+        hide_index=True,
+        width="stretch",
     )

@@ -5,7 +5,7 @@ each reason) and the deals stuck longest, with the Excel download of the same sc
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import charts, data, periods
+from dashboards import charts, data, periods, tables
 from dashboards import deal_to_cash_data as d2c
 from dashboards.downloads import excel_download
 from dashboards.i18n import MISSING_PUBLISHED, TEXTS, current_language, t
@@ -250,7 +250,12 @@ with st.container(border=True):
         )
         chosen = leaks.iloc[pick]
         deals = d2c.leakage_deals(source, filters, chosen["step"], chosen["reason"])
-        st.dataframe(deal_table(deals).style.format(money, na_rep="—"), hide_index=True)
+        tables.show(
+            st,
+            deal_table(deals),
+            lambda shown: shown.style.format(money, na_rep="—"),
+            hide_index=True,
+        )
 
 stuck = d2c.stuck_deals(source, filters)
 stuck_table = deal_table(
@@ -265,7 +270,9 @@ stuck_table = deal_table(
 with st.container(border=True):
     st.subheader(t("d2c_table_stuck"))
     st.caption(t("d2c_stuck_caption").format(n=d2c.STUCK_PER_STEP))
-    st.dataframe(stuck_table.style.format(money, na_rep="—"), hide_index=True)
+    tables.show(
+        st, stuck_table, lambda shown: shown.style.format(money, na_rep="—"), hide_index=True
+    )
 
 chain_deals = d2c.chain_deals(source, filters)
 deals_sheet = deal_table(

@@ -3,7 +3,7 @@ and contracts changed after approval, with the amount at stake."""
 
 import streamlit as st
 
-from dashboards import charts, data, url_state
+from dashboards import charts, data, tables, url_state
 from dashboards import receivables_data as ar
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
@@ -72,7 +72,11 @@ columns = {
 table = exceptions.assign(
     exception_type=exceptions["exception_type"].map(lambda x: t(f"receivables_exception_{x}"))
 )[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
-st.dataframe(
-    table.style.format({t("receivables_col_at_stake"): charts.format_cny}, na_rep="—"),
+tables.show(
+    st,
+    table,
+    lambda shown: shown.style.format(
+        {t("receivables_col_at_stake"): charts.format_cny}, na_rep="—"
+    ),
     hide_index=True,
 )

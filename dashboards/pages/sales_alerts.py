@@ -3,7 +3,7 @@ deals stuck in a stage, with their owner and manager, longest untouched first.""
 
 import streamlit as st
 
-from dashboards import alerts_charts, alerts_data, charts, data, url_state
+from dashboards import alerts_charts, alerts_data, charts, data, tables, url_state
 from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
 
@@ -97,5 +97,11 @@ with st.container(border=True):
         number_formats=alerts_charts.alerts_excel_formats(lang),
         file_name=f"sales_alerts_{as_of_text[:10] if as_of else 'none'}.xlsx",
     )
-    st.dataframe(alerts_charts.style_alerts_table(table, lang), hide_index=True, placeholder="—")
+    tables.show(
+        st,
+        table,
+        lambda shown: alerts_charts.style_alerts_table(shown, lang),
+        hide_index=True,
+        placeholder="—",
+    )
     st.caption(t("table_alerts_caption"))

@@ -4,7 +4,7 @@ customers."""
 
 import streamlit as st
 
-from dashboards import charts, periods, travel_charts, travel_data, url_state
+from dashboards import charts, periods, tables, travel_charts, travel_data, url_state
 from dashboards.data import current_published, missing_marts, published_path
 from dashboards.downloads import table_download
 from dashboards.i18n import MISSING_PUBLISHED, current_language, t
@@ -100,7 +100,13 @@ with st.container(border=True):
         file_name="travel_budget_by_team.xlsx",
         key="travel_budget_download",
     )
-    st.dataframe(travel_charts.style_budget_table(table, lang), hide_index=True, placeholder="—")
+    tables.show(
+        st,
+        table,
+        lambda shown: travel_charts.style_budget_table(shown, lang),
+        hide_index=True,
+        placeholder="—",
+    )
     if len(budget):
         st.caption(
             t("travel_table_budget_caption").format(
@@ -131,8 +137,12 @@ with st.container(border=True):
             file_name=f"travel_outlier_claims_{periods.month_label(month_from)}_{periods.month_label(month_to)}.xlsx",
             key="travel_outliers_download",
         )
-        st.dataframe(
-            travel_charts.style_outlier_table(table, lang), hide_index=True, placeholder="—"
+        tables.show(
+            st,
+            table,
+            lambda shown: travel_charts.style_outlier_table(shown, lang),
+            hide_index=True,
+            placeholder="—",
         )
         st.caption(t("travel_table_outliers_caption"))
 
