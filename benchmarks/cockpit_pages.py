@@ -314,9 +314,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--browser", action="store_true", help="time pages in Chromium")
     parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument(
+        "--roles", default=",".join(BROWSER_ROLES), help="comma-separated roles (--browser)"
+    )
     args = parser.parse_args()
     if args.browser:
-        rows = measure_in_browser(args.published, args.port, args.repeats)
+        rows = measure_in_browser(
+            args.published, args.port, args.repeats, tuple(args.roles.split(","))
+        )
         sys.stdout.write(
             "| role | page | cold s | warm p50 s | warm p95 s |\n|---|---|---:|---:|---:|\n"
         )
