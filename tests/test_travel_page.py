@@ -294,5 +294,24 @@ def test_month_filter_and_map_locations(travel_home):
     located = travel_data.map_locations(source, guangdong)
     assert sorted(located["location_id"]) == ["A1", "OF1"]
     figure = travel_charts.location_map(located, "zh")
+    # the map keeps the offices and the customers with the most revenue
+    kept = travel_charts.largest_customers(located, limit=0)
+    assert list(kept["location_id"]) == ["OF1"]
+    assert sorted(travel_charts.largest_customers(located, limit=5)["location_id"]) == ["A1", "OF1"]
     # a plain x/y scatter: nothing for the browser to download (no tiles, no topojson)
     assert {trace.type for trace in figure.data} <= {"scatter", "scattergl"}
+
+
+def test_the_map_keeps_the_customers_with_the_most_revenue():
+    import pandas as pd
+
+    locations = pd.DataFrame(
+        {
+            "location_type": ["customer", "customer", "office", "customer", "customer"],
+            "location_id": ["C5", "CX", "OF1", "C9", "C9B"],
+            "revenue": [5.0, None, None, 9.0, 9.0],
+        }
+    )
+    kept = travel_charts.largest_customers(locations, limit=3)
+    # most revenue first, a tie by id, no revenue last; the office always
+    assert list(kept["location_id"]) == ["C9", "C9B", "C5", "OF1"]

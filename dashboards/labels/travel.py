@@ -85,6 +85,10 @@ TEXTS = {
     "travel_series_route_km": {"zh": "实际路线里程", "en": "Route km"},
     "travel_series_claimed_km": {"zh": "报销里程", "en": "Claimed km"},
     "travel_map": {"zh": "办事处与客户分布", "en": "Offices and customers"},
+    "travel_map_largest": {
+        "zh": "图上为收入最高的 {shown:,} 家客户（共 {total:,} 家）。",
+        "en": "The map shows the {shown:,} customers with the most revenue (of {total:,}).",
+    },
     "travel_map_help": {
         "zh": "颜色为客户类别，大小为累计订单收入；★ 为办事处。坐标为 WGS-84，离线绘制（无底图）。",
         "en": "Colour: customer class; size: revenue to date; ★: office. WGS-84, drawn "

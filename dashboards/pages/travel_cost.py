@@ -150,7 +150,13 @@ map_col, precision_col = st.columns([3, 1])
 with map_col.container(border=True):
     st.subheader(t("travel_map"), help=t("travel_map_help"))
     locations = travel_data.map_locations(source, filters)
-    st.plotly_chart(travel_charts.location_map(locations, lang), config=PLOTLY_CONFIG)
+    mapped = travel_charts.largest_customers(locations)
+    st.plotly_chart(travel_charts.location_map(mapped, lang), config=PLOTLY_CONFIG)
+    customers = int((locations["location_type"] == "customer").sum())
+    if customers > travel_charts.MAP_CUSTOMERS:
+        st.caption(
+            t("travel_map_largest").format(shown=travel_charts.MAP_CUSTOMERS, total=customers)
+        )
 with precision_col.container(border=True):
     st.subheader(t("travel_precision"))
     precision = travel_data.geocoding_precision(source)
