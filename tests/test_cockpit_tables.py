@@ -37,7 +37,8 @@ def test_a_long_table_shows_its_first_rows_and_says_how_many_there_are() -> None
     assert len(shown) == tables.ROWS_SHOWN
     assert list(shown["客户"][:2]) == ["C00000", "C00001"]  # the table's own order
     (note,) = at.caption
-    assert note.value == f"显示前 500 行，共 {tables.ROWS_SHOWN + 250:,} 行；下载的 Excel 含全部行。"
+    total = tables.ROWS_SHOWN + 250
+    assert note.value == f"显示前 500 行，共 {total:,} 行；下载的 Excel 含全部行。"
 
 
 def test_a_short_table_is_shown_whole_without_a_note() -> None:

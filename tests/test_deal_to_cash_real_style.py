@@ -283,6 +283,7 @@ def test_a_customer_without_a_creation_date_keeps_its_revenue(chain_home):
     # lines of 2024/4/28 (¥100,000 + ¥50,000), what the revenue tie-out compares it with
     (revenue,) = rows(
         chain_home,
-        "select revenue_12m from marts.dim_customers where customer_name = '苏州瑞康医疗器械有限公司'",
+        "select revenue_12m from marts.dim_customers "
+        "where customer_name = '苏州瑞康医疗器械有限公司'",
     )[0]
     assert float(revenue) == 150000
