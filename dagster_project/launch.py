@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_project.definitions import backfill_job, nightly_job
 from dagster_project.defs.backfill import REBUILT_BY_CALLER_TAG
 from dagster_project.defs.schedules import nightly_warehouse_job
+from medops.build_changes import BUILD_TAG, FULL_BUILD
 
 
 def nightly_run_config(exports_dir: Path, log_level: str = "INFO") -> dict:
@@ -21,13 +22,15 @@ def nightly_run_config(exports_dir: Path, log_level: str = "INFO") -> dict:
 
 
 def run_nightly(
-    instance: dg.DagsterInstance, exports_dir: Path, log_level: str = "INFO"
+    instance: dg.DagsterInstance, exports_dir: Path, log_level: str = "INFO", full: bool = False
 ) -> dg.JobExecutionResult:
-    """Execute the nightly job to its end (a failed step does not raise: read the result)."""
+    """Execute the nightly job to its end (a failed step does not raise: read the result);
+    ``full`` rebuilds every dbt node, not only what changed since the last publish."""
     return dg.execute_job(
         dg.reconstructable(nightly_job),
         instance=instance,
         run_config=nightly_run_config(exports_dir, log_level),
+        tags={BUILD_TAG: FULL_BUILD} if full else None,
         raise_on_error=False,
     )
 

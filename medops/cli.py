@@ -243,7 +243,13 @@ def _manifest_is_current() -> bool:
     help="Re-execute the last nightly run from its failure when it failed or was killed (the "
     "steps that succeeded are kept); start a new run when it succeeded.",
 )
-def run(exports: Path | None, verbose: bool, resume: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild every dbt model, not only those downstream of the sources that changed "
+    "since the last publish (after a manual dbt run against the warehouse, say).",
+)
+def run(exports: Path | None, verbose: bool, resume: bool, full: bool) -> None:
     """Run the nightly job: ingest, dbt build with its tests, blocking checks, publish.
 
     It runs as the Dagster daemon runs it (the job's own executor: its steps one after another
@@ -272,7 +278,7 @@ def run(exports: Path | None, verbose: bool, resume: bool) -> None:
             click.echo(f"re-executing run {last.run_id} from its failure")
             launch = functools.partial(resume_nightly, instance, last.run_id)
         else:
-            launch = functools.partial(run_nightly, instance, exports)
+            launch = functools.partial(run_nightly, instance, exports, full=full)
         if verbose:
             result = launch()
         else:

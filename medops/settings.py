@@ -12,6 +12,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # models' logic on fixed rows, not the night's data: the test suite runs them (`dbt test` on the
 # built warehouse), the nightly build does not pay for them.
 DBT_NIGHTLY_BUILD = ("build", "--exclude-resource-type", "unit_test")
+NIGHTLY_JOB_NAME = "nightly_warehouse"
 
 
 @dataclass(frozen=True)

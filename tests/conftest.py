@@ -834,7 +834,10 @@ VOLATILE_COLUMNS = {
 }
 # every validation run is appended, a killed run's partial one too: a history, not a result
 # (the latest result per source is the mart rpt_validation_latest, compared)
-HISTORY_TABLES = {'"raw"."_validation_results"'}
+HISTORY_TABLES = {
+    '"raw"."_validation_results"',
+    '"staging"."stg_ingest_meta__validation_results"',  # its staging view
+}
 
 
 def table_fingerprints(db: Path, schemas: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:

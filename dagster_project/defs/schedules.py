@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_project.defs.forecast.assets import BACKTEST_TAG, forecasts
 from dagster_project.defs.warehouse.checks import blocking_mart_checks
 from dagster_project.defs.warehouse.tie_outs import deal_to_cash_tie_outs
+from medops.settings import NIGHTLY_JOB_NAME
 
 # DuckDB admits one writing process per file, and every step of these jobs opens the warehouse.
 # The jobs run their steps one after another in the run's own process (what the UI, the daemon
@@ -25,7 +26,7 @@ WAREHOUSE_RUN_TAGS = {"medops/warehouse": "writer"}
 # the month-end close (group "close") runs on its own schedule, not every night; the archive's
 # daily partitions (group "backfill") are loaded again only by a backfill
 nightly_warehouse_job = dg.define_asset_job(
-    "nightly_warehouse",
+    NIGHTLY_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("close", "backfill"),
     description="Ingest all new exports, dbt build with its tests, blocking checks on the "
     "finance and service marts and the deal-to-cash tie-outs, publish the marts to the cockpit "

@@ -83,6 +83,7 @@ TEXTS = {
     "d2c_credit_price_allowance": {"zh": "折让", "en": "price allowance"},
     "d2c_credit_invoicing_error": {"zh": "开票错误", "en": "invoicing error"},
     "d2c_credit_bad_debt_write_off": {"zh": "坏账核销", "en": "bad-debt write-off"},
+    "d2c_credit_not_given": {"zh": "未填原因", "en": "no reason given"},
     "d2c_pick_leak": {"zh": "查看商机", "en": "Show deals of"},
     "d2c_col_deal": {"zh": "商机编号", "en": "Deal"},
     "d2c_col_customer": {"zh": "客户", "en": "Customer"},

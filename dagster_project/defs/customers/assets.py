@@ -7,9 +7,20 @@ two steps around it (staging accounts, then the customer marts).
 import dagster as dg
 
 from dagster_project.resources import WarehouseResource
+from medops.build_changes import (
+    BUILD_TAG,
+    FULL_BUILD,
+    content_fingerprint,
+    files_fingerprint,
+)
 from medops.customers.matching import ACCOUNT_COLUMNS, match_accounts
+from medops.customers.normalize import SEEDS_DIR
+from medops.settings import REPO_ROOT
 
 STAGING_ACCOUNTS = dg.AssetKey(["staging", "stg_crm__accounts"])
+ACCOUNTS_QUERY = f"select {', '.join(ACCOUNT_COLUMNS)} from staging.stg_crm__accounts"
+# the fingerprint of the accounts the two tables were matched from, written with them
+MATCHED_ACCOUNTS = "matching._matched_accounts"
 ACCOUNT_MATCHES = dg.AssetKey(["matching", "customer_account_matches"])
 MATCH_PAIRS = dg.AssetKey(["matching", "customer_match_pairs"])
 
@@ -33,13 +44,29 @@ MATCH_PAIRS = dg.AssetKey(["matching", "customer_match_pairs"])
     ],
 )
 def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Match the staging accounts into golden customers (medops.customers.matching)."""
+    """Match the staging accounts into golden customers (medops.customers.matching); when the
+    accounts, the code and the analysts' rules are those of the last matching (most nights),
+    keep it: the same input gives the same output, and matching is the run's second-largest
+    Python step."""
     with warehouse.connect() as con:
-        accounts = con.sql(
-            f"select {', '.join(ACCOUNT_COLUMNS)} from staging.stg_crm__accounts"
-        ).pl()
+        # the accounts, the matching code and the analysts' rules and decisions (seeds/)
+        fingerprint = ":".join(
+            [
+                content_fingerprint(con, ACCOUNTS_QUERY),
+                files_fingerprint([REPO_ROOT / "medops"], "*.py"),
+                files_fingerprint([SEEDS_DIR], "*.csv"),
+            ]
+        )
+        full_build = context.run.tags.get(BUILD_TAG) == FULL_BUILD
+        if not full_build and _matched_fingerprint(con) == fingerprint:
+            context.log.info("the accounts are those matched last time: matching kept")
+            for key in (ACCOUNT_MATCHES, MATCH_PAIRS):
+                yield dg.MaterializeResult(asset_key=key, metadata={"rebuilt": False})
+            return
+        accounts = con.sql(ACCOUNTS_QUERY).pl()
         matches, pairs = match_accounts(accounts)
         con.execute("create schema if not exists matching")
+        con.begin()
         for table, frame in (
             ("customer_account_matches", matches),
             ("customer_match_pairs", pairs),
@@ -47,6 +74,9 @@ def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             con.register("frame_view", frame.to_arrow())
             con.execute(f"create or replace table matching.{table} as select * from frame_view")
             con.unregister("frame_view")
+        con.execute(f"create or replace table {MATCHED_ACCOUNTS} (fingerprint varchar)")
+        con.execute(f"insert into {MATCHED_ACCOUNTS} values (?)", [fingerprint])
+        con.commit()
     golden = matches["golden_customer_id"].n_unique()
     context.log.info(f"{matches.height} account records -> {golden} golden customers")
     yield dg.MaterializeResult(
@@ -60,3 +90,14 @@ def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             "matched_pairs": pairs.filter(pairs["pair_decision"] == "match").height,
         },
     )
+
+
+def _matched_fingerprint(con) -> str | None:
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'matching' and table_name in "
+        "('_matched_accounts', 'customer_account_matches', 'customer_match_pairs')"
+    ).fetchall()[0][0]
+    if exists < 3:
+        return None
+    return con.execute(f"select fingerprint from {MATCHED_ACCOUNTS}").fetchall()[0][0]

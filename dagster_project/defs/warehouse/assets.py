@@ -1,5 +1,6 @@
 """The dbt project as assets, and the published copy of its marts that the cockpit reads."""
 
+import json
 import os
 import re
 import shutil
@@ -20,9 +21,19 @@ from dagster_project.defs.warehouse.run_results import DBT_TESTS, check_results,
 from dagster_project.resources import WarehouseResource, dbt_project
 from ingest.contracts import load_contracts
 from medops.arrival_clock import schedule_rows
+from medops.build_changes import (
+    BUILD_TAG,
+    BUILT_TYPES,
+    FULL_BUILD,
+    code_fingerprint,
+    in_dependency_order,
+    plan_build,
+    record_published_inputs,
+    source_fingerprints,
+)
 from medops.notify import Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
-from medops.settings import DBT_NIGHTLY_BUILD
+from medops.settings import DBT_NIGHTLY_BUILD, NIGHTLY_JOB_NAME
 
 
 class LayerGroupTranslator(DagsterDbtTranslator):
@@ -58,6 +69,13 @@ def prune_dbt_invocations(target: Path, now: float) -> list[Path]:
 
 
 PROJECT_TARGET = dbt_project.project_dir / dbt_project.target_path
+MANIFEST = json.loads(dbt_project.manifest_path.read_text())
+# each dbt asset's node: the build plan speaks in dbt's unique ids
+UNIQUE_ID_BY_KEY = {
+    LayerGroupTranslator().get_asset_key(node): uid
+    for uid, node in MANIFEST["nodes"].items()
+    if node["resource_type"] in BUILT_TYPES
+}
 
 
 def keep_parse_state(invocation_target: Path, project_target: Path = PROJECT_TARGET) -> None:
@@ -89,13 +107,37 @@ def keep_parse_state(invocation_target: Path, project_target: Path = PROJECT_TAR
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
     ),
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """dbt build: seeds, staging, intermediate and marts with their data tests (the unit tests
-    run in the test suite, see ``DBT_NIGHTLY_BUILD``)."""
+    run in the test suite, see ``DBT_NIGHTLY_BUILD``); in a nightly run, only the nodes
+    downstream of a source that changed since the last publish (medops/build_changes.py)."""
     removed = prune_dbt_invocations(PROJECT_TARGET, time.time())
     if removed:
         context.log.info(f"removed {len(removed)} dbt invocation folders older than a week")
-    invocation = dbt.cli(list(DBT_NIGHTLY_BUILD), context=context)
+    step = {UNIQUE_ID_BY_KEY[key]: key for key in context.selected_asset_keys}
+    with warehouse.connect() as con:
+        plan = plan_build(con, MANIFEST, load_contracts(), full=not _builds_changes_only(context))
+    unchanged = sorted(set(step) - plan.rebuild) if not plan.full else []
+    context.log.info(
+        f"{plan.reason}; rebuilding {len(step) - len(unchanged)} of the {len(step)} dbt nodes "
+        f"of this step" + (f"; changed sources: {', '.join(plan.changed)}" if unchanged else "")
+    )
+    # first: Dagster takes a step's assets in dependency order, and no unchanged node is
+    # downstream of a rebuilt one
+    for uid in in_dependency_order(MANIFEST, unchanged):
+        yield dg.MaterializeResult(
+            asset_key=step[uid],
+            metadata={"rebuilt": False, "inputs_unchanged_since_run": plan.baseline_run_id},
+        )
+    if len(unchanged) < len(step):
+        yield from _dbt_build(context, dbt, [_selector(uid) for uid in unchanged])
+
+
+def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, excluded: list[str]):
+    args = [*DBT_NIGHTLY_BUILD, *(["--exclude", " ".join(excluded)] if excluded else [])]
+    invocation = dbt.cli(args, context=context)
     try:
         for event in invocation.stream():
             # dagster-dbt observes each test it does not map to a check: recorded below instead
@@ -112,6 +154,19 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
                     metadata={DBT_TESTS: dg.MetadataValue.json(tests)},
                 )
             )
+
+
+def _builds_changes_only(context: dg.AssetExecutionContext) -> bool:
+    """A nightly run rebuilds what changed, unless tagged for a full build; a run of chosen
+    assets (the UI's "Materialize") builds them whatever changed."""
+    return (
+        context.run.job_name == NIGHTLY_JOB_NAME and context.run.tags.get(BUILD_TAG) != FULL_BUILD
+    )
+
+
+def _selector(unique_id: str) -> str:
+    """The node's dbt selector: its fully qualified name (as dagster-dbt selects)."""
+    return ".".join(MANIFEST["nodes"][unique_id]["fqn"])
 
 
 def _is_test_observation(event: object) -> bool:
@@ -135,6 +190,12 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     schedule = schedule_rows(load_contracts())
     counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks, schedule)
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
+    if context.run.job_name == NIGHTLY_JOB_NAME:
+        # every dbt node of the job is now built from these inputs: the next nightly run
+        # rebuilds what changes after them (a run of chosen assets may have left some behind)
+        with warehouse.connect() as con:
+            sources = source_fingerprints(con, MANIFEST, load_contracts())
+            record_published_inputs(con, context.run.run_id, code_fingerprint(MANIFEST), sources)
     late = late_source_alerts(warehouse.paths.published)
     notifier = Notifier.from_home(warehouse.paths)
     for alert in late:

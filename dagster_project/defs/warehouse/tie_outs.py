@@ -11,12 +11,10 @@ the failing rows with --store-failures; the first ones are shown in the check's 
 
 from __future__ import annotations
 
-import json
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.warehouse.assets import LayerGroupTranslator, keep_parse_state
+from dagster_project.defs.warehouse.assets import MANIFEST, LayerGroupTranslator, keep_parse_state
 from dagster_project.resources import WarehouseResource, dbt_project
 
 CHAIN = dg.AssetKey(["marts", "fct_deal_to_cash"])
@@ -62,9 +60,8 @@ def _rule(node: dict) -> str:
     return " ".join(lines)
 
 
-_MANIFEST = json.loads(dbt_project.manifest_path.read_text())
-TESTS = _tie_out_tests(_MANIFEST)
-_MANIFEST_NODES = {**_MANIFEST["nodes"], **_MANIFEST["sources"]}
+TESTS = _tie_out_tests(MANIFEST)
+_MANIFEST_NODES = {**MANIFEST["nodes"], **MANIFEST["sources"]}
 
 
 @dg.multi_asset_check(

@@ -60,7 +60,8 @@ steps as (
     select
         opportunity_id,
         'bill_to_cash' as step,
-        'credit_note:' || credit_reason as reason,
+        -- a credit note exported without its 冲红原因 still leaked money
+        'credit_note:' || coalesce(credit_reason, 'not_given') as reason,
         amount
     from credited_by_reason
     union all
