@@ -187,3 +187,45 @@ def test_run_parses_dbt_only_when_the_project_changed(tmp_path, monkeypatch) -> 
     assert cli._manifest_is_current()
     os.utime(model, (3_000_000, 3_000_000))  # a model edited after the parse
     assert not cli._manifest_is_current()
+
+
+@pytest.mark.slow
+def test_a_refused_login_is_a_failed_session_and_a_right_one_serves_pages(
+    cockpit_home: Path, tmp_path: Path
+) -> None:
+    """The sessions harness over Streamlit's protocol, against a real cockpit server: with a
+    password the users file does not hold, the login form comes back and the session is an
+    error; with the right one, the session logs in and opens pages."""
+    import asyncio
+    import time
+
+    from dashboards import users
+    from medops.bench import sessions
+    from medops.cli import _streamlit_command
+
+    users_file = tmp_path / "users.yaml"
+    users.add_user(sessions.USER, "压测", "executive", "another password", path=users_file)
+    server = subprocess.Popen(
+        _streamlit_command(8613, "127.0.0.1", headless=True),
+        env=os.environ
+        | {
+            "MEDOPS_HOME": str(cockpit_home),
+            "MEDOPS_USERS_FILE": str(users_file),
+            "MEDOPS_AUDIT_DB": str(tmp_path / "audit.sqlite"),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = "http://127.0.0.1:8613"
+    try:
+        sessions._wait_healthy(url, server)
+        times, errors = [], []
+        asyncio.run(sessions._protocol_session(url, 0, time.monotonic(), times, errors))
+        assert times == [] and len(errors) == 1 and "login was refused" in errors[0], errors
+
+        users.add_user(sessions.USER, "压测", "executive", sessions.PASSWORD, path=users_file)
+        asyncio.run(sessions._protocol_session(url, 0, time.monotonic(), times, errors))
+        assert len(errors) == 1 and len(times) == 1, errors
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -89,17 +89,15 @@ async def _run_to_end(socket) -> tuple[list, list]:
                 if shown:
                     raise PageError(shown[0])
                 return elements, pages
+            # a run that ended early for a rerun: what counts is what the next run draws
+            elements, shown = [], []
 
 
 async def _protocol_login(socket) -> list:
     """Log in through the login form's widgets; returns the sidebar's pages."""
     await socket.send(_rerun())
     elements, _ = await _run_to_end(socket)
-    ids = {}
-    for element in elements:
-        widget = getattr(element, element.WhichOneof("type"))
-        if getattr(widget, "label", None) in LOGIN_LABELS and hasattr(widget, "id"):
-            ids[widget.label] = widget.id
+    ids = _login_widgets(elements)
     user, password, submit = (ids[label] for label in LOGIN_LABELS)
     await socket.send(
         _rerun(
@@ -110,10 +108,23 @@ async def _protocol_login(socket) -> list:
             )
         )
     )
-    _, pages = await _run_to_end(socket)
+    elements, pages = await _run_to_end(socket)
+    if _login_widgets(elements):
+        # a refused login draws the form again: not a logged-in session
+        raise PageError("the login was refused: the login form is still shown")
     if not pages:
         raise PageError("no pages after the login")
     return pages
+
+
+def _login_widgets(elements: list) -> dict[str, str]:
+    """The login form's widgets among a run's elements: label -> widget id."""
+    ids = {}
+    for element in elements:
+        widget = getattr(element, element.WhichOneof("type"))
+        if getattr(widget, "label", None) in LOGIN_LABELS and hasattr(widget, "id"):
+            ids[widget.label] = widget.id
+    return ids
 
 
 async def _protocol_session(
