@@ -140,6 +140,10 @@ def test_bench_smoke_at_scale_001(tmp_path: Path) -> None:
         summary["dagster_steps"]
     )
     assert summary["nightly_run_peak_rss_gib"] > 0.1 and summary["warehouse_gib"] > 0
+    # each stage's peak memory, dbt's steps included, none above the whole run's
+    peaks = summary["stage_peak_rss_gib"]
+    assert {"ingest", "gx_validation", "dbt before_matching", "forecasts", "publish"} <= set(peaks)
+    assert all(0 < peak <= summary["direct_run_peak_rss_gib"] * 1.05 for peak in peaks.values())
     # every ratio is a finite positive number
     found = ratios(summary)
     assert found and all(r is not None and math.isfinite(r) and r > 0 for r in found), found
@@ -229,3 +233,22 @@ def test_a_refused_login_is_a_failed_session_and_a_right_one_serves_pages(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_stage_peaks_charge_memory_to_the_stage_that_holds_it() -> None:
+    """A child process holding 300 MB during one stage: that stage's peak of the process tree
+    is larger than the stages before and after it by about that much."""
+    from medops.bench.proctree import StagePeaks
+
+    hold = "import time; block = b'x' * (300 * 2**20); time.sleep(1.5)"  # written: resident
+    with StagePeaks() as peaks:
+        with peaks.stage("before"):
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(1)"], check=True)
+        with peaks.stage("holding"):
+            subprocess.run([sys.executable, "-c", hold], check=True)
+        with peaks.stage("after"):
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(1)"], check=True)
+    assert set(peaks.peaks) == {"before", "holding", "after"}
+    grown = 250 * 2**20
+    assert peaks.peaks["holding"] > peaks.peaks["before"] + grown, peaks.peaks
+    assert peaks.peaks["holding"] > peaks.peaks["after"] + grown, peaks.peaks

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from medops.bench.proctree import StagePeaks
 from medops.settings import DBT_NIGHTLY_BUILD, DBT_PROJECT_DIR, Paths
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -182,37 +183,52 @@ def forecast_stage(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def run_direct(home: Path, exports: Path, artefacts: Path) -> dict:
-    """The whole nightly run without Dagster; seconds per stage."""
+    """The whole nightly run without Dagster; seconds and peak memory (bytes, the process
+    tree's, dbt's processes included) per stage."""
     home.mkdir(parents=True, exist_ok=True)
     paths = Paths(home=home)
     stages: dict[str, float] = {}
     started = time.perf_counter()
-    con = duckdb.connect(str(paths.warehouse))
-    files, stages["ingest"] = _timed(ingest_stage, con, exports)
-    from ingest import validation
+    with StagePeaks() as peaks:
 
-    _, stages["gx_import"] = _timed(validation._gx)
-    from ingest.contracts import load_contracts
+        def stage(name: str, function, *args):
+            with peaks.stage(name):
+                value, stages[name] = _timed(function, *args)
+            return value
 
-    _, stages["gx_validation"] = _timed(
-        validation.validate_sources, con, load_contracts(), "bench-direct"
-    )
-    con.close()
-    dbt_steps = [dbt_step(home, "before_matching", DBT_STEPS["before_matching"], artefacts)]
-    con = duckdb.connect(str(paths.warehouse))
-    _, stages["customer_matching"] = _timed(matching_stage, con)
-    con.close()
-    dbt_steps.append(dbt_step(home, "before_forecast", DBT_STEPS["before_forecast"], artefacts))
-    con = duckdb.connect(str(paths.warehouse))
-    _, stages["forecasts"] = _timed(forecast_stage, con)
-    con.close()
-    dbt_steps.append(dbt_step(home, "after_forecast", DBT_STEPS["after_forecast"], artefacts))
-    from medops.publish import publish_marts
+        def dbt(name: str) -> dict:
+            with peaks.stage(f"dbt {name}"):
+                return dbt_step(home, name, DBT_STEPS[name], artefacts)
 
-    _, stages["publish"] = _timed(publish_marts, paths, "bench-direct", [])
+        con = duckdb.connect(str(paths.warehouse))
+        files = stage("ingest", ingest_stage, con, exports)
+        from ingest import validation
+        from ingest.contracts import load_contracts
+
+        stage("gx_import", validation._gx)
+        stage("gx_validation", validation.validate_sources, con, load_contracts(), "bench-direct")
+        con.close()
+        dbt_steps = [dbt("before_matching")]
+        con = duckdb.connect(str(paths.warehouse))
+        stage("customer_matching", matching_stage, con)
+        con.close()
+        dbt_steps.append(dbt("before_forecast"))
+        con = duckdb.connect(str(paths.warehouse))
+        stage("forecasts", forecast_stage, con)
+        con.close()
+        dbt_steps.append(dbt("after_forecast"))
+        from medops.publish import publish_marts
+
+        stage("publish", publish_marts, paths, "bench-direct", [])
     seconds = time.perf_counter() - started
     ingest_baselines(files, exports)
-    return {"stages": stages, "dbt_steps": dbt_steps, "files": files, "seconds": seconds}
+    return {
+        "stages": stages,
+        "stage_peak_rss": peaks.peaks,
+        "dbt_steps": dbt_steps,
+        "files": files,
+        "seconds": seconds,
+    }
 
 
 def main() -> None:

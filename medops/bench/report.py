@@ -83,6 +83,11 @@ def summarize_scale(scale: dict) -> dict:
         "nightly_run_peak_rss_gib": median(g["peak_rss"] for g in dagster) / GIB,
         "direct_run_seconds": direct_seconds,
         "direct_run_peak_rss_gib": median(d["peak_rss"] for d in direct) / GIB,
+        # reports written before the stages' peaks were sampled have none
+        "stage_peak_rss_gib": {
+            name: median(d["stage_peak_rss"][name] for d in direct) / GIB
+            for name in direct[0].get("stage_peak_rss", {})
+        },
         "dagster_overhead_seconds": dagster_seconds - direct_seconds,
         "dagster_vs_direct": _ratio(dagster_seconds, direct_seconds),
         "dagster_steps": {k: median(g["steps"].get(k, 0.0) for g in dagster) for k in step_names},
@@ -344,7 +349,8 @@ def markdown(report: dict, summaries: list[dict], note: str = "") -> str:
         "three steps the job splits it into around customer matching and the forecast, "
         "publish); (2) the real nightly job, `medops run` (Dagster, its steps one after "
         "another in the run's process); "
-        "the peak resident memory of each whole process tree is sampled every 0.2 s. "
+        "the peak resident memory of each whole process tree is sampled every 0.2 s "
+        "(in the direct run, also charged to the step running). "
         "Baselines: every export read again by Polars with no validation (GB18030 decoded by "
         "Python first, as Polars reads UTF-8 only) and, for UTF-8 CSVs, loaded by DuckDB's "
         "`read_csv`; the compiled SQL of every model and test dbt ran, replayed in dependency "
@@ -391,6 +397,12 @@ def markdown(report: dict, summaries: list[dict], note: str = "") -> str:
     )
     row("steps called directly, s", [_s(s["direct_run_seconds"]) for s in summaries])
     row("peak RSS called directly, GiB", [_s(s["direct_run_peak_rss_gib"], 2) for s in summaries])
+    stage_names = dict.fromkeys(n for s in summaries for n in s.get("stage_peak_rss_gib", {}))
+    for name in stage_names:
+        row(
+            f"… peak RSS during `{name}` (called directly), GiB",
+            [_s(s.get("stage_peak_rss_gib", {}).get(name), 2) for s in summaries],
+        )
     row(
         "Dagster overhead, s (ratio)",
         [f"{_s(s['dagster_overhead_seconds'])} ({_x(s['dagster_vs_direct'])})" for s in summaries],
