@@ -140,10 +140,13 @@ def test_bench_smoke_at_scale_001(tmp_path: Path) -> None:
         summary["dagster_steps"]
     )
     assert summary["nightly_run_peak_rss_gib"] > 0.1 and summary["warehouse_gib"] > 0
-    # each stage's peak memory, dbt's steps included, none above the whole run's
+    # each stage's peak memory, dbt's steps included; the largest is the whole run's peak, as
+    # sampled from outside the run (two samplers 0.2 s apart: within a quarter)
     peaks = summary["stage_peak_rss_gib"]
     assert {"ingest", "gx_validation", "dbt before_matching", "forecasts", "publish"} <= set(peaks)
-    assert all(0 < peak <= summary["direct_run_peak_rss_gib"] * 1.05 for peak in peaks.values())
+    assert all(peak > 0.05 for peak in peaks.values()), peaks
+    whole = summary["direct_run_peak_rss_gib"]
+    assert 0.75 * whole <= max(peaks.values()) <= 1.25 * whole, (peaks, whole)
     # every ratio is a finite positive number
     found = ratios(summary)
     assert found and all(r is not None and math.isfinite(r) and r > 0 for r in found), found
