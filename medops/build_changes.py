@@ -41,8 +41,6 @@ BASELINE_SCHEMA = "build_baseline"
 BASELINE_TABLE = f"{BASELINE_SCHEMA}.published_inputs"
 # the baseline row that holds the code fingerprint, next to one row per dbt source
 CODE = "code"
-# Single-row queries here are read with fetchall(): DuckDB leaves a result read with fetchone()
-# unfinished, and the caller's next relation (con.sql) on the connection then fails.
 # the fingerprint of a source whose table does not exist (yet)
 ABSENT = "absent"
 # the run tag of a nightly run that rebuilds every node whatever changed (`medops run --full`)
@@ -69,7 +67,9 @@ def code_fingerprint(manifest: dict) -> str:
     return hashlib.sha256(json.dumps(code, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+# Single-row queries here are read with fetchall(): DuckDB leaves a result read with fetchone()
+# unfinished, and the caller's next relation (con.sql) on the connection then fails.
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return (
         con.execute(
             "select count(*) from duckdb_tables() where database_name = current_database() "
@@ -87,11 +87,11 @@ def source_fingerprints(
     loaded_by: dict[str, list[str]] = {}
     for contract in contracts:
         loaded_by.setdefault(contract.table, []).append(contract.source)
-    ledger = _table_exists(con, RAW_SCHEMA, LEDGER.split(".")[-1])
+    ledger = table_exists(con, RAW_SCHEMA, LEDGER.split(".")[-1])
     prints = {}
     for uid, source in sorted(manifest["sources"].items()):
         schema, table = source["schema"], source["identifier"]
-        if not _table_exists(con, schema, table):
+        if not table_exists(con, schema, table):
             prints[uid] = ABSENT
         elif schema == RAW_SCHEMA and table in loaded_by and ledger:
             count, total = con.execute(
@@ -106,13 +106,12 @@ def source_fingerprints(
     return prints
 
 
-def files_fingerprint(folders: Iterable[Path], pattern: str) -> str:
-    """A hash of the names and bytes of the files matching ``pattern`` under ``folders``."""
+def files_fingerprint(folder: Path, pattern: str) -> str:
+    """A hash of the names and bytes of the files matching ``pattern`` under ``folder``."""
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.rglob(pattern)):
-            digest.update(path.relative_to(folder.parent).as_posix().encode())
-            digest.update(path.read_bytes())
+    for path in sorted(folder.rglob(pattern)):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -135,7 +134,7 @@ class Baseline:
 
 
 def published_inputs(con: duckdb.DuckDBPyConnection) -> Baseline | None:
-    if not _table_exists(con, BASELINE_SCHEMA, BASELINE_TABLE.split(".")[-1]):
+    if not table_exists(con, BASELINE_SCHEMA, BASELINE_TABLE.split(".")[-1]):
         return None
     rows = con.execute(f"select input, fingerprint, run_id from {BASELINE_TABLE}").fetchall()
     code = [(fingerprint, run_id) for name, fingerprint, run_id in rows if name == CODE]

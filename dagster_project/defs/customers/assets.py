@@ -12,6 +12,7 @@ from medops.build_changes import (
     FULL_BUILD,
     content_fingerprint,
     files_fingerprint,
+    table_exists,
 )
 from medops.customers.matching import ACCOUNT_COLUMNS, match_accounts
 from medops.customers.normalize import SEEDS_DIR
@@ -53,8 +54,8 @@ def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         fingerprint = ":".join(
             [
                 content_fingerprint(con, ACCOUNTS_QUERY),
-                files_fingerprint([REPO_ROOT / "medops"], "*.py"),
-                files_fingerprint([SEEDS_DIR], "*.csv"),
+                files_fingerprint(REPO_ROOT / "medops", "*.py"),
+                files_fingerprint(SEEDS_DIR, "*.csv"),
             ]
         )
         full_build = context.run.tags.get(BUILD_TAG) == FULL_BUILD
@@ -93,11 +94,8 @@ def customer_matching(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 
 
 def _matched_fingerprint(con) -> str | None:
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'matching' and table_name in "
-        "('_matched_accounts', 'customer_account_matches', 'customer_match_pairs')"
-    ).fetchall()[0][0]
-    if exists < 3:
+    """The fingerprint the matching tables were written with; None before the first."""
+    tables = ("_matched_accounts", "customer_account_matches", "customer_match_pairs")
+    if not all(table_exists(con, "matching", table) for table in tables):
         return None
     return con.execute(f"select fingerprint from {MATCHED_ACCOUNTS}").fetchall()[0][0]

@@ -187,14 +187,15 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     every dbt test of severity error and every blocking check upstream passed (write-audit-
     publish); the copy and its run audit are kept for `medops rollback`."""
     checks = check_results(context.instance, context.run.run_id)
-    schedule = schedule_rows(load_contracts())
+    contracts = load_contracts()
+    schedule = schedule_rows(contracts)
     counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks, schedule)
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
     if context.run.job_name == NIGHTLY_JOB_NAME:
         # every dbt node of the job is now built from these inputs: the next nightly run
         # rebuilds what changes after them (a run of chosen assets may have left some behind)
         with warehouse.connect() as con:
-            sources = source_fingerprints(con, MANIFEST, load_contracts())
+            sources = source_fingerprints(con, MANIFEST, contracts)
             record_published_inputs(con, context.run.run_id, code_fingerprint(MANIFEST), sources)
     late = late_source_alerts(warehouse.paths.published)
     notifier = Notifier.from_home(warehouse.paths)
