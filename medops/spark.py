@@ -79,32 +79,43 @@ def spark_type(duckdb_type: str) -> str:
     raise SparkSetupError(f"no Spark type for the DuckDB type {duckdb_type}")
 
 
-def source_tables(con: duckdb.DuckDBPyConnection) -> list[SourceTable]:
-    """Every table of the source schemas, with its columns in order."""
+def source_tables(
+    con: duckdb.DuckDBPyConnection,
+    schemas: tuple[str, ...] = SOURCE_SCHEMAS,
+    partition_loads: bool = True,
+) -> list[SourceTable]:
+    """Every table and view of the schemas, with its columns in order; partitioned by load
+    where it has a load column and `partition_loads`."""
     columns: dict[tuple[str, str], list[list[str]]] = {}
+    placeholders = ", ".join("?" for _ in schemas)
     rows = con.execute(
-        "select c.schema_name, c.table_name, c.column_name, c.data_type "
-        "from duckdb_columns() as c join duckdb_tables() as t "
-        "on t.database_name = c.database_name and t.schema_name = c.schema_name "
-        "and t.table_name = c.table_name "
-        "where c.database_name = current_database() and c.schema_name in (?, ?, ?) "
-        "order by c.schema_name, c.table_name, c.column_index",
-        list(SOURCE_SCHEMAS),
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        f"where database_name = current_database() and schema_name in ({placeholders}) "
+        "order by schema_name, table_name, column_index",
+        list(schemas),
     ).fetchall()
     for schema, table, column, data_type in rows:
         columns.setdefault((schema, table), []).append([column, spark_type(data_type)])
     return [
-        SourceTable(schema, table, cols, any(name == LOAD_COLUMN for name, _ in cols))
+        SourceTable(
+            schema, table, cols, partition_loads and any(name == LOAD_COLUMN for name, _ in cols)
+        )
         for (schema, table), cols in columns.items()
     ]
 
 
-def export_sources(warehouse: Path, root: Path) -> list[SourceTable]:
-    """Write every source table of the DuckDB warehouse to `root/<schema>/<table>/` as Parquet
-    (replacing what an earlier export left there); returns the tables written."""
+def export_sources(
+    warehouse: Path,
+    root: Path,
+    schemas: tuple[str, ...] = SOURCE_SCHEMAS,
+    partition_loads: bool = True,
+) -> list[SourceTable]:
+    """Write every table of the schemas (by default dbt's sources) of the DuckDB warehouse to
+    `root/<schema>/<table>/` as Parquet (replacing what an earlier export left there); returns
+    the tables written."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = source_tables(con)
+        tables = source_tables(con, schemas, partition_loads)
         for table in tables:
             folder = table.folder(root)
             if folder.exists():

@@ -3,20 +3,16 @@ tables go to Parquet, a real local Spark session (dbt-spark's session method, Ja
 every model ported to Spark with its data tests, and each of them, seeds included, equals the
 DuckDB build of the same exports row for row.
 
-Rows are compared after a canonical sort (doubles rounded to SORT_DECIMALS decimals in the sort
-key); doubles are equal within a relative FLOAT_TOLERANCE (Spark and DuckDB add them in different
-orders, which moves the last bits), decimals and everything else compare exactly. Without Java
+Rows are compared as medops/spark_port.py compares them: after a canonical sort (doubles
+rounded in the sort key), doubles equal within a relative tolerance (Spark and DuckDB add them
+in different orders, which moves the last bits), decimals and everything else exactly. Without Java
 or pyspark the test fails with the command to run: it never skips.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 import re
-from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -31,11 +27,9 @@ from medops.spark import (
     register_sources,
     run_dbt_on_spark,
 )
+from medops.spark_port import differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.long]
-
-SORT_DECIMALS = 6
-FLOAT_TOLERANCE = 1e-9
 
 
 def spark_built_relations() -> list[str]:
@@ -55,58 +49,6 @@ def documented_states() -> dict[str, str]:
         match.group(1): match.group(2)
         for match in re.finditer(r"^\| [a-z_/]+ \| `([a-z0-9_]+)` \| ([^|]+?) \|$", text, re.M)
     }
-
-
-def canonical(value):
-    """A value as both engines' results are compared: timestamps in UTC without zone; the
-    rest as it is."""
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def sort_key(row: tuple) -> tuple:
-    return tuple(
-        (
-            value is None,
-            type(value).__name__,
-            str(round(value, SORT_DECIMALS) if isinstance(value, float) else value),
-        )
-        for value in row
-    )
-
-
-def same(a, b) -> bool:
-    """Equal values of the same kind (a decimal never equals a double); doubles within the
-    tolerance."""
-    if a is None or b is None:
-        return a is b
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
-    return isinstance(a, Decimal) == isinstance(b, Decimal) and a == b
-
-
-def rows_of(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple]]:
-    cursor = con.execute(sql)
-    columns = [d[0] for d in cursor.description]
-    rows = [tuple(canonical(v) for v in row) for row in cursor.fetchall()]
-    return columns, sorted(rows, key=sort_key)
-
-
-def differences(relation: str, duck: duckdb.DuckDBPyConnection, extract: Path) -> list[str]:
-    schema, name = relation.split(".")
-    expected_columns, expected = rows_of(duck, f'select * from "{schema}"."{name}"')
-    files = (extract / schema / name).as_posix()
-    got_columns, got = rows_of(duck, f"select * from read_parquet('{files}/*.parquet')")
-    if got_columns != expected_columns:
-        return [f"{relation}: columns {got_columns} on Spark, {expected_columns} on DuckDB"]
-    if len(got) != len(expected):
-        return [f"{relation}: {len(got)} rows on Spark, {len(expected)} on DuckDB"]
-    for got_row, expected_row in zip(got, expected, strict=True):
-        for column, a, b in zip(expected_columns, got_row, expected_row, strict=True):
-            if not same(a, b):
-                return [f"{relation}.{column}: {a!r} on Spark, {b!r} on DuckDB in {got_row}"]
-    return []
 
 
 def test_spark_build_equals_duckdb_build(clean_build, tmp_path):

@@ -54,3 +54,16 @@
 {% macro spark__series_of(start_value, stop_value, step) -%}
     explode(sequence({{ start_value }}, {{ stop_value }}, {{ step }}))
 {%- endmacro %}
+
+{#- A date's month as text `YYYY-MM` (the period key of statements and FX rates). -#}
+{% macro month_label(date_value) -%}
+    {{ return(adapter.dispatch('month_label')(date_value)) }}
+{%- endmacro %}
+
+{% macro default__month_label(date_value) -%}
+    strftime({{ date_value }}, '%Y-%m')
+{%- endmacro %}
+
+{% macro spark__month_label(date_value) -%}
+    date_format({{ date_value }}, 'yyyy-MM')
+{%- endmacro %}

@@ -26,7 +26,7 @@ lines as (
         deal_contracts.opportunity_id,
         deal_contracts.link_method as contract_link_method,
         cast(orders.quantity * orders.unit_price as decimal(18, 2)) as line_amount,
-        strftime(orders.ordered_on, '%Y-%m') as period
+        {{ month_label('orders.ordered_on') }} as period
     from orders
     left join deal_contracts on orders.contract_id = deal_contracts.contract_id
 ),

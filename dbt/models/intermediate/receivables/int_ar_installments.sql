@@ -66,7 +66,7 @@ with_amount_due_before as (
 period_lines as (
     select
         orders.account_id,
-        strftime(orders.ordered_on, '%Y-%m') as period,
+        {{ month_label('orders.ordered_on') }} as period,
         products.product_line,
         sum(orders.quantity * orders.unit_price) as line_amount
     from orders

@@ -69,7 +69,7 @@ final as (
     left join fx_rates
         on
             contracts.currency = fx_rates.currency
-            and strftime(contracts.signed_on, '%Y-%m') = fx_rates.rate_month
+            and {{ month_label('contracts.signed_on') }} = fx_rates.rate_month
     left join first_discount_change_after_approval
         on contracts.contract_id = first_discount_change_after_approval.contract_id
     left join changes_after_approval

@@ -146,7 +146,7 @@ statement_terms as (
     inner join order_lines
         on
             statements.account_id = order_lines.account_id
-            and statements.period = strftime(order_lines.ordered_on, '%Y-%m')
+            and statements.period = {{ month_label('order_lines.ordered_on') }}
     inner join contract_terms on order_lines.contract_id = contract_terms.contract_id
     group by all
 ),

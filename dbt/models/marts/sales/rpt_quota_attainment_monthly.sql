@@ -47,7 +47,7 @@ rep_months as (
 final as (
     select
         rep_months.month_start,
-        strftime(rep_months.month_start, '%Y-%m') as quota_month,
+        {{ month_label('rep_months.month_start') }} as quota_month,
         cast(date_trunc('quarter', rep_months.month_start) as date) as quarter_start,
         year(rep_months.month_start) || '-Q' || quarter(rep_months.month_start) as quarter_label,
         rep_months.employee_id,

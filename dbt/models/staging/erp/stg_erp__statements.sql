@@ -25,7 +25,7 @@ final as (
         select
             invoice_id as statement_id,
             customer_id as account_id,
-            strftime(invoiced_on, '%Y-%m') as period,
+            {{ month_label('invoiced_on') }} as period,
             invoiced_on as statement_on,
             due_on,
             cast(invoice_amount as decimal(18, 2)) as statement_amount,
