@@ -3,7 +3,8 @@
 
 {#- The number of `part` boundaries between two dates or timestamps, as DuckDB's date_diff
     counts them: 2024-01-31 to 2024-02-01 is one month (Spark's timestampdiff counts whole
-    months elapsed, and would say none). Parts: second, day, month, year. -#}
+    months elapsed, and would say none). Parts: second, day, month, year. A bigint, as DuckDB's
+    (Spark's datediff and year give an int). -#}
 {% macro date_diff_in(part, start_at, end_at) -%}
     {{ return(adapter.dispatch('date_diff_in')(part, start_at, end_at)) }}
 {%- endmacro %}
@@ -16,11 +17,11 @@
     {%- if part == 'second' -%}
         (unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}))
     {%- elif part == 'day' -%}
-        datediff(cast({{ end_at }} as date), cast({{ start_at }} as date))
+        cast(datediff(cast({{ end_at }} as date), cast({{ start_at }} as date)) as bigint)
     {%- elif part == 'month' -%}
-        ((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }})))
+        cast((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }})) as bigint)
     {%- elif part == 'year' -%}
-        (year({{ end_at }}) - year({{ start_at }}))
+        cast(year({{ end_at }}) - year({{ start_at }}) as bigint)
     {%- else -%}
         {{ exceptions.raise_compiler_error('date_diff_in: no Spark form for the part ' ~ part) }}
     {%- endif -%}
@@ -66,4 +67,46 @@
 
 {% macro spark__month_label(date_value) -%}
     date_format({{ date_value }}, 'yyyy-MM')
+{%- endmacro %}
+
+{#- A timestamp's seconds since 1970-01-01 as a double, fractions of a second included
+    (DuckDB's epoch; Spark's unix_timestamp drops the fraction). -#}
+{% macro epoch_seconds(timestamp_value) -%}
+    {{ return(adapter.dispatch('epoch_seconds')(timestamp_value)) }}
+{%- endmacro %}
+
+{% macro default__epoch_seconds(timestamp_value) -%}
+    epoch({{ timestamp_value }})
+{%- endmacro %}
+
+{% macro spark__epoch_seconds(timestamp_value) -%}
+    (cast(unix_micros({{ timestamp_value }}) as double) / 1000000)
+{%- endmacro %}
+
+{#- The median of a decimal column with `scale` decimals, as DuckDB's median of a decimal gives
+    it: between two middle values, their midpoint truncated toward zero to `scale` decimals
+    (1.01 and 2.00 give 1.50; Spark's median is a double, which a cast rounds to 1.51). -#}
+{% macro decimal_median(decimal_column, scale) -%}
+    {{ return(adapter.dispatch('decimal_median')(decimal_column, scale)) }}
+{%- endmacro %}
+
+{% macro default__decimal_median(decimal_column, scale) -%}
+    median({{ decimal_column }})
+{%- endmacro %}
+
+{% macro spark__decimal_median(decimal_column, scale) -%}
+    {#- the midpoint of two values of `scale` decimals is exact with one decimal more -#}
+    {%- set midpoint -%}
+        cast(round(median({{ decimal_column }}), {{ scale + 1 }}) as decimal(38, {{ scale + 1 }}))
+    {%- endset -%}
+    case
+        when {{ midpoint }} < 0 then ceil({{ midpoint }}, {{ scale }})
+        else floor({{ midpoint }}, {{ scale }})
+    end
+{%- endmacro %}
+
+{#- dbt's cast on Spark, which the contract check runs on every declared type (`cast(null as
+    varchar)`): a varchar without a length, which Spark refuses, is Spark's string. -#}
+{% macro spark__cast(field, type) -%}
+    cast({{ field }} as {{ 'string' if type | trim | lower == 'varchar' else type }})
 {%- endmacro %}

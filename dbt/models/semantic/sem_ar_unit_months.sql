@@ -125,7 +125,7 @@ final as (
     select
         concat_ws(
             '|',
-            cast(summed.month_end as varchar),
+            cast(summed.month_end as string),
             coalesce(summed.account_id, ''),
             coalesce(summed.owner_id, ''),
             coalesce(summed.product_line, '')

@@ -26,7 +26,8 @@ select
     won_stage.won_at,
     reached.is_won,
     reached.amount,
-    (epoch(won_stage.won_at) - epoch(reached.reached_at)) / 86400.0 as days_to_win,
+    ({{ epoch_seconds('won_stage.won_at') }} - {{ epoch_seconds('reached.reached_at') }}) / 86400
+        as days_to_win,
     reached.owner_id,
     reached.team_id,
     reached.team_name,

@@ -11,8 +11,10 @@ response as (
     select
         *,
         coalesce(assigned_at, created_at) as response_clock_start_at,
-        date_diff('second', coalesce(assigned_at, created_at), first_contact_at) / 3600.0
-            as response_hours
+        cast(
+            {{ date_diff_in('second', 'coalesce(assigned_at, created_at)', 'first_contact_at') }}
+            as double
+        ) / 3600 as response_hours
     from leads
 ),
 

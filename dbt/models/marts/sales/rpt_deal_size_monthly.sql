@@ -16,7 +16,7 @@ final as (
         count(*) as deals_won,
         cast(coalesce(sum(amount), 0) as decimal(18, 2)) as won_amount,
         cast(avg(amount) as decimal(18, 2)) as average_deal_size,
-        cast(median(amount) as decimal(18, 2)) as median_deal_size
+        cast({{ decimal_median('amount', 2) }} as decimal(18, 2)) as median_deal_size
     from won_deals
     group by all
 )

@@ -15,7 +15,7 @@ final as (
         count(*) filter (where is_contacted_within_24h) as leads_contacted_within_24h,
         count(*) filter (where is_contacted_within_24h) / count(*) as share_contacted_within_24h,
         median(response_hours) as median_response_hours,
-        quantile_cont(response_hours, 0.9) as p90_response_hours,
+        percentile_cont(0.9) within group (order by response_hours) as p90_response_hours,
         count(*) filter (where is_converted) as leads_converted,
         count(*) filter (where is_converted) / count(*) as conversion_rate
     from leads

@@ -13,7 +13,7 @@ employee_teams as (
 monthly_quotas as (
     select
         employee_id,
-        cast(strptime(quota_month, '%Y-%m') as date) as month_start,
+        cast(concat(quota_month, '-01') as date) as month_start,
         quota_amount
     from quotas
 ),

@@ -10,14 +10,15 @@ checkins as (
     select * from {{ ref('fct_visit_checkins') }}
 ),
 
--- iso weeks start on monday; isoyear keeps the days around new year in the right week
+-- iso weeks start on monday (date_trunc's week on both engines); a week's iso year is the year
+-- of its thursday, which keeps the days around new year in the right week
 activity_weeks as (
     select
         visits.employee_id,
         visits.activity_type,
         cast(date_trunc('week', visits.checked_in_at) as date) as week_start,
-        isoyear(visits.checked_in_at) as iso_year,
-        weekofyear(visits.checked_in_at) as iso_week,
+        cast(year(date_trunc('week', visits.checked_in_at) + interval 3 day) as bigint) as iso_year,
+        cast(weekofyear(visits.checked_in_at) as bigint) as iso_week,
         checkins.checkin_distance_km,
         checkins.is_far_from_customer
     from visits

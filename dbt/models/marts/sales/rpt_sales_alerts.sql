@@ -194,7 +194,8 @@ measured as (
     select
         candidates.*,
         as_of.as_of_at,
-        date_diff('second', candidates.last_touch_at, as_of.as_of_at) / 86400.0 as days_since
+        cast({{ date_diff_in('second', 'candidates.last_touch_at', 'as_of.as_of_at') }} as double)
+        / 86400 as days_since
     from candidates
     cross join as_of
 ),

@@ -39,12 +39,14 @@ final as (
         opportunities.created_on,
         opportunities.closed_on,
         cast(date_trunc('month', opportunities.closed_on) as date) as closed_month,
-        date_diff('day', opportunities.created_on, opportunities.closed_on) as sales_cycle_days,
+        {{ date_diff_in('day', 'opportunities.created_on', 'opportunities.closed_on') }}
+            as sales_cycle_days,
         opportunities.lead_id,
         leads.created_at as lead_created_at,
         first_contracts.contract_id,
         first_contracts.signed_on as contract_signed_on,
-        date_diff('day', cast(leads.created_at as date), first_contracts.signed_on) as lead_to_contract_days
+        {{ date_diff_in('day', 'cast(leads.created_at as date)', 'first_contracts.signed_on') }}
+            as lead_to_contract_days
     from opportunities
     left join leads on opportunities.lead_id = leads.lead_id
     left join first_contracts on opportunities.opportunity_id = first_contracts.opportunity_id

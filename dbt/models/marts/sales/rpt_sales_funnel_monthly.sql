@@ -29,8 +29,10 @@ final as (
         count(*) filter (where not stage_reached.has_stage_history) as opportunities_current_stage_only,
         count(stage_reached.days_in_stage) as stays_completed,
         median(stage_reached.days_in_stage) as median_days_in_stage,
-        quantile_cont(stage_reached.days_in_stage, 0.75) as p75_days_in_stage,
-        quantile_cont(stage_reached.days_in_stage, 0.9) as p90_days_in_stage
+        percentile_cont(0.75) within group (order by stage_reached.days_in_stage)
+            as p75_days_in_stage,
+        percentile_cont(0.9) within group (order by stage_reached.days_in_stage)
+            as p90_days_in_stage
     from stage_reached
     left join product_lines on stage_reached.product_line = product_lines.product_line
     group by all
