@@ -67,3 +67,16 @@
 {% macro spark__month_label(date_value) -%}
     date_format({{ date_value }}, 'yyyy-MM')
 {%- endmacro %}
+
+{#- A date's ISO day of the week: 1 (Monday) to 7 (Sunday). -#}
+{% macro iso_day_of_week(date_value) -%}
+    {{ return(adapter.dispatch('iso_day_of_week')(date_value)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(date_value) -%}
+    isodow({{ date_value }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(date_value) -%}
+    (weekday({{ date_value }}) + 1)
+{%- endmacro %}
