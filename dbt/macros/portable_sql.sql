@@ -109,4 +109,11 @@
     varchar)`): a varchar without a length, which Spark refuses, is Spark's string. -#}
 {% macro spark__cast(field, type) -%}
     cast({{ field }} as {{ 'string' if type | trim | lower == 'varchar' else type }})
+{#- A date's ISO day of the week: 1 (Monday) to 7 (Sunday). -#}
+{% macro iso_day_of_week(date_value) -%}
+    {{ return(adapter.dispatch('iso_day_of_week')(date_value)) }}
+{% macro default__iso_day_of_week(date_value) -%}
+    isodow({{ date_value }})
+{% macro spark__iso_day_of_week(date_value) -%}
+    (weekday({{ date_value }}) + 1)
 {%- endmacro %}

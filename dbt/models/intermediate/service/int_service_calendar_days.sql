@@ -25,22 +25,24 @@ holidays as (
 -- rule so that clocks near the end of the known years still find a next working minute
 bounds as (
     select
-        date_trunc('year', min(holiday_date)) as first_day,
-        date_trunc('year', max(holiday_date)) + interval 2 year - interval 1 day as last_day
+        cast(date_trunc('year', min(holiday_date)) as date) as first_day,
+        cast(date_trunc('year', max(holiday_date)) + interval 2 year - interval 1 day as date) as last_day
     from holidays
 ),
 
 spine as (
     select cast(series.generated_day as date) as calendar_date
-    from bounds
-    cross join generate_series(bounds.first_day, bounds.last_day, interval 1 day) as series (generated_day)
+    from (
+        select {{ series_of('bounds.first_day', 'bounds.last_day', 'interval 1 day') }} as generated_day
+        from bounds
+    ) as series
 ),
 
 days as (
     select
         calendars.calendar_id,
         spine.calendar_date,
-        isodow(spine.calendar_date) >= 6 as is_weekend,
+        {{ iso_day_of_week('spine.calendar_date') }} >= 6 as is_weekend,
         holidays.day_kind as holiday_day_kind,
         holidays.holiday_name,
         calendars.observes_public_holidays,

@@ -26,9 +26,9 @@ intervals as (
         working_days.calendar_id,
         working_days.calendar_date,
         cast(working_days.calendar_date as timestamp)
-        + to_minutes(hours.start_minute) as interval_start,
+        + hours.start_minute * interval 1 minute as interval_start,
         cast(working_days.calendar_date as timestamp)
-        + to_minutes(hours.end_minute) as interval_end,
+        + hours.end_minute * interval 1 minute as interval_end,
         (hours.end_minute - hours.start_minute) * 60 as interval_seconds
     from working_days
     inner join hours on working_days.calendar_id = hours.calendar_id
@@ -41,13 +41,16 @@ final as (
         interval_start,
         interval_end,
         interval_seconds,
-        coalesce(
-            sum(interval_seconds) over (
-                partition by calendar_id
-                order by interval_start
-                rows between unbounded preceding and 1 preceding
-            ),
-            0
+        -- bigint: DuckDB would sum into a hugeint, which Spark does not have
+        cast(
+            coalesce(
+                sum(interval_seconds) over (
+                    partition by calendar_id
+                    order by interval_start
+                    rows between unbounded preceding and 1 preceding
+                ),
+                0
+            ) as bigint
         ) as cumulative_seconds_before
     from intervals
 )

@@ -68,10 +68,14 @@ with_priority as (
         measured.*,
         history.priority
     from measured
-    asof left join history
+    left join history
         on
             measured.ticket_id = history.ticket_id
             and measured.measured_at >= history.changed_at
+    qualify row_number() over (
+        partition by measured.ticket_id, measured.sla_target
+        order by history.changed_at desc, history.change_no desc
+    ) = 1
 ),
 
 with_policy as (
@@ -200,10 +204,10 @@ final as (
         measured_at,
         as_of_at,
         target_minutes,
-        business_seconds / 60.0 as business_minutes,
-        paused_seconds / 60.0 as paused_business_minutes,
-        parts_wait_seconds / 60.0 as parts_wait_business_minutes,
-        date_diff('second', created_at, measured_at) / 3600.0 as calendar_hours,
+        cast(business_seconds as double) / 60.0 as business_minutes,
+        cast(paused_seconds as double) / 60.0 as paused_business_minutes,
+        cast(parts_wait_seconds as double) / 60.0 as parts_wait_business_minutes,
+        cast({{ date_diff_in('second', 'created_at', 'measured_at') }} as double) / 3600.0 as calendar_hours,
         due_at,
         reached_at is not null as is_reached,
         target_minutes is not null as has_policy,
@@ -216,7 +220,7 @@ final as (
         end as sla_status,
         case
             when reached_at is null and target_minutes is not null
-                then target_minutes - business_seconds / 60.0
+                then target_minutes - cast(business_seconds as double) / 60.0
         end as business_minutes_to_breach,
         -- a breach the wait for spare parts explains: without the wait the target was kept
         coalesce(
@@ -227,7 +231,7 @@ final as (
         ) as is_breach_due_to_parts_wait,
         case
             when reached_at is null and target_minutes is not null
-                then date_diff('second', as_of_at, due_at) / 3600.0
+                then cast({{ date_diff_in('second', 'as_of_at', 'due_at') }} as double) / 3600.0
         end as calendar_hours_to_breach
     from due
 )

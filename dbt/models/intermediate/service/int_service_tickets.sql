@@ -62,15 +62,18 @@ milestones as (
     group by ticket_id
 ),
 
--- a 7x24 contract in force on the day of the call puts the customer on the 24x7 clock
-all_hours_cover as (
-    select distinct tickets.ticket_id
+-- the service contracts in force on the day of the call; a 7x24 one puts the customer on the
+-- 24x7 clock
+contract_cover as (
+    select
+        tickets.ticket_id,
+        bool_or(contracts.coverage = 'all_hours') as has_all_hours_contract
     from tickets
     inner join contracts
         on
             tickets.serial_no = contracts.serial_no
             and cast(tickets.created_at as date) between contracts.starts_on and contracts.ends_on
-    where contracts.coverage = 'all_hours'
+    group by tickets.ticket_id
 ),
 
 final as (
@@ -115,15 +118,10 @@ final as (
         tickets.ticket_status,
         tickets.satisfaction,
         cast(tickets.created_at as date) <= devices.warranty_ends_on as under_warranty,
-        exists(
-            select 1 from contracts as cover
-            where
-                cover.serial_no = tickets.serial_no
-                and cast(tickets.created_at as date) between cover.starts_on and cover.ends_on
-        ) as under_service_contract,
-        all_hours_cover.ticket_id is not null as has_all_hours_contract,
+        contract_cover.ticket_id is not null as under_service_contract,
+        coalesce(contract_cover.has_all_hours_contract, false) as has_all_hours_contract,
         case
-            when all_hours_cover.ticket_id is not null then 'cn_24x7'
+            when contract_cover.has_all_hours_contract then 'cn_24x7'
             else coalesce(province_calendars.calendar_id, default_calendar.calendar_id)
         end as customer_calendar_id,
         policy_versions.policy_version
@@ -137,7 +135,7 @@ final as (
     left join tiers as default_tier on default_tier.hospital_grade = '*'
     left join calendar_regions as province_calendars on accounts.province = province_calendars.province
     left join calendar_regions as default_calendar on default_calendar.province = '*'
-    left join all_hours_cover on tickets.ticket_id = all_hours_cover.ticket_id
+    left join contract_cover on tickets.ticket_id = contract_cover.ticket_id
     left join policy_versions
         on cast(tickets.created_at as date) between policy_versions.valid_from and policy_versions.valid_to
 )

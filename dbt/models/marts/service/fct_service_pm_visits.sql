@@ -60,7 +60,7 @@ final as (
         end as pm_status,
         case
             when visits.done_on is null and visits.planned_on < as_of.as_of_date
-                then as_of.as_of_date - visits.planned_on
+                then cast({{ date_diff_in('day', 'visits.planned_on', 'as_of.as_of_date') }} as bigint)
         end as days_overdue
     from visits
     cross join as_of

@@ -109,14 +109,19 @@ final as (
         tickets.reopen_count,
         tickets.reopen_count > 0 as is_reopened,
         tickets.first_resolved_at is null as is_open,
-        date_diff('second', tickets.created_at, tickets.accepted_at) / 3600.0 as accept_calendar_hours,
-        date_diff('second', tickets.created_at, tickets.dispatched_at) / 3600.0 as dispatch_calendar_hours,
-        date_diff('second', tickets.created_at, tickets.arrived_at) / 3600.0 as arrive_calendar_hours,
-        date_diff('second', tickets.created_at, tickets.first_resolved_at) / 3600.0 as resolve_calendar_hours,
-        date_diff('second', tickets.first_resolved_at, tickets.first_closed_at) / 3600.0 as close_calendar_hours,
+        cast({{ date_diff_in('second', 'tickets.created_at', 'tickets.accepted_at') }} as double)
+        / 3600.0 as accept_calendar_hours,
+        cast({{ date_diff_in('second', 'tickets.created_at', 'tickets.dispatched_at') }} as double)
+        / 3600.0 as dispatch_calendar_hours,
+        cast({{ date_diff_in('second', 'tickets.created_at', 'tickets.arrived_at') }} as double)
+        / 3600.0 as arrive_calendar_hours,
+        cast({{ date_diff_in('second', 'tickets.created_at', 'tickets.first_resolved_at') }} as double)
+        / 3600.0 as resolve_calendar_hours,
+        cast({{ date_diff_in('second', 'tickets.first_resolved_at', 'tickets.first_closed_at') }} as double)
+        / 3600.0 as close_calendar_hours,
         case
             when tickets.first_resolved_at is null
-                then date_diff('second', tickets.created_at, sla_wide.as_of_at) / 86400.0
+                then cast({{ date_diff_in('second', 'tickets.created_at', 'sla_wide.as_of_at') }} as double) / 86400.0
         end as open_age_days,
         sla_wide.as_of_at,
         sla_wide.accept_target_minutes,
@@ -146,10 +151,10 @@ final as (
             when
                 next_on_device.next_ticket_created_at is not null
                 and next_on_device.next_ticket_created_at
-                <= tickets.first_resolved_at + to_days(cast(parameters.repeat_window_days as integer))
+                <= tickets.first_resolved_at + cast(parameters.repeat_window_days as integer) * interval 1 day
                 then true
             when
-                tickets.first_resolved_at + to_days(cast(parameters.repeat_window_days as integer))
+                tickets.first_resolved_at + cast(parameters.repeat_window_days as integer) * interval 1 day
                 <= sla_wide.as_of_at
                 and tickets.serial_no is not null
                 then false

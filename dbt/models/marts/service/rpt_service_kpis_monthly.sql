@@ -27,8 +27,9 @@ final as (
             ) }} / 60.0 as mean_{{ step }}_business_hours,
             median({{ step }}_business_minutes) filter (where {{ reached_at }} is not null) / 60.0
                 as median_{{ step }}_business_hours,
-            quantile_cont({{ step }}_business_minutes, 0.9) filter (where {{ reached_at }} is not null)
-            / 60.0 as p90_{{ step }}_business_hours,
+            percentile_cont(0.9) within group (
+                order by {{ step }}_business_minutes
+            ) filter (where {{ reached_at }} is not null) / 60.0 as p90_{{ step }}_business_hours,
         {%- endfor %}
         count(*) filter (where is_first_time_fix) as first_time_fixes,
         count(*) filter (where is_first_time_fix) / nullif(count(is_first_time_fix), 0) as first_time_fix_rate,

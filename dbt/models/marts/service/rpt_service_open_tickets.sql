@@ -40,7 +40,8 @@ final as (
         tickets.any_breached as has_late_step,
         tickets.next_due_at,
         tickets.business_minutes_to_next_breach,
-        date_diff('second', tickets.as_of_at, tickets.next_due_at) / 3600.0 as calendar_hours_to_next_breach,
+        cast({{ date_diff_in('second', 'tickets.as_of_at', 'tickets.next_due_at') }} as double)
+        / 3600.0 as calendar_hours_to_next_breach,
         -- at risk: not breached yet, but the next target falls due within the horizon
         coalesce(
             tickets.business_minutes_to_next_breach between 0 and parameters.at_risk_minutes, false

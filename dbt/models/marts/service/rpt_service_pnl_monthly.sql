@@ -1,16 +1,13 @@
 {#- a service contract's fee earned in a month: its daily fee times its covered days -#}
 {% set earned_fee -%}
-            contracts.annual_fee / 365.0
+            cast(contracts.annual_fee as double) / 365.0
             * greatest(
-                date_diff(
+                {{ date_diff_in(
                     'day',
-                    greatest(contracts.starts_on, months.month_start),
-                    least(
-                        contracts.ends_on,
-                        cast(months.month_start + interval 1 month - interval 1 day as date),
-                        ticket_window.last_day
-                    )
-                ) + 1,
+                    'greatest(contracts.starts_on, months.month_start)',
+                    'least(contracts.ends_on, cast(months.month_start + interval 1 month - interval 1 day as date),'
+                    ~ ' ticket_window.last_day)'
+                ) }} + 1,
                 0
             )
 {%- endset %}
@@ -58,10 +55,12 @@ ticket_window as (
 
 months as (
     select cast(series.generated_month as date) as month_start
-    from ticket_window
-    cross join generate_series(
-        ticket_window.first_month, ticket_window.last_day, interval 1 month
-    ) as series (generated_month)
+    from (
+        select
+            {{ series_of('ticket_window.first_month', 'ticket_window.last_day', 'interval 1 month') }}
+                as generated_month
+        from ticket_window
+    ) as series
 ),
 
 account_regions as (

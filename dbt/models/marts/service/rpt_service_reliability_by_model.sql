@@ -22,11 +22,15 @@ exposure as (
         any_value(devices.device_model) as device_model,
         any_value(devices.device_class) as device_class,
         count(*) as devices_installed,
-        sum(
-            greatest(
-                ticket_window.window_end - greatest(devices.installed_on, ticket_window.window_start),
-                0
-            )
+        cast(
+            sum(
+                greatest(
+                    {{ date_diff_in(
+                        'day', 'greatest(devices.installed_on, ticket_window.window_start)', 'ticket_window.window_end'
+                    ) }},
+                    0
+                )
+            ) as double
         ) / 365.25 as device_years
     from devices
     cross join ticket_window
