@@ -39,16 +39,14 @@
     {%- if env_var('MEDOPS_SHOW_PERSONAL_DATA', 'false') | lower in ('1', 'true', 'yes') -%}
         {{ column }}
     {%- else -%}
-        regexp_replace(
-            regexp_replace(
-                {{ column }},
+        {{ regexp_replace_all(
+            regexp_replace_all(
+                column,
                 '(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})([^0-9]|$)',
-                '\1\2****\3\4',
-                'g'
+                '$1$2****$3$4'
             ),
             '(^|[^0-9])([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])([^0-9A-Za-z]|$)',
-            '\1\2********\3\4',
-            'g'
-        )
+            '$1$2********$3$4'
+        ) }}
     {%- endif -%}
 {%- endmacro %}

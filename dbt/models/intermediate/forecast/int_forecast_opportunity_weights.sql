@@ -51,7 +51,7 @@ known_samples as (
         origins.origin_at,
         -- whole months from the sample's month start to the origin's month: horizon months
         -- k below this are complete and their outcome known at the origin
-        date_diff('month', samples.sample_month, origins.origin_month) as months_observed,
+        {{ date_diff_in('month', 'samples.sample_month', 'origins.origin_month') }} as months_observed,
         samples.stage_code,
         samples.product_line,
         samples.team_key,
@@ -61,7 +61,7 @@ known_samples as (
 ),
 
 horizon as (
-    select unnest(generate_series(0, settings.horizon_months - 1)) as months_ahead
+    select {{ series_of('0', 'cast(settings.horizon_months as bigint) - 1', '1') }} as months_ahead
     from settings
 ),
 
@@ -148,7 +148,7 @@ weights as (
         pipeline.product_line,
         pipeline.amount,
         horizon.months_ahead,
-        cast(pipeline.origin_month + to_months(horizon.months_ahead) as date) as target_month,
+        {{ months_after('pipeline.origin_month', 'horizon.months_ahead') }} as target_month,
         chosen_rates.rate_group,
         chosen_rates.resolved_samples,
         -- won within the horizon; the stage's default only when nothing has been learned yet
@@ -170,14 +170,14 @@ weights as (
         case
             when horizon.months_ahead = 0 and pipeline.origin_at > pipeline.origin_month
                 then
-                    date_diff(
-                        'second', pipeline.origin_at, pipeline.origin_month + interval 1 month
-                    )
-                    / date_diff(
+                    {{ date_diff_in(
+                        'second', 'pipeline.origin_at', 'pipeline.origin_month + interval 1 month'
+                    ) }}
+                    / {{ date_diff_in(
                         'second',
-                        cast(pipeline.origin_month as timestamp),
-                        pipeline.origin_month + interval 1 month
-                    )
+                        'cast(pipeline.origin_month as timestamp)',
+                        'pipeline.origin_month + interval 1 month'
+                    ) }}
             else 1
         end
         * coalesce(

@@ -79,7 +79,8 @@ series as (
             '{{ level }}' as series_level,
             {{ key }} as series_key,
             {{ exact_sum('expected_amount') }} as forecast_amount,
-            sum(open_opportunities) as open_opportunities
+            -- a bigint on both engines (DuckDB sums integers into a hugeint)
+            cast(sum(open_opportunities) as bigint) as open_opportunities
         from contributions
         where {{ keep }}
         group by all

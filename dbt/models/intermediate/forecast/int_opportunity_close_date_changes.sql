@@ -17,7 +17,7 @@ with versions as (
         lag(expected_close_on) over (
             partition by opportunity_id order by dbt_valid_from
         ) as previous_expected_close_on
-    from {{ ref('snap_crm__opportunities') }}
+    from {{ opportunity_export_versions() }}
 ),
 
 owners as (
@@ -35,9 +35,9 @@ final as (
         versions.source_file_name,
         versions.previous_expected_close_on,
         versions.expected_close_on,
-        date_diff(
-            'day', versions.previous_expected_close_on, versions.expected_close_on
-        ) as days_moved,
+        {{ date_diff_in(
+            'day', 'versions.previous_expected_close_on', 'versions.expected_close_on'
+        ) }} as days_moved,
         versions.expected_close_on > versions.previous_expected_close_on as is_pushed_out,
         date_trunc('month', versions.expected_close_on)
         > date_trunc('month', versions.previous_expected_close_on) as is_moved_out_of_month,

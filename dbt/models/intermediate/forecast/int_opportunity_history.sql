@@ -2,13 +2,14 @@
 -- date were all unchanged. Stages come from the CRM's own stage history (exact). Owner, amount
 -- and expected close date come from the snapshot of successive exports: a version counts from
 -- the date of the export in which it was first seen; the first version an opportunity ever
--- showed is taken to hold since its creation (the exports say nothing earlier).
+-- showed is taken to hold since its creation (the exports say nothing earlier). A period's
+-- null bound is open: since ever (valid_from) or still (valid_to).
 with stage_spells as (
     select * from {{ ref('int_opportunity_stage_spells') }}
 ),
 
 snapshot_versions as (
-    select * from {{ ref('snap_crm__opportunities') }}
+    select * from {{ opportunity_export_versions() }}
 ),
 
 opportunities as (
@@ -49,12 +50,9 @@ version_periods as (
         amount,
         expected_close_on,
         version_number,
-        case
-            when version_number = 1 then cast('-infinity' as timestamp) else first_seen_at
-        end as valid_from,
-        coalesce(
-            lead(first_seen_at) over (partition by opportunity_id order by version_number),
-            cast('infinity' as timestamp)
+        case when version_number > 1 then first_seen_at end as valid_from,
+        lead(first_seen_at) over (
+            partition by opportunity_id order by version_number
         ) as valid_to
     from versions
 ),
@@ -65,7 +63,7 @@ stage_periods as (
         stage,
         stage_order,
         entered_at as valid_from,
-        coalesce(left_at, cast('infinity' as timestamp)) as valid_to
+        left_at as valid_to
     from stage_spells
 ),
 
@@ -78,23 +76,29 @@ period_overlaps as (
         version_periods.amount,
         version_periods.expected_close_on,
         version_periods.version_number,
+        -- greatest and least skip nulls: an open bound gives way to the other period's
         greatest(stage_periods.valid_from, version_periods.valid_from) as valid_from,
         least(stage_periods.valid_to, version_periods.valid_to) as valid_to
     from stage_periods
     inner join version_periods
         on
             stage_periods.opportunity_id = version_periods.opportunity_id
-            and stage_periods.valid_from < version_periods.valid_to
-            and stage_periods.valid_to > version_periods.valid_from
+            and (
+                version_periods.valid_to is null
+                or stage_periods.valid_from < version_periods.valid_to
+            )
+            and (
+                stage_periods.valid_to is null
+                or version_periods.valid_from is null
+                or stage_periods.valid_to > version_periods.valid_from
+            )
 ),
 
 final as (
     select
         period_overlaps.opportunity_id,
         period_overlaps.valid_from,
-        case
-            when period_overlaps.valid_to < cast('infinity' as timestamp) then period_overlaps.valid_to
-        end as valid_to,
+        period_overlaps.valid_to,
         period_overlaps.stage as stage_code,
         period_overlaps.stage_order,
         coalesce(stages.is_closed, false) as is_closed,
@@ -115,7 +119,7 @@ final as (
     inner join opportunities on period_overlaps.opportunity_id = opportunities.opportunity_id
     left join stages on period_overlaps.stage = stages.stage_code
     left join owners on period_overlaps.owner_id = owners.employee_id
-    where period_overlaps.valid_from < period_overlaps.valid_to
+    where period_overlaps.valid_to is null or period_overlaps.valid_from < period_overlaps.valid_to
 )
 
 select * from final

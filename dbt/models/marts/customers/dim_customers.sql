@@ -19,32 +19,32 @@ contacts as (
 golden as (
     select
         golden_customer_id,
-        first(account_name order by survivorship_rank) as customer_name,
-        first(account_type order by survivorship_rank) filter (
+        min_by(account_name, survivorship_rank) as customer_name,
+        min_by(account_type, survivorship_rank) filter (
             where account_type is not null
         ) as account_type,
-        first(hospital_grade order by survivorship_rank) filter (
+        min_by(hospital_grade, survivorship_rank) filter (
             where hospital_grade is not null
         ) as hospital_grade,
-        first(province order by survivorship_rank) filter (
+        min_by(province, survivorship_rank) filter (
             where province is not null
         ) as province,
-        first(city order by survivorship_rank) filter (where city is not null) as city,
-        first(district order by survivorship_rank) filter (
+        min_by(city, survivorship_rank) filter (where city is not null) as city,
+        min_by(district, survivorship_rank) filter (
             where district is not null
         ) as district,
-        first(address order by survivorship_rank) filter (
+        min_by(address, survivorship_rank) filter (
             where address is not null
         ) as address,
-        first(phone order by survivorship_rank) filter (where phone is not null) as phone,
-        first(credit_code order by survivorship_rank) filter (
+        min_by(phone, survivorship_rank) filter (where phone is not null) as phone,
+        min_by(credit_code, survivorship_rank) filter (
             where credit_code is not null
         ) as credit_code,
-        first(owner_id order by survivorship_rank) filter (
+        min_by(owner_id, survivorship_rank) filter (
             where owner_id is not null
         ) as owner_id,
         count(*) as source_records,
-        string_agg(distinct account_name, ' | ' order by account_name) as name_variants,
+        {{ string_agg_distinct_sorted('account_name', "' | '") }} as name_variants,
         min(created_on) as first_created_on
     from customer_accounts
     group by golden_customer_id

@@ -64,7 +64,7 @@ events as (
         case when any_value(contract_id) is null then 'no_contract' else 'contract' end
             as event_status,
         null as employee_id,
-        string_agg(sku, ', ' order by line_no) as detail
+        {{ string_agg_ordered('sku', "', '", 'line_no') }} as detail
     from orders
     group by order_id
     union all

@@ -36,17 +36,17 @@ customer_owners as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(*) as account_records,
-        string_agg(
-            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
-            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
-        ) as owner_names,
-        string_agg(distinct region_name, ', ' order by region_name) as region_names,
-        string_agg(
-            account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id)
+        {{ string_agg_distinct_sorted(
+            "owner_name || ' (' || coalesce(team_name, '-') || ')'", "', '"
+        ) }} as owner_names,
+        {{ string_agg_distinct_sorted('region_name', "', '") }} as region_names,
+        {{ string_agg_ordered(
+            "account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id)
             || ' [' || match_method || ' ' || round(match_score, 2) || ': '
-            || match_evidence || ']',
-            '; ' order by account_id
-        ) as evidence,
+            || match_evidence || ']'",
+            "'; '",
+            'account_id'
+        ) }} as evidence,
         0 as open_opportunities,
         cast(0 as decimal(18, 2)) as open_amount
     from customer_accounts
@@ -69,15 +69,15 @@ group_owners as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(*) as account_records,
-        string_agg(
-            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
-            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
-        ) as owner_names,
-        string_agg(distinct region_name, ', ' order by region_name) as region_names,
-        string_agg(
-            account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id),
-            '; ' order by account_id
-        ) as evidence,
+        {{ string_agg_distinct_sorted(
+            "owner_name || ' (' || coalesce(team_name, '-') || ')'", "', '"
+        ) }} as owner_names,
+        {{ string_agg_distinct_sorted('region_name', "', '") }} as region_names,
+        {{ string_agg_ordered(
+            "account_id || ' ' || account_name || ' → ' || coalesce(owner_name, owner_id)",
+            "'; '",
+            'account_id'
+        ) }} as evidence,
         0 as open_opportunities,
         cast(0 as decimal(18, 2)) as open_amount
     from group_members
@@ -109,16 +109,16 @@ competing_opportunities as (
         count(distinct owner_id) as owners,
         count(distinct team_id) as teams,
         count(distinct account_name) as account_records,
-        string_agg(
-            distinct owner_name || ' (' || coalesce(team_name, '-') || ')', ', '
-            order by owner_name || ' (' || coalesce(team_name, '-') || ')'
-        ) as owner_names,
-        string_agg(distinct region_name, ', ' order by region_name) as region_names,
-        string_agg(
-            opportunity_id || ' @ ' || account_name || ' → ' || coalesce(owner_name, owner_id)
-            || ' ' || coalesce(cast(amount as string), '-'),
-            '; ' order by opportunity_id
-        ) as evidence,
+        {{ string_agg_distinct_sorted(
+            "owner_name || ' (' || coalesce(team_name, '-') || ')'", "', '"
+        ) }} as owner_names,
+        {{ string_agg_distinct_sorted('region_name', "', '") }} as region_names,
+        {{ string_agg_ordered(
+            "opportunity_id || ' @ ' || account_name || ' → ' || coalesce(owner_name, owner_id)
+            || ' ' || coalesce(cast(amount as string), '-')",
+            "'; '",
+            'opportunity_id'
+        ) }} as evidence,
         count(*) as open_opportunities,
         cast(sum(amount) as decimal(18, 2)) as open_amount
     from open_opportunities

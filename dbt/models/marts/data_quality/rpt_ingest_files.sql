@@ -34,8 +34,8 @@ final as (
                 then cast(files_in_force.rows_quarantined as double) / files_in_force.rows_read
         end as quarantine_share,
         files_in_force.encoding,
-        nullif(array_to_string(files_in_force.unmapped_columns, ', '), '') as unmapped_columns,
-        nullif(array_to_string(files_in_force.missing_columns, ', '), '') as missing_columns,
+        nullif({{ list_to_text('files_in_force.unmapped_columns', "', '") }}, '') as unmapped_columns,
+        nullif({{ list_to_text('files_in_force.missing_columns', "', '") }}, '') as missing_columns,
         files_in_force.message,
         files_in_force.loaded_at,
         files_in_force.file_bytes,

@@ -18,7 +18,7 @@ reason_parts as (
         is_whole_file,
         reason,
         raw_values,
-        unnest(string_split(reason, '; ')) as reason_part
+        {{ split_to_rows('reason', "'; '") }} as reason_part
     from quarantine
 ),
 
@@ -78,37 +78,45 @@ example_personal_values as (
         per_kind.example_raw_values,
         personal_headers.header,
         personal_headers.pii_kind,
-        json_extract_string(
-            per_kind.example_raw_values, '$."' || personal_headers.header || '"'
-        ) as raw_value
+        {{ json_text_at_key('per_kind.example_raw_values', 'personal_headers.header') }}
+            as raw_value
     from per_kind
     cross join personal_headers
-    where json_valid(per_kind.example_raw_values)
+    where {{ is_valid_json('per_kind.example_raw_values') }}
+),
+
+masked_personal_values as (
+    select
+        load_id,
+        reason_kind,
+        example_raw_values,
+        header,
+        case pii_kind
+            when 'name' then {{ mask_personal_data('raw_value', 'name') }}
+            when 'phone' then {{ mask_personal_data('raw_value', 'phone') }}
+            when 'id_number' then {{ mask_personal_data('raw_value', 'id_number') }}
+            else {{ mask_personal_data('raw_value', 'email') }}
+        end as masked_value
+    from example_personal_values
+    where raw_value is not null
+),
+
+masked_values as (
+    select
+        load_id,
+        reason_kind,
+        any_value(example_raw_values) as example_raw_values,
+        {{ map_agg_by_key('header', 'masked_value') }} as masked_values
+    from masked_personal_values
+    group by load_id, reason_kind
 ),
 
 masked_examples as (
     select
         load_id,
         reason_kind,
-        json_merge_patch(
-            any_value(example_raw_values),
-            to_json(map_from_entries(list(
-                {
-                    'k': header,
-                    'v': case pii_kind
-                        when 'name' then {{ mask_personal_data('raw_value', 'name') }}
-                        when 'phone' then {{ mask_personal_data('raw_value', 'phone') }}
-                        when 'id_number'
-                            then {{ mask_personal_data('raw_value', 'id_number') }}
-                        else {{ mask_personal_data('raw_value', 'email') }}
-                    end
-                }
-                order by header
-            )))
-        ) as example_raw_values
-    from example_personal_values
-    where raw_value is not null
-    group by load_id, reason_kind
+        {{ json_with_entries('example_raw_values', 'masked_values') }} as example_raw_values
+    from masked_values
 ),
 
 final as (

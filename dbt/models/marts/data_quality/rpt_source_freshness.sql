@@ -8,7 +8,7 @@ thresholds as (
 
 -- the build's own clock: local time, like the ledger's loaded_at (see DECISIONLOG.md)
 build_clock as (
-    select localtimestamp as measured_at
+    select {{ local_build_timestamp() }} as measured_at
 ),
 
 source_files as (
@@ -45,8 +45,10 @@ ages as (
     select
         per_source.*,
         build_clock.measured_at,
-        date_diff('second', per_source.last_loaded_at, build_clock.measured_at) / 3600.0
-            as age_hours
+        cast(
+            {{ date_diff_in('second', 'per_source.last_loaded_at', 'build_clock.measured_at') }}
+            as double
+        ) / 3600 as age_hours
     from per_source
     cross join build_clock
 ),

@@ -23,13 +23,11 @@ data_as_of as (
 
 month_starts as (
     select
-        unnest(
-            generate_series(
-                date_trunc('month', first_change_at) + interval 1 month,
-                latest_change_at,
-                interval 1 month
-            )
-        ) as origin_at
+        {{ series_of(
+            "date_trunc('month', first_change_at) + interval 1 month",
+            'latest_change_at',
+            'interval 1 month'
+        ) }} as origin_at
     from data_as_of
 ),
 
@@ -82,9 +80,9 @@ final as (
         history.is_first_exported_version,
         final_outcomes.final_outcome,
         final_outcomes.closed_on,
-        date_diff(
-            'month', date_trunc('month', origins.origin_at), final_outcomes.closed_on
-        ) as months_to_close
+        {{ date_diff_in(
+            'month', "date_trunc('month', origins.origin_at)", 'final_outcomes.closed_on'
+        ) }} as months_to_close
     from origins
     inner join history
         on

@@ -83,17 +83,18 @@ series_events as (
     from events
 ),
 
-months as (
+month_series as (
     select
-        cast(
-            unnest(
-                generate_series(
-                    (select min(month_start) from events),
-                    date_trunc('month', (select latest_change_at from data_as_of)),
-                    interval 1 month
-                )
-            ) as date
-        ) as month_start
+        {{ series_of(
+            '(select min(month_start) from events)',
+            "cast(date_trunc('month', data_as_of.latest_change_at) as date)",
+            'interval 1 month'
+        ) }} as month_start
+    from data_as_of
+),
+
+months as (
+    select cast(month_start as date) as month_start from month_series
 ),
 
 series as (

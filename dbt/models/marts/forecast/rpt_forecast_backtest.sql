@@ -32,7 +32,7 @@ origins as (
 ),
 
 horizon as (
-    select unnest(generate_series(0, settings.horizon_months - 1)) as months_ahead
+    select {{ series_of('0', 'cast(settings.horizon_months as bigint) - 1', '1') }} as months_ahead
     from settings
 ),
 
@@ -52,7 +52,7 @@ weighted_grid as (
         bookings_series.series_key,
         origins.origin_month,
         horizon.months_ahead,
-        cast(origins.origin_month + to_months(horizon.months_ahead) as date) as target_month,
+        {{ months_after('origins.origin_month', 'horizon.months_ahead') }} as target_month,
         coalesce(weighted.forecast_amount, 0) as forecast_amount,
         cast(null as double) as lo_80,
         cast(null as double) as hi_80,

@@ -34,7 +34,7 @@ team_pipeline as (
 team_quota as (
     select
         reps.team_id,
-        cast(strptime(quotas.quota_month, '%Y-%m') as date) as month_start,
+        cast(quotas.quota_month || '-01' as date) as month_start,
         sum(quotas.quota_amount) as quota_amount
     from quotas
     inner join reps on quotas.employee_id = reps.employee_id
@@ -53,7 +53,7 @@ quota_ahead as (
             team_pipeline.team_id = team_quota.team_id
             and team_pipeline.month_start <= team_quota.month_start
             and team_quota.month_start
-            < team_pipeline.month_start + to_months(settings.coverage_months)
+            < {{ months_after('team_pipeline.month_start', 'settings.coverage_months') }}
     group by team_pipeline.month_start, team_pipeline.team_id
 ),
 
