@@ -3,7 +3,8 @@
 -- rule as for visit check-ins: inside the province's box and near the centre the address
 -- resolves to; before that, the mistakes real exports make: a blank read as 0, latitude and
 -- longitude swapped, a "lng,lat" text that does not read as two numbers.
-{#- a "lng,lat" text: two numbers and a separator, spaces around them allowed -#}
+{#- a "lng,lat" text: two numbers and a separator, spaces around them allowed (a set block
+    keeps the backslashes as written; string_literal quotes them for each engine) -#}
 {% set lng_lat_text %}^\s*(-?[0-9.]+)\s*[,;/ ]\s*(-?[0-9.]+)\s*${% endset %}
 
 with accounts as (
