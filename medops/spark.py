@@ -27,6 +27,9 @@ from medops.settings import DBT_PROJECT_DIR
 
 # the schemas dbt's sources live in: ingest's raw layer and the Python assets' outputs
 SOURCE_SCHEMAS = ("raw", "matching", "forecast")
+# the tables of dbt Python models (`schema.name`), which dbt-spark runs only on Databricks: the
+# DuckDB build's table goes to Spark with the sources (dbt source duckdb_python_models)
+PYTHON_MODEL_TABLES = ("intermediate.int_geo__address_parsed",)
 LOAD_COLUMN = "_load_id"
 SPARK_TARGET = "spark"
 # dbt's artefacts of Spark runs, relative to dbt/ (manifest.json says which models Spark built)
@@ -84,15 +87,17 @@ def source_tables(
     schemas: tuple[str, ...] = SOURCE_SCHEMAS,
     partition_loads: bool = True,
 ) -> list[SourceTable]:
-    """Every table and view of the schemas, with its columns in order; partitioned by load
-    where it has a load column and `partition_loads`."""
+    """Every table and view of the schemas and the dbt Python models' tables, with its columns
+    in order; partitioned by load where it has a load column and `partition_loads`."""
     columns: dict[tuple[str, str], list[list[str]]] = {}
-    placeholders = ", ".join("?" for _ in schemas)
+    in_schemas = ", ".join("?" for _ in schemas)
+    in_tables = ", ".join("?" for _ in PYTHON_MODEL_TABLES)
     rows = con.execute(
         "select schema_name, table_name, column_name, data_type from duckdb_columns() "
-        f"where database_name = current_database() and schema_name in ({placeholders}) "
+        f"where database_name = current_database() and (schema_name in ({in_schemas}) "
+        f"or schema_name || '.' || table_name in ({in_tables})) "
         "order by schema_name, table_name, column_index",
-        list(schemas),
+        [*schemas, *PYTHON_MODEL_TABLES],
     ).fetchall()
     for schema, table, column, data_type in rows:
         columns.setdefault((schema, table), []).append([column, spark_type(data_type)])
@@ -110,9 +115,9 @@ def export_sources(
     schemas: tuple[str, ...] = SOURCE_SCHEMAS,
     partition_loads: bool = True,
 ) -> list[SourceTable]:
-    """Write every table of the schemas (by default dbt's sources) of the DuckDB warehouse to
-    `root/<schema>/<table>/` as Parquet (replacing what an earlier export left there); returns
-    the tables written."""
+    """Write every table of the schemas (by default dbt's sources) and the dbt Python models'
+    tables of the DuckDB warehouse to `root/<schema>/<table>/` as Parquet (replacing what an
+    earlier export left there); returns the tables written."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = source_tables(con, schemas, partition_loads)

@@ -1,6 +1,7 @@
 """The hand-over of the source tables to Spark (medops/spark.py, docs/spark.md): every table of
-the source schemas as Parquet, partitioned by load where it has a load id, with the column types
-Spark registers it with. The Spark side runs in tests/test_spark_equivalence.py."""
+the source schemas and of the dbt Python models as Parquet, partitioned by load where it has a
+load id, with the column types Spark registers it with. The Spark side runs in
+tests/test_spark_equivalence.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from medops.spark import SparkSetupError, export_sources, spark_type
 def test_every_source_table_is_written_by_load_with_its_types(tmp_path):
     db = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("create schema raw; create schema matching; create schema staging")
+    con.execute(
+        "create schema raw; create schema matching; create schema staging; "
+        "create schema intermediate"
+    )
     con.execute(
         "create table raw.crm_accounts (account_id varchar, amount decimal(18,2), "
         "_load_id varchar, _loaded_at timestamp)"
@@ -27,6 +31,9 @@ def test_every_source_table_is_written_by_load_with_its_types(tmp_path):
     con.execute("create table matching.customer_match_pairs (score double, same boolean)")
     con.execute("insert into matching.customer_match_pairs values (0.5, true)")
     con.execute("create table staging.not_a_source (x int)")
+    # a dbt Python model's table goes too (Spark reads it instead of running the model)
+    con.execute("create table intermediate.int_geo__address_parsed (location_id varchar)")
+    con.execute("create table intermediate.int_geo__gazetteer (adcode varchar)")
     con.close()
 
     tables = {(t.schema, t.name): t for t in export_sources(db, tmp_path / "out")}
@@ -35,6 +42,7 @@ def test_every_source_table_is_written_by_load_with_its_types(tmp_path):
         ("raw", "crm_accounts"),
         ("raw", "_ingest_ledger"),
         ("matching", "customer_match_pairs"),
+        ("intermediate", "int_geo__address_parsed"),
     }
     accounts = tables["raw", "crm_accounts"]
     assert accounts.partitioned

@@ -3,11 +3,12 @@
     float addition depends on the order; each value is therefore rounded to `scale` decimals
     (default 6) and added as DECIMAL, which is exact in any order, and the result is a DOUBLE as
     before (DECISIONLOG, "Rounding and run-to-run identical marts"). Money columns are DECIMAL
-    already and are summed with plain `sum`. -#}
+    already and are summed with plain `sum`. The rounding is DuckDB's on Spark too
+    (double_to_decimal). -#}
 {% macro exact_sum(expression, scale=6) -%}
-    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
+    cast(sum({{ double_to_decimal(expression, scale) }}) as double)
 {%- endmacro %}
 
 {% macro exact_avg(expression, scale=6) -%}
-    cast(avg(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
+    cast(avg({{ double_to_decimal(expression, scale) }}) as double)
 {%- endmacro %}

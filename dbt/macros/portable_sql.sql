@@ -76,7 +76,7 @@
 {%- endmacro %}
 
 {% macro default__months_after(date_value, months) -%}
-    cast({{ date_value }} + to_months({{ months }}) as date)
+    cast(({{ date_value }}) + to_months({{ months }}) as date)
 {%- endmacro %}
 
 {% macro spark__months_after(date_value, months) -%}
@@ -297,4 +297,36 @@
 
 {% macro spark__iso_day_of_week(date_value) -%}
     (weekday({{ date_value }}) + 1)
+{%- endmacro %}
+
+{#- `text` as a string literal that reads back as the same text, backslashes included (a
+    regular expression's `\s`): Spark unescapes backslashes in string literals, DuckDB does not. -#}
+{% macro string_literal(text) -%}
+    {{ return(adapter.dispatch('string_literal')(text)) }}
+{%- endmacro %}
+
+{% macro default__string_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+    {{ spark_string_literal(text) }}
+{%- endmacro %}
+
+{#- A double as decimal(38, scale), rounded as DuckDB's cast rounds it: the value times
+    10^scale, computed as a double, rounded half away from zero. Spark's own cast rounds the
+    double's shortest decimal form instead, which differs when that product lands on a half
+    (2.9241354999999998 times 10^6 is 2924135.5: DuckDB 2.924136, Spark 2.924135). -#}
+{% macro double_to_decimal(expression, scale) -%}
+    {{ return(adapter.dispatch('double_to_decimal')(expression, scale)) }}
+{%- endmacro %}
+
+{% macro default__double_to_decimal(expression, scale) -%}
+    cast({{ expression }} as decimal(38, {{ scale }}))
+{%- endmacro %}
+
+{#- the quotient of the rounded product by 10^scale is the double nearest the wanted decimal,
+    whose cast is then exact -#}
+{% macro spark__double_to_decimal(expression, scale) -%}
+    cast(round(({{ expression }}) * 1e{{ scale }}) / 1e{{ scale }} as decimal(38, {{ scale }}))
 {%- endmacro %}

@@ -3,6 +3,10 @@
 -- rule as for visit check-ins: inside the province's box and near the centre the address
 -- resolves to; before that, the mistakes real exports make: a blank read as 0, latitude and
 -- longitude swapped, a "lng,lat" text that does not read as two numbers.
+{#- a "lng,lat" text: two numbers and a separator, spaces around them allowed (a set block
+    keeps the backslashes as written; string_literal quotes them for each engine) -#}
+{% set lng_lat_text %}^\s*(-?[0-9.]+)\s*[,;/ ]\s*(-?[0-9.]+)\s*${% endset %}
+
 with accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
@@ -22,11 +26,11 @@ given as (
         coordinate_system,
         coalesce(
             longitude,
-            try_cast(regexp_extract(coordinates, '^\s*(-?[0-9.]+)\s*[,;/ ]\s*(-?[0-9.]+)\s*$', 1) as double)
+            try_cast(regexp_extract(coordinates, {{ string_literal(lng_lat_text) }}, 1) as double)
         ) as given_longitude,
         coalesce(
             latitude,
-            try_cast(regexp_extract(coordinates, '^\s*(-?[0-9.]+)\s*[,;/ ]\s*(-?[0-9.]+)\s*$', 2) as double)
+            try_cast(regexp_extract(coordinates, {{ string_literal(lng_lat_text) }}, 2) as double)
         ) as given_latitude
     from accounts
     where longitude is not null or latitude is not null or coordinates is not null

@@ -21,7 +21,7 @@ gazetteer as (
 ),
 
 parsed as (
-    select * from {{ ref('int_geo__address_parsed') }}
+    select * from {{ python_model_ref('int_geo__address_parsed') }}
 ),
 
 addresses as (

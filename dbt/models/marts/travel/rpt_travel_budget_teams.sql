@@ -29,10 +29,10 @@ rules as (
 -- the latest complete months of claims: the month of the newest claim is still open
 period as (
     select
-        cast(
-            date_trunc('month', max(claims.travelled_on)) - to_months(any_value(rules.budget_months))
-            as date
-        ) as period_start,
+        {{ months_after(
+            "cast(date_trunc('month', max(claims.travelled_on)) as date)",
+            '-any_value(rules.budget_months)'
+        ) }} as period_start,
         cast(date_trunc('month', max(claims.travelled_on)) - interval 1 day as date) as period_end,
         any_value(rules.budget_months) as budget_months
     from claims
@@ -97,7 +97,7 @@ needed as (
 claimed as (
     select
         reps.team_id,
-        sum(claims.claimed_amount) / any_value(period.budget_months) as claimed_month_cny,
+        cast(sum(claims.claimed_amount) as double) / any_value(period.budget_months) as claimed_month_cny,
         {{ exact_sum('claims.claimed_km') }} / any_value(period.budget_months) as claimed_km_month
     from claims
     inner join reps on claims.employee_id = reps.employee_id

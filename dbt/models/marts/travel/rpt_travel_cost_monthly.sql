@@ -39,15 +39,16 @@ activity_months as (
     select cast(date_trunc('month', travelled_on) as date) as month_start from claims
 ),
 
+month_starts as (
+    select {{ series_of('min(month_start)', 'max(month_start)', 'interval 1 month') }} as month_start
+    from activity_months
+),
+
 months as (
     select
         cast(month_start as date) as month_start,
         cast(month_start + interval 1 month - interval 1 day as date) as month_end
-    from generate_series(
-        (select min(month_start) from activity_months),
-        (select max(month_start) from activity_months),
-        interval 1 month
-    ) as spine (month_start)
+    from month_starts
 ),
 
 rep_months as (
@@ -143,8 +144,8 @@ final as (
         coalesce(claimed.claimed_km, 0) as claimed_km,
         cast(coalesce(claimed.claimed_amount, 0) as decimal(18, 2)) as claimed_amount,
         cast(coalesce(earned.revenue, 0) as decimal(18, 2)) as revenue,
-        cast(claimed.claimed_amount / nullif(visited.visits, 0) as double) as cost_per_visit,
-        cast(claimed.claimed_amount / nullif(earned.revenue, 0) as double) as cost_per_revenue_cny
+        cast(claimed.claimed_amount as double) / nullif(visited.visits, 0) as cost_per_visit,
+        cast(claimed.claimed_amount as double) / nullif(earned.revenue, 0) as cost_per_revenue_cny
     from rep_months
     inner join employee_teams on rep_months.employee_id = employee_teams.employee_id
     left join offices on employee_teams.office_id = offices.office_id
