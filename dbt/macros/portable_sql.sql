@@ -3,7 +3,8 @@
 
 {#- The number of `part` boundaries between two dates or timestamps, as DuckDB's date_diff
     counts them: 2024-01-31 to 2024-02-01 is one month (Spark's timestampdiff counts whole
-    months elapsed, and would say none). Parts: second, day, month, year. -#}
+    months elapsed, and would say none). Parts: second, day, month, year. A bigint, as
+    DuckDB's (Spark's datediff and month arithmetic give an int, which a contract refuses). -#}
 {% macro date_diff_in(part, start_at, end_at) -%}
     {{ return(adapter.dispatch('date_diff_in')(part, start_at, end_at)) }}
 {%- endmacro %}
@@ -16,11 +17,11 @@
     {%- if part == 'second' -%}
         (unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}))
     {%- elif part == 'day' -%}
-        datediff(cast({{ end_at }} as date), cast({{ start_at }} as date))
+        cast(datediff(cast({{ end_at }} as date), cast({{ start_at }} as date)) as bigint)
     {%- elif part == 'month' -%}
-        ((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }})))
+        cast(((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }}))) as bigint)
     {%- elif part == 'year' -%}
-        (year({{ end_at }}) - year({{ start_at }}))
+        cast((year({{ end_at }}) - year({{ start_at }})) as bigint)
     {%- else -%}
         {{ exceptions.raise_compiler_error('date_diff_in: no Spark form for the part ' ~ part) }}
     {%- endif -%}
@@ -66,4 +67,36 @@
 
 {% macro spark__month_label(date_value) -%}
     date_format({{ date_value }}, 'yyyy-MM')
+{%- endmacro %}
+
+{#- A double rounded to `places` decimals as DuckDB rounds it: half away from zero on the
+    double's exact binary value (216356.55 * 0.1 is stored as 21635.654999..., which goes down).
+    Spark's round reads the double's shortest decimal text (21635.655) and goes up; its form
+    rounds the exact value (scala.math.BigDecimal.exact) as a decimal instead. Finite values
+    below 10^20; try_reflect turns a null argument into null. -#}
+{% macro round_double(value, places) -%}
+    {{ return(adapter.dispatch('round_double')(value, places)) }}
+{%- endmacro %}
+
+{% macro default__round_double(value, places) -%}
+    round({{ value }}, {{ places }})
+{%- endmacro %}
+
+{% macro spark__round_double(value, places) -%}
+    cast(round(cast(try_reflect('scala.math.BigDecimal', 'exact', cast({{ value }} as double)) as decimal(38, 18)), {{ places }}) as double)
+{%- endmacro %}
+
+{#- A double cast to decimal(precision, scale) as DuckDB casts it: the double times 10^scale,
+    rounded half away from zero (1.005 is stored as 1.00499..., times 100 gives 100.4999...:
+    1.00). Spark's cast rounds the double's shortest decimal text half up instead (1.01). -#}
+{% macro decimal_of_double(value, precision, scale) -%}
+    {{ return(adapter.dispatch('decimal_of_double')(value, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__decimal_of_double(value, precision, scale) -%}
+    cast({{ value }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__decimal_of_double(value, precision, scale) -%}
+    cast(cast(round({{ value }} * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }} as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
