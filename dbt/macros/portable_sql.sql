@@ -98,5 +98,19 @@
 {%- endmacro %}
 
 {% macro spark__decimal_of_double(value, precision, scale) -%}
-    cast(cast(round({{ value }} * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }} as decimal({{ precision }}, {{ scale }}))
+    cast(cast(round(({{ value }}) * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{#- The group's texts joined by `separator` (a SQL string) in the order of `order_by`, nulls
+    skipped: DuckDB orders inside the call, Spark in a within group clause. -#}
+{% macro string_agg_ordered(value, separator, order_by) -%}
+    {{ return(adapter.dispatch('string_agg_ordered')(value, separator, order_by)) }}
+{%- endmacro %}
+
+{% macro default__string_agg_ordered(value, separator, order_by) -%}
+    string_agg({{ value }}, {{ separator }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__string_agg_ordered(value, separator, order_by) -%}
+    string_agg({{ value }}, {{ separator }}) within group (order by {{ order_by }})
 {%- endmacro %}
