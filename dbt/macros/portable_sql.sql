@@ -19,7 +19,11 @@
     {%- elif part == 'day' -%}
         cast(datediff(cast({{ end_at }} as date), cast({{ start_at }} as date)) as bigint)
     {%- elif part == 'month' -%}
-        cast(((year({{ end_at }}) * 12 + month({{ end_at }})) - (year({{ start_at }}) * 12 + month({{ start_at }}))) as bigint)
+        cast(
+            (year({{ end_at }}) * 12 + month({{ end_at }}))
+            - (year({{ start_at }}) * 12 + month({{ start_at }}))
+            as bigint
+        )
     {%- elif part == 'year' -%}
         cast((year({{ end_at }}) - year({{ start_at }})) as bigint)
     {%- else -%}
@@ -83,7 +87,15 @@
 {%- endmacro %}
 
 {% macro spark__round_double(value, places) -%}
-    cast(round(cast(try_reflect('scala.math.BigDecimal', 'exact', cast({{ value }} as double)) as decimal(38, 18)), {{ places }}) as double)
+    cast(
+        round(
+            cast(
+                try_reflect('scala.math.BigDecimal', 'exact', cast({{ value }} as double))
+                as decimal(38, 18)
+            ),
+            {{ places }}
+        ) as double
+    )
 {%- endmacro %}
 
 {#- A double cast to decimal(precision, scale) as DuckDB casts it: the double times 10^scale,
@@ -98,7 +110,10 @@
 {%- endmacro %}
 
 {% macro spark__decimal_of_double(value, precision, scale) -%}
-    cast(cast(round(({{ value }}) * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }} as decimal({{ precision }}, {{ scale }}))
+    cast(
+        cast(round(({{ value }}) * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }}
+        as decimal({{ precision }}, {{ scale }})
+    )
 {%- endmacro %}
 
 {#- The group's texts joined by `separator` (a SQL string) in the order of `order_by`, nulls
