@@ -139,10 +139,20 @@ def compiled_models(home: Path, select: str) -> dict[str, str]:
     results = json.loads((target / "run_results.json").read_text())["results"]
     selected = {result["unique_id"] for result in results}
     return {
-        f"{node['schema']}.{node['alias']}": node["compiled_code"]
+        f"{node['schema']}.{node['alias']}": table_query(node)
         for unique_id, node in manifest["nodes"].items()
         if unique_id in selected and node["resource_type"] == "model"
     }
+
+
+def table_query(node: dict) -> str:
+    """The query a model's table is made from: its compiled SQL, its columns in the order of
+    its YAML when its contract is enforced (dbt's materialization selects them so, on DuckDB as
+    on Spark)."""
+    if not node["config"].get("contract", {}).get("enforced"):
+        return node["compiled_code"]
+    columns = ", ".join(f"`{name}`" for name in node["columns"])
+    return f"select {columns} from ({node['compiled_code']}) as model_subq"
 
 
 def spark_session(home: Path):

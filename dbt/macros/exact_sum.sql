@@ -4,11 +4,11 @@
     (default 6) and added as DECIMAL, which is exact in any order, and the result is a DOUBLE as
     before (DECISIONLOG, "Rounding and run-to-run identical marts"). Money columns are DECIMAL
     already and are summed with plain `sum`. The rounding is DuckDB's on Spark too
-    (double_to_decimal). -#}
+    (decimal_of_double). -#}
 {% macro exact_sum(expression, scale=6) -%}
-    cast(sum({{ double_to_decimal(expression, scale) }}) as double)
+    cast(sum({{ decimal_of_double(expression, 38, scale) }}) as double)
 {%- endmacro %}
 
 {% macro exact_avg(expression, scale=6) -%}
-    cast(avg({{ double_to_decimal(expression, scale) }}) as double)
+    cast(avg({{ decimal_of_double(expression, 38, scale) }}) as double)
 {%- endmacro %}

@@ -313,20 +313,45 @@
     {{ spark_string_literal(text) }}
 {%- endmacro %}
 
-{#- A double as decimal(38, scale), rounded as DuckDB's cast rounds it: the value times
-    10^scale, computed as a double, rounded half away from zero. Spark's own cast rounds the
-    double's shortest decimal form instead, which differs when that product lands on a half
-    (2.9241354999999998 times 10^6 is 2924135.5: DuckDB 2.924136, Spark 2.924135). -#}
-{% macro double_to_decimal(expression, scale) -%}
-    {{ return(adapter.dispatch('double_to_decimal')(expression, scale)) }}
+{#- A double rounded to `places` decimals as DuckDB rounds it: half away from zero on the
+    double's exact binary value (216356.55 * 0.1 is stored as 21635.654999..., which goes down).
+    Spark's round reads the double's shortest decimal text (21635.655) and goes up; its form
+    rounds the exact value (scala.math.BigDecimal.exact) as a decimal instead. Finite values
+    below 10^20; try_reflect turns a null argument into null. -#}
+{% macro round_double(value, places) -%}
+    {{ return(adapter.dispatch('round_double')(value, places)) }}
 {%- endmacro %}
 
-{% macro default__double_to_decimal(expression, scale) -%}
-    cast({{ expression }} as decimal(38, {{ scale }}))
+{% macro default__round_double(value, places) -%}
+    round({{ value }}, {{ places }})
 {%- endmacro %}
 
-{#- the quotient of the rounded product by 10^scale is the double nearest the wanted decimal,
-    whose cast is then exact -#}
-{% macro spark__double_to_decimal(expression, scale) -%}
-    cast(round(({{ expression }}) * 1e{{ scale }}) / 1e{{ scale }} as decimal(38, {{ scale }}))
+{% macro spark__round_double(value, places) -%}
+    cast(
+        round(
+            cast(
+                try_reflect('scala.math.BigDecimal', 'exact', cast({{ value }} as double))
+                as decimal(38, 18)
+            ),
+            {{ places }}
+        ) as double
+    )
+{%- endmacro %}
+
+{#- A double cast to decimal(precision, scale) as DuckDB casts it: the double times 10^scale,
+    rounded half away from zero (1.005 is stored as 1.00499..., times 100 gives 100.4999...:
+    1.00). Spark's cast rounds the double's shortest decimal text half up instead (1.01). -#}
+{% macro decimal_of_double(value, precision, scale) -%}
+    {{ return(adapter.dispatch('decimal_of_double')(value, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__decimal_of_double(value, precision, scale) -%}
+    cast({{ value }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__decimal_of_double(value, precision, scale) -%}
+    cast(
+        cast(round(({{ value }}) * {{ 10 ** scale }}, 0) as decimal(38, 0)) / {{ 10 ** scale }}
+        as decimal({{ precision }}, {{ scale }})
+    )
 {%- endmacro %}

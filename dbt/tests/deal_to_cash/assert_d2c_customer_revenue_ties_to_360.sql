@@ -22,8 +22,9 @@ chain as (
     select
         customer_accounts.golden_customer_id,
         sum(chain_lines.line_amount) as revenue_12m,
-        string_agg(chain_lines.order_id || '/' || chain_lines.line_no, ',' order by chain_lines.order_id)
-            as explaining_order_lines
+        {{ string_agg_ordered(
+            "chain_lines.order_id || '/' || chain_lines.line_no", "','", 'chain_lines.order_id'
+        ) }} as explaining_order_lines
     from {{ ref('int_d2c_order_lines') }} as chain_lines
     cross join latest
     inner join {{ ref('int_customer_accounts') }} as customer_accounts

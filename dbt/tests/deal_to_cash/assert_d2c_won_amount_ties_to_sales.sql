@@ -17,7 +17,7 @@ chain as (
     select
         won_month as month_start,
         sum(won_amount) as won_amount,
-        string_agg(opportunity_id, ',' order by opportunity_id) as deals
+        {{ string_agg_ordered('opportunity_id', "','", 'opportunity_id') }} as deals
     from {{ ref('fct_deal_to_cash') }}
     group by all
 )

@@ -38,18 +38,19 @@ final as (
         statements.statement_on,
         statements.first_paid_on,
         -- the line's share of what its statement asks; statement amounts are the sum of their
-        -- lines, so shares add up to the statement
+        -- lines, so shares add up to the statement (a double numerator, as Spark divides two
+        -- decimals into a decimal where DuckDB gives a double)
         case
             when statements.statement_amount <> 0
-                then lines.line_amount / statements.statement_amount
+                then cast(lines.line_amount as double) / statements.statement_amount
         end as statement_share,
         case when statements.statement_id is not null then lines.line_amount else 0 end
             as billed_amount,
-        coalesce(lines.line_amount / nullif(statements.statement_amount, 0), 0)
+        coalesce(cast(lines.line_amount as double) / nullif(statements.statement_amount, 0), 0)
         * coalesce(statements.collected_amount, 0) as collected_amount,
-        coalesce(lines.line_amount / nullif(statements.statement_amount, 0), 0)
+        coalesce(cast(lines.line_amount as double) / nullif(statements.statement_amount, 0), 0)
         * coalesce(statements.credited_amount, 0) as credited_amount,
-        coalesce(lines.line_amount / nullif(statements.statement_amount, 0), 0)
+        coalesce(cast(lines.line_amount as double) / nullif(statements.statement_amount, 0), 0)
         * coalesce(statements.written_off_amount, 0) as written_off_amount
     from lines
     left join statements

@@ -18,10 +18,17 @@ bounds as (
     from statements
 ),
 
+-- a month that starts on the data date itself ends after it: the final filter drops it
+month_starts as (
+    select
+        {{ series_of('bounds.first_month', 'bounds.data_as_of', 'interval 1 month') }}
+            as month_start
+    from bounds
+),
+
 month_ends as (
-    select cast(last_day(months.month_start) as date) as as_of_date
-    from bounds,
-        range(bounds.first_month, bounds.data_as_of, interval 1 month) as months (month_start)
+    select cast(last_day(month_starts.month_start) as date) as as_of_date
+    from month_starts
 ),
 
 requested as (

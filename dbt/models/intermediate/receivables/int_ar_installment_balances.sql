@@ -1,3 +1,12 @@
+{#- the late fee on what is still open, for the days past due beyond the grace period, capped -#}
+{% set late_fee -%}
+                least(
+                    open_items.open_amount
+                    * late_fee_rules.daily_rate
+                    * greatest(open_items.days_past_due - late_fee_rules.grace_days, 0),
+                    open_items.open_amount * late_fee_rules.cap_share
+                )
+{%- endset %}
 with as_of_dates as (
     select * from {{ ref('int_ar_as_of_dates') }}
 ),
@@ -40,28 +49,19 @@ open_items as (
         balances.*,
         cast(balances.installment_amount - balances.allocated_amount as decimal(18, 2))
             as open_amount,
-        datediff('day', balances.due_on, balances.as_of_date) as days_past_due,
-        datediff('day', balances.statement_on, balances.as_of_date) as days_since_statement
+        {{ date_diff_in('day', 'balances.due_on', 'balances.as_of_date') }} as days_past_due,
+        {{ date_diff_in('day', 'balances.statement_on', 'balances.as_of_date') }}
+            as days_since_statement
     from balances
     where balances.installment_amount > balances.allocated_amount
 ),
 
--- late fee on what is still open, for the days past due beyond the grace period, capped
 final as (
     select
         open_items.*,
         greatest(open_items.days_past_due - late_fee_rules.grace_days, 0) as late_fee_days,
-        cast(
-            round(
-                least(
-                    open_items.open_amount
-                    * late_fee_rules.daily_rate
-                    * greatest(open_items.days_past_due - late_fee_rules.grace_days, 0),
-                    open_items.open_amount * late_fee_rules.cap_share
-                ),
-                2
-            ) as decimal(18, 2)
-        ) as late_fee_accrued
+        -- a double (the seed's rates): rounded as DuckDB rounds doubles on both engines
+        cast({{ round_double(late_fee, 2) }} as decimal(18, 2)) as late_fee_accrued
     from open_items
     cross join late_fee_rules
 )

@@ -43,12 +43,15 @@ final as (
         installments.due_on,
         installments.installment_amount,
         settlements.settled_on,
-        date_diff('day', installments.statement_on, settlements.settled_on) as days_to_settle,
+        {{ date_diff_in('day', 'installments.statement_on', 'settlements.settled_on') }}
+            as days_to_settle,
         -- paid on or before the due date counts as 0 days late; open ones have no figure
         -- (greatest() would skip the null and give 0)
         case
             when settlements.settled_on is not null
-                then greatest(date_diff('day', installments.due_on, settlements.settled_on), 0)
+                then greatest(
+                    {{ date_diff_in('day', 'installments.due_on', 'settlements.settled_on') }}, 0
+                )
         end as days_late,
         settlements.settled_on > installments.due_on as is_paid_late
     from installments

@@ -53,11 +53,12 @@ final as (
         -- foreign-currency contracts at the rate of the month they were signed in
         case when contracts.currency = 'CNY' then 1.0 else fx_rates.rate_to_cny end
             as fx_rate_to_cny,
-        cast(
-            contracts.contract_amount
-            * case when contracts.currency = 'CNY' then 1.0 else fx_rates.rate_to_cny end
-            as decimal(18, 2)
-        ) as contract_amount_cny,
+        -- a double (the seed's rates): cast to decimal as DuckDB casts on both engines
+        {{ decimal_of_double(
+            "contracts.contract_amount
+            * case when contracts.currency = 'CNY' then 1.0 else fx_rates.rate_to_cny end",
+            18, 2
+        ) }} as contract_amount_cny,
         contracts.approved_discount as current_discount,
         coalesce(first_discount_change_after_approval.old_value, contracts.approved_discount)
             as approved_discount,

@@ -98,19 +98,26 @@ final as (
         installed.first_installed_on,
         cast(coalesce(ordered.billed_amount, 0) as decimal(18, 2)) as billed_amount,
         ordered.first_statement_on,
-        cast(coalesce(ordered.credited_amount, 0) as decimal(18, 2)) as credited_amount,
-        cast(coalesce(ordered.written_off_amount, 0) as decimal(18, 2)) as written_off_amount,
-        cast(coalesce(ordered.collected_amount, 0) as decimal(18, 2)) as collected_amount,
+        -- shares of statements, so doubles: cast to decimal as DuckDB casts on both engines
+        {{ decimal_of_double('coalesce(ordered.credited_amount, 0)', 18, 2) }} as credited_amount,
+        {{ decimal_of_double('coalesce(ordered.written_off_amount, 0)', 18, 2) }}
+            as written_off_amount,
+        {{ decimal_of_double('coalesce(ordered.collected_amount, 0)', 18, 2) }} as collected_amount,
         ordered.first_paid_on,
-        cast(
-            coalesce(ordered.billed_amount, 0)
+        {{ decimal_of_double(
+            'coalesce(ordered.billed_amount, 0)
             - coalesce(ordered.credited_amount, 0)
-            - coalesce(ordered.collected_amount, 0) as decimal(18, 2)
-        ) as outstanding_amount,
-        contracted.first_signed_on - won.closed_on as days_won_to_contract,
-        ordered.first_ordered_on - contracted.first_signed_on as days_contract_to_order,
-        installed.first_installed_on - ordered.first_ordered_on as days_order_to_install,
-        ordered.first_paid_on - ordered.first_statement_on as days_statement_to_payment,
+            - coalesce(ordered.collected_amount, 0)',
+            18, 2
+        ) }} as outstanding_amount,
+        {{ date_diff_in('day', 'won.closed_on', 'contracted.first_signed_on') }}
+            as days_won_to_contract,
+        {{ date_diff_in('day', 'contracted.first_signed_on', 'ordered.first_ordered_on') }}
+            as days_contract_to_order,
+        {{ date_diff_in('day', 'ordered.first_ordered_on', 'installed.first_installed_on') }}
+            as days_order_to_install,
+        {{ date_diff_in('day', 'ordered.first_statement_on', 'ordered.first_paid_on') }}
+            as days_statement_to_payment,
         -- the step the deal stopped at (null once fully settled)
         case
             when contracted.opportunity_id is null then 'no_contract'
@@ -139,5 +146,7 @@ final as (
 
 select
     *,
-    case when stuck_at_step is not null then as_of_date - stuck_since end as days_stuck
+    case
+        when stuck_at_step is not null then {{ date_diff_in('day', 'stuck_since', 'as_of_date') }}
+    end as days_stuck
 from final

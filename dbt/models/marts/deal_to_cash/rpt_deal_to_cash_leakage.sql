@@ -85,7 +85,9 @@ final as (
         deals.golden_customer_id,
         steps.step,
         steps.reason,
-        cast(steps.amount as decimal(18, 2)) as amount_lost
+        -- a double (credit notes are shared by the lines' statement shares): cast to decimal
+        -- as DuckDB casts on both engines
+        {{ decimal_of_double('steps.amount', 18, 2) }} as amount_lost
     from steps
     inner join deals on steps.opportunity_id = deals.opportunity_id
     where steps.amount > 0.005

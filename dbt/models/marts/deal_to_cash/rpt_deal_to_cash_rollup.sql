@@ -8,7 +8,9 @@
     'rep': 'owner_id',
     'golden_customer': 'golden_customer_id',
 } -%}
--- the chain summed by one dimension at a time (grain names it, grain_key holds its value)
+-- the chain summed by one dimension at a time (grain names it, grain_key holds its value);
+-- sums cast to the types DuckDB gives them, which Spark's differ from (decimal(28, 2) for a
+-- sum of decimal(18, 2); no hugeint, and a count of devices needs none)
 with deals as (
     select * from {{ ref('fct_deal_to_cash') }}
 ),
@@ -21,15 +23,15 @@ final as (
             count(*) as deals_won,
             count(*) filter (where contracts = 0) as deals_without_contract,
             count(*) filter (where contracts > 0 and order_lines = 0) as deals_without_order,
-            sum(won_amount) as won_amount,
-            sum(contract_amount) as contract_amount,
-            sum(ordered_amount) as ordered_amount,
-            sum(devices_installed) as devices_installed,
-            sum(billed_amount) as billed_amount,
-            sum(credited_amount) as credited_amount,
-            sum(written_off_amount) as written_off_amount,
-            sum(collected_amount) as collected_amount,
-            sum(outstanding_amount) as outstanding_amount,
+            cast(sum(won_amount) as decimal(38, 2)) as won_amount,
+            cast(sum(contract_amount) as decimal(38, 2)) as contract_amount,
+            cast(sum(ordered_amount) as decimal(38, 2)) as ordered_amount,
+            cast(sum(devices_installed) as bigint) as devices_installed,
+            cast(sum(billed_amount) as decimal(38, 2)) as billed_amount,
+            cast(sum(credited_amount) as decimal(38, 2)) as credited_amount,
+            cast(sum(written_off_amount) as decimal(38, 2)) as written_off_amount,
+            cast(sum(collected_amount) as decimal(38, 2)) as collected_amount,
+            cast(sum(outstanding_amount) as decimal(38, 2)) as outstanding_amount,
             median(days_won_to_contract) as median_days_won_to_contract,
             median(days_contract_to_order) as median_days_contract_to_order,
             median(days_order_to_install) as median_days_order_to_install,

@@ -133,28 +133,27 @@ final as (
         cast(joined.credit_notes_amount as decimal(18, 2)) as credit_notes_amount,
         cast(joined.unapplied_cash_amount as decimal(18, 2)) as unapplied_cash_amount,
         cast(joined.late_fee_accrued as decimal(18, 2)) as late_fee_accrued,
-        cast(joined.overdue_amount / nullif(joined.outstanding_amount, 0) as double)
+        -- a double numerator: Spark divides two decimals into a decimal of 6 places
+        cast(joined.overdue_amount as double) / nullif(joined.outstanding_amount, 0)
             as share_overdue,
         -- DSO: receivables at month-end over the last 90 days of billing, in days
-        cast(
-            joined.outstanding_amount / nullif(joined.billed_90_days_amount, 0) * 90 as double
-        ) as dso_days,
+        cast(joined.outstanding_amount as double)
+        / nullif(joined.billed_90_days_amount, 0)
+        * 90 as dso_days,
         -- CEI: what was collected of what could have been collected (current items excluded)
         cast(
-            (
-                joined.opening_outstanding_amount
-                + joined.billed_amount
-                - joined.outstanding_amount
-            )
-            / nullif(
-                joined.opening_outstanding_amount
-                + joined.billed_amount
-                - joined.not_yet_due_amount,
-                0
-            ) as double
+            joined.opening_outstanding_amount
+            + joined.billed_amount
+            - joined.outstanding_amount as double
+        )
+        / nullif(
+            joined.opening_outstanding_amount
+            + joined.billed_amount
+            - joined.not_yet_due_amount,
+            0
         ) as collection_effectiveness,
         -- reconciliation (核销) rate: share of the month's cash applied to a statement
-        cast(joined.payments_allocated_amount / nullif(joined.payments_amount, 0) as double)
+        cast(joined.payments_allocated_amount as double) / nullif(joined.payments_amount, 0)
             as reconciliation_rate
     from joined
 )

@@ -32,7 +32,12 @@ final as (
         ), 0) as decimal(18, 2)) as amount_paid_late,
         count(*) filter (where settlements.is_paid_late)
         / nullif(count(settlements.settled_on), 0) as share_installments_paid_late,
-        coalesce(sum(settlements.installment_amount) filter (where settlements.is_paid_late), 0)
+        -- a double numerator: Spark divides two decimals into a decimal of 6 places
+        cast(
+            coalesce(
+                sum(settlements.installment_amount) filter (where settlements.is_paid_late), 0
+            ) as double
+        )
         / nullif(sum(settlements.installment_amount) filter (
             where settlements.settled_on is not null
         ), 0) as share_amount_paid_late,

@@ -45,7 +45,8 @@ final as (
         cast(per_rep.overdue_statements as bigint) as overdue_statements,
         cast(per_rep.overdue_customers as bigint) as overdue_customers,
         cast(per_rep.late_fee_accrued as decimal(18, 2)) as late_fee_accrued,
-        cast(per_rep.overdue_amount / nullif(per_rep.outstanding_amount, 0) as double)
+        -- a double numerator: Spark divides two decimals into a decimal of 6 places
+        cast(per_rep.overdue_amount as double) / nullif(per_rep.outstanding_amount, 0)
             as share_overdue,
         cast(
             rank() over (

@@ -48,7 +48,9 @@ discount_exceptions as (
         * order_lines.quantity as amount_at_stake
     from order_lines
     inner join contract_terms on order_lines.contract_id = contract_terms.contract_id
-    where round(order_lines.discount, 4) != round(contract_terms.current_discount, 4)
+    where
+        {{ round_double('order_lines.discount', 4) }}
+        != {{ round_double('contract_terms.current_discount', 4) }}
 ),
 
 validity_exceptions as (
@@ -140,7 +142,8 @@ statement_terms as (
         statements.account_id,
         statements.statement_on,
         statements.statement_amount,
-        datediff('day', statements.statement_on, statements.due_on) as billed_payment_days,
+        {{ date_diff_in('day', 'statements.statement_on', 'statements.due_on') }}
+            as billed_payment_days,
         max(contract_terms.payment_days) as contract_payment_days
     from statements
     inner join order_lines
@@ -202,7 +205,9 @@ final as (
         exceptions.detected_on,
         exceptions.expected_value,
         exceptions.actual_value,
-        cast(round(exceptions.amount_at_stake, 2) as decimal(18, 2)) as amount_at_stake
+        -- a double (discounts are): rounded as DuckDB rounds doubles on both engines
+        cast({{ round_double('exceptions.amount_at_stake', 2) }} as decimal(18, 2))
+            as amount_at_stake
     from exceptions
     left join accounts on exceptions.account_id = accounts.account_id
     left join employee_teams on accounts.owner_id = employee_teams.employee_id
