@@ -34,7 +34,8 @@ final as (
         tickets.as_of_at,
         tickets.open_age_days,
         buckets.bucket_label as age_bucket,
-        buckets.bucket_order as age_bucket_order,
+        -- an integer on both engines (a seed integer is a bigint in a Spark build of the seeds)
+        cast(buckets.bucket_order as integer) as age_bucket_order,
         -- breached: an open target is past due; a step already done late shows separately
         coalesce(tickets.business_minutes_to_next_breach < 0, false) as is_breached,
         tickets.any_breached as has_late_step,
