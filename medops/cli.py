@@ -16,7 +16,14 @@ from pathlib import Path
 import click
 
 from dashboards.access import ROLES
-from medops.settings import DBT_PROJECT_DIR, REPO_ROOT, paths
+from medops.settings import (
+    DBT_PROJECT_DIR,
+    REPO_ROOT,
+    SPARK_ENGINE,
+    SettingsError,
+    engine_name,
+    paths,
+)
 
 COCKPIT_ENTRY = REPO_ROOT / "dashboards" / "app.py"
 DAGSTER_INSTANCE_SETTINGS = REPO_ROOT / "deploy" / "dagster.yaml"
@@ -257,6 +264,13 @@ def run(exports: Path | None, verbose: bool, resume: bool, full: bool) -> None:
     ($DAGSTER_HOME)."""
     import dagster as dg
 
+    from medops.spark import SparkSetupError, check_spark_runtime
+
+    try:
+        if engine_name() == SPARK_ENGINE:
+            check_spark_runtime()
+    except (SettingsError, SparkSetupError) as error:
+        raise click.ClickException(str(error)) from None
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models
     if not _manifest_is_current():
         subprocess.run(

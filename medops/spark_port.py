@@ -96,9 +96,22 @@ def differences(relation: str, duck: duckdb.DuckDBPyConnection, extract: Path) -
     """How the Parquet files Spark wrote for `relation` (`schema.name`, under
     `extract/schema/name/`) differ from DuckDB's table: the first difference, or none."""
     schema, name = relation.split(".")
-    expected_columns, expected = rows_of(duck, f'select * from "{schema}"."{name}"')
     files = (extract / schema / name).as_posix()
-    got_columns, got = rows_of(duck, f"select * from read_parquet('{files}/*.parquet')")
+    return query_differences(
+        relation,
+        duck,
+        f"select * from read_parquet('{files}/*.parquet')",
+        f'select * from "{schema}"."{name}"',
+    )
+
+
+def query_differences(
+    relation: str, duck: duckdb.DuckDBPyConnection, spark_query: str, duckdb_query: str
+) -> list[str]:
+    """How the rows of `spark_query` (what Spark built) differ from those of `duckdb_query`
+    (DuckDB's build of `relation`), both run on `duck`: the first difference, or none."""
+    expected_columns, expected = rows_of(duck, duckdb_query)
+    got_columns, got = rows_of(duck, spark_query)
     if got_columns != expected_columns:
         return [f"{relation}: columns {got_columns} on Spark, {expected_columns} on DuckDB"]
     if len(got) != len(expected):
