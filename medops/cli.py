@@ -19,9 +19,7 @@ from dashboards.access import ROLES
 from medops.settings import (
     DBT_PROJECT_DIR,
     REPO_ROOT,
-    SPARK_ENGINE,
     SettingsError,
-    engine_name,
     paths,
 )
 
@@ -264,11 +262,11 @@ def run(exports: Path | None, verbose: bool, resume: bool, full: bool) -> None:
     ($DAGSTER_HOME)."""
     import dagster as dg
 
-    from medops.spark import SparkSetupError, check_spark_runtime
+    from medops.engine import current_engine
+    from medops.spark import SparkSetupError
 
     try:
-        if engine_name() == SPARK_ENGINE:
-            check_spark_runtime()
+        current_engine(paths()).check()
     except (SettingsError, SparkSetupError) as error:
         raise click.ClickException(str(error)) from None
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models

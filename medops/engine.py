@@ -16,6 +16,7 @@ differs is where dbt builds and where the job reads the models back:
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,16 +26,27 @@ from typing import ClassVar
 
 import duckdb
 
-from medops.settings import DBT_PROJECT_DIR, DEFAULT_ENGINE, SPARK_ENGINE, Paths, engine_name
+from medops.settings import (
+    DBT_PROJECT_DIR,
+    DEFAULT_ENGINE,
+    SPARK_ENGINE,
+    Paths,
+    SettingsError,
+    engine_name,
+)
 from medops.spark import (
     SPARK_TARGET,
     SPARK_TARGET_PATH,
     built_relations,
+    check_spark_runtime,
     export_sources,
     extract_models,
     register_sources,
     spark_manifest,
 )
+
+# the Spark targets of dbt/profiles.yml: a local session, a cluster (docs/spark.md)
+SPARK_TARGETS = (SPARK_TARGET, "spark_cluster")
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class DuckDBEngine:
     @property
     def models_database(self) -> Path:
         return self.paths.warehouse
+
+    def check(self) -> None:
+        """Nothing to check: DuckDB is part of MedOps."""
 
     def hand_over(self, schemas: tuple[str, ...]) -> None:
         """dbt reads the warehouse's tables where they are."""
@@ -71,35 +86,61 @@ class DuckDBEngine:
 
 @dataclass(frozen=True)
 class SparkEngine:
-    """dbt builds on the `spark` target of dbt/profiles.yml, its catalog under
-    `$MEDOPS_HOME/spark` (a local session; the target is where a cluster would go)."""
+    """dbt builds on a Spark target of dbt/profiles.yml: `spark` (a local session, its catalog
+    under `$MEDOPS_HOME/spark`) or, with MEDOPS_SPARK_TARGET, `spark_cluster`. The Parquet of
+    the hand-over and the extract live in MEDOPS_SPARK_STORAGE (default `$MEDOPS_HOME/spark`):
+    for a cluster, a folder it and this machine both see (a mounted bucket or share)."""
 
     paths: Paths
     name: ClassVar[str] = SPARK_ENGINE
-    dbt_target_args: ClassVar[tuple[str, ...]] = ("--target", SPARK_TARGET)
     # never dbt/target: Dagster's definitions load the DuckDB manifest from there
     dbt_target_path: ClassVar[Path | None] = DBT_PROJECT_DIR / SPARK_TARGET_PATH
+
+    @property
+    def target(self) -> str:
+        target = os.environ.get("MEDOPS_SPARK_TARGET", SPARK_TARGET)
+        if target not in SPARK_TARGETS:
+            raise SettingsError(
+                f"MEDOPS_SPARK_TARGET={target!r} is not a Spark target of dbt/profiles.yml; "
+                f"use one of: {', '.join(SPARK_TARGETS)}"
+            )
+        return target
+
+    @property
+    def dbt_target_args(self) -> tuple[str, ...]:
+        return ("--target", self.target)
 
     @property
     def folder(self) -> Path:
         return self.paths.home / "spark"
 
     @property
+    def storage(self) -> Path:
+        """Where the source tables and the extracted models are written as Parquet."""
+        return Path(os.environ.get("MEDOPS_SPARK_STORAGE") or self.folder)
+
+    @property
     def models_database(self) -> Path:
         """The DuckDB copy of the models the job extracted from Spark."""
         return self.folder / "models.duckdb"
 
+    def check(self) -> None:
+        """A known target, and for the local session Java and pyspark (SettingsError or
+        SparkSetupError saying what to change)."""
+        if self.target == SPARK_TARGET:
+            check_spark_runtime()
+
     def hand_over(self, schemas: tuple[str, ...]) -> None:
         """Export the warehouse's tables of `schemas` to Parquet and register them in Spark's
         catalog (the warehouse must not be open for writing in this process)."""
-        root = self.folder / "sources"
+        root = self.storage / "sources"
         tables = export_sources(self.paths.warehouse, root, schemas)
         if tables:
-            register_sources(self.paths.home, tables, root.as_posix())
+            register_sources(self.paths.home, tables, root.as_posix(), target=self.target)
 
     def not_enabled(self, unique_ids: Iterable[str]) -> list[str]:
         """Those of the dbt nodes (unique ids) disabled on Spark (not ported yet)."""
-        nodes = spark_manifest(self.paths.home)["nodes"]
+        nodes = spark_manifest(self.paths.home, self.target)["nodes"]
         # a singular test of a disabled model stays in the manifest, disabled
         return sorted(
             uid
@@ -109,17 +150,17 @@ class SparkEngine:
 
     def not_built(self, relations: Iterable[str]) -> list[str]:
         """Those of `relations` (`schema.name`) that Spark does not build (not ported yet)."""
-        built = set(built_relations(spark_manifest(self.paths.home)))
+        built = set(built_relations(spark_manifest(self.paths.home, self.target)))
         return sorted(set(relations) - built)
 
     def extract(self, relations: Iterable[str]) -> None:
         """Copy each relation Spark built into the models database, replacing its table."""
         relations = sorted(relations)
-        root = self.folder / "models"
+        root = self.storage / "models"
         if relations:
             for relation in relations:
                 shutil.rmtree(root.joinpath(*relation.split(".")), ignore_errors=True)
-            extract_models(self.paths.home, relations, root.as_posix())
+            extract_models(self.paths.home, relations, root.as_posix(), target=self.target)
         # created with nothing extracted too: the readers open it whatever Spark built
         self.folder.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.models_database))

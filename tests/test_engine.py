@@ -36,7 +36,6 @@ def test_medops_engine_chooses_the_engine(monkeypatch, tmp_path, value, engine):
 def test_spark_keeps_its_catalog_and_dbt_artefacts_apart(tmp_path):
     spark = SparkEngine(Paths(tmp_path))
     assert spark.models_database == tmp_path / "spark" / "models.duckdb"
-    assert spark.dbt_target_args == ("--target", "spark")
     # never dbt/target itself, where Dagster's DuckDB manifest is
     assert spark.dbt_target_path == DBT_PROJECT_DIR / "target" / "spark"
     duck = DuckDBEngine(Paths(tmp_path))
@@ -78,3 +77,24 @@ def test_publish_takes_the_marts_from_the_models_file(tmp_path: Path):
         assert con.execute("select built_by from rpt_built").fetchall() == [("duckdb",)]
     finally:
         con.close()
+
+
+def test_spark_targets_and_storage_come_from_the_environment(monkeypatch, tmp_path):
+    spark = SparkEngine(Paths(tmp_path))
+    assert spark.target == "spark"
+    assert spark.storage == tmp_path / "spark"
+    monkeypatch.setenv("MEDOPS_SPARK_TARGET", "spark_cluster")
+    monkeypatch.setenv("MEDOPS_SPARK_STORAGE", str(tmp_path / "mounted_bucket"))
+    assert spark.dbt_target_args == ("--target", "spark_cluster")
+    assert spark.storage == tmp_path / "mounted_bucket"
+    # the models the job reads back stay a local DuckDB file
+    assert spark.models_database == tmp_path / "spark" / "models.duckdb"
+    monkeypatch.setenv("MEDOPS_SPARK_TARGET", "local")
+    monkeypatch.setenv("MEDOPS_ENGINE", "spark")
+    monkeypatch.setenv("MEDOPS_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: MEDOPS_SPARK_TARGET='local' is not a Spark target of dbt/profiles.yml; "
+        "use one of: spark, spark_cluster\n"
+    )

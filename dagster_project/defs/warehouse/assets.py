@@ -141,7 +141,7 @@ def warehouse_dbt_assets(
             metadata={"rebuilt": False, "inputs_unchanged_since_run": plan.baseline_run_id},
         )
     if len(unchanged) < len(step):
-        yield from _dbt_build(context, dbt, warehouse.engine, [_selector(uid) for uid in unchanged])
+        yield from _dbt_build(context, dbt, engine, [_selector(uid) for uid in unchanged])
 
 
 def _build_on_spark(
@@ -261,7 +261,8 @@ MART_KEYS = [
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """The marts copied to the file the cockpit reads, swapped in atomically. It runs only when
     every dbt test of severity error and every blocking check upstream passed (write-audit-
-    publish); the copy and its run audit are kept for `medops rollback`."""
+    publish); the copy and its run audit are kept for `medops rollback`. On Spark, the marts
+    are those Spark built, extracted (medops/engine.py)."""
     checks = check_results(context.instance, context.run.run_id)
     contracts = load_contracts()
     schedule = schedule_rows(contracts)
@@ -279,9 +280,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         context.run.run_id,
         checks,
         schedule,
-        models=None
-        if engine.models_database == warehouse.paths.warehouse
-        else engine.models_database,
+        models=engine.models_database,
     )
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
     if context.run.job_name == NIGHTLY_JOB_NAME and not isinstance(engine, SparkEngine):
