@@ -13,6 +13,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
 from dagster_project import run_history
+from medops.engine import Engine, current_engine
 from medops.settings import DBT_PROJECT_DIR, Paths, paths
 
 LOCK_RETRIES = 3
@@ -30,6 +31,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def paths(self) -> Paths:
         return Paths(home=Path(self.home)) if self.home else paths()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that builds the dbt models (MEDOPS_ENGINE, read when a step runs)."""
+        return current_engine(self.paths)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -87,6 +93,11 @@ class WarehouseDbtResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002
         return None
+
+
+def model_relation(key: dg.AssetKey) -> str:
+    """A dbt model's or seed's `schema.name` (its asset key is its schema and name)."""
+    return ".".join(key.path)
 
 
 def build_resources() -> dict:

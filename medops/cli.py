@@ -16,7 +16,12 @@ from pathlib import Path
 import click
 
 from dashboards.access import ROLES
-from medops.settings import DBT_PROJECT_DIR, REPO_ROOT, paths
+from medops.settings import (
+    DBT_PROJECT_DIR,
+    REPO_ROOT,
+    SettingsError,
+    paths,
+)
 
 COCKPIT_ENTRY = REPO_ROOT / "dashboards" / "app.py"
 DAGSTER_INSTANCE_SETTINGS = REPO_ROOT / "deploy" / "dagster.yaml"
@@ -257,6 +262,13 @@ def run(exports: Path | None, verbose: bool, resume: bool, full: bool) -> None:
     ($DAGSTER_HOME)."""
     import dagster as dg
 
+    from medops.engine import current_engine
+    from medops.spark import SparkSetupError
+
+    try:
+        current_engine(paths()).check()
+    except (SettingsError, SparkSetupError) as error:
+        raise click.ClickException(str(error)) from None
     # the dbt assets are defined from dbt's manifest: parse first so it matches the models
     if not _manifest_is_current():
         subprocess.run(

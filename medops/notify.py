@@ -316,6 +316,10 @@ class Notifier:
 # --- what the published marts say --------------------------------------------------------------
 
 
+# the data-quality mart the late-source alerts read
+FRESHNESS_MART = "rpt_source_freshness"
+
+
 def late_source_alerts(published: Path) -> list[Alert]:
     """One alert per source whose newest loaded file is older than its system's threshold
     (the data-quality mart rpt_source_freshness, seed source_freshness_thresholds). The key
@@ -324,7 +328,7 @@ def late_source_alerts(published: Path) -> list[Alert]:
     try:
         rows = con.execute(
             "select source, last_loaded_at, age_hours, warn_after_hours, freshness_status, "
-            "last_file_name, last_file_status from rpt_source_freshness "
+            f"last_file_name, last_file_status from {FRESHNESS_MART} "
             "where freshness_status in ('warn', 'error') order by source"
         ).fetchall()
     finally:

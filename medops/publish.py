@@ -106,11 +106,14 @@ def publish_marts(
     run_id: str,
     checks: list[dict] | None = None,
     schedule: list[tuple] | None = None,
+    models: Path | None = None,
 ) -> tuple[dict[str, int], PublishedCopy]:
     """Copy every mart table into the published file atomically, keep the copy and its audit;
     return row counts by table and the kept copy. ``checks`` are the run's check results;
     ``schedule`` the sources' arrival times (``arrival_clock.schedule_rows``), published for
-    the data-quality page, which reads no contracts."""
+    the data-quality page, which reads no contracts; ``models`` the DuckDB file the marts are
+    read from (by default the warehouse; on Spark the copy of what Spark built, medops/engine.py).
+    """
     published = home.published
     staging_file = published.with_name(published.name + ".next")
     staging_file.unlink(missing_ok=True)
@@ -119,18 +122,23 @@ def publish_marts(
     con = duckdb.connect(str(staging_file))
     try:
         con.execute("attach ? as warehouse (read_only)", [str(home.warehouse)])
+        marts_database = "warehouse"
+        separate_models = models is not None and models != home.warehouse
+        if separate_models:
+            con.execute("attach ? as models (read_only)", [str(models)])
+            marts_database = "models"
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() "
-            "where database_name = 'warehouse' and schema_name in "
+            "where database_name = ? and schema_name in "
             f"({', '.join('?' for _ in PUBLISHED_SCHEMAS)}) order by table_name",
-            list(PUBLISHED_SCHEMAS),
+            [marts_database, *PUBLISHED_SCHEMAS],
         ).fetchall()
         copied = []
         for schema, table in tables:
             if not table.startswith(PUBLISHED_PREFIXES):
                 continue
             con.execute(
-                f'create table main."{table}" as select * from warehouse.{schema}."{table}"'
+                f'create table main."{table}" as select * from {marts_database}.{schema}."{table}"'
             )
             copied.append(table)
         # the month-end close's frozen tables, for the cockpit's closed months
@@ -154,6 +162,8 @@ def publish_marts(
             [now, run_id, copy_id, str(home.warehouse)],
         )
         con.execute("detach warehouse")
+        if separate_models:
+            con.execute("detach models")
         con.execute("checkpoint")
     finally:
         con.close()

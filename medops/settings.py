@@ -13,6 +13,16 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # built warehouse), the nightly build does not pay for them.
 DBT_NIGHTLY_BUILD = ("build", "--exclude-resource-type", "unit_test")
 NIGHTLY_JOB_NAME = "nightly_warehouse"
+# Which engine builds the dbt models (MEDOPS_ENGINE, docs/spark.md): DuckDB in the warehouse
+# file, or Spark from the source tables handed over as Parquet. Ingest and the Python assets
+# write the DuckDB warehouse on both.
+DEFAULT_ENGINE = "duckdb"
+SPARK_ENGINE = "spark"
+ENGINES = (DEFAULT_ENGINE, SPARK_ENGINE)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value MedOps cannot use."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +58,13 @@ class Paths:
 def paths() -> Paths:
     home = Path(os.environ.get("MEDOPS_HOME", ".medops")).resolve()
     return Paths(home=home)
+
+
+def engine_name() -> str:
+    """MEDOPS_ENGINE, or SettingsError naming the allowed values."""
+    name = os.environ.get("MEDOPS_ENGINE", DEFAULT_ENGINE).strip().lower() or DEFAULT_ENGINE
+    if name not in ENGINES:
+        raise SettingsError(
+            f"MEDOPS_ENGINE={name!r} is not an engine; use one of: {', '.join(ENGINES)}"
+        )
+    return name

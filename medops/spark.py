@@ -198,6 +198,22 @@ def extract_models(
     )
 
 
+def spark_manifest(home: Path, target: str = SPARK_TARGET) -> dict:
+    """The dbt manifest of the Spark target, parsed now (dbt's partial parsing: seconds), so
+    that which nodes are enabled on Spark is that of the code checked out."""
+    run_dbt_on_spark(home, "parse", "--quiet", target=target)
+    return json.loads((DBT_PROJECT_DIR / SPARK_TARGET_PATH / "manifest.json").read_text())
+
+
+def built_relations(manifest: dict) -> list[str]:
+    """`schema.name` of every model and seed a Spark manifest enables (what a build makes)."""
+    return sorted(
+        f"{node['schema']}.{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed") and node["config"].get("enabled", True)
+    )
+
+
 def check_spark_runtime() -> None:
     """Java and pyspark are there, or SparkSetupError with the commands that install them."""
     missing = []

@@ -105,9 +105,22 @@ def differences(
     columns = "*"
     if ignored_columns:
         columns = "* exclude (" + ", ".join(f'"{c}"' for c in ignored_columns) + ")"
-    expected_columns, expected = rows_of(duck, f'select {columns} from "{schema}"."{name}"')
     files = (extract / schema / name).as_posix()
-    got_columns, got = rows_of(duck, f"select {columns} from read_parquet('{files}/*.parquet')")
+    return query_differences(
+        relation,
+        duck,
+        f"select {columns} from read_parquet('{files}/*.parquet')",
+        f'select {columns} from "{schema}"."{name}"',
+    )
+
+
+def query_differences(
+    relation: str, duck: duckdb.DuckDBPyConnection, spark_query: str, duckdb_query: str
+) -> list[str]:
+    """How the rows of `spark_query` (what Spark built) differ from those of `duckdb_query`
+    (DuckDB's build of `relation`), both run on `duck`: the first difference, or none."""
+    expected_columns, expected = rows_of(duck, duckdb_query)
+    got_columns, got = rows_of(duck, spark_query)
     if got_columns != expected_columns:
         return [f"{relation}: columns {got_columns} on Spark, {expected_columns} on DuckDB"]
     if len(got) != len(expected):

@@ -21,6 +21,7 @@ from medops.settings import DBT_PROJECT_DIR
 from medops.spark import (
     SPARK_TARGET_PATH,
     SparkSetupError,
+    built_relations,
     check_spark_runtime,
     export_sources,
     extract_models,
@@ -37,11 +38,8 @@ BUILD_CLOCK_COLUMNS = {"marts.rpt_source_freshness": ("measured_at", "age_hours"
 
 def spark_built_relations() -> list[str]:
     """`schema.name` of every model and seed enabled on Spark, from the Spark run's manifest."""
-    manifest = json.loads((DBT_PROJECT_DIR / SPARK_TARGET_PATH / "manifest.json").read_text())
-    return sorted(
-        f"{node['schema']}.{node['alias']}"
-        for node in manifest["nodes"].values()
-        if node["resource_type"] in ("model", "seed") and node["config"].get("enabled", True)
+    return built_relations(
+        json.loads((DBT_PROJECT_DIR / SPARK_TARGET_PATH / "manifest.json").read_text())
     )
 
 

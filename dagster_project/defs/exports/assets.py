@@ -14,7 +14,7 @@ import dagster as dg
 
 from dagster_project.resources import WarehouseResource
 from ingest.contracts import load_contracts
-from ingest.load import ingest_path
+from ingest.load import RAW_SCHEMA, ingest_path
 from ingest.validation import ExpectationOutcome, validate_sources
 from medops.settings import paths
 
@@ -131,6 +131,9 @@ def raw_exports(
     with warehouse.connect() as con:
         reports = ingest_path(con, config.folder(), CONTRACTS)
         outcomes = validate_sources(con, CONTRACTS, run_id=context.run.run_id)
+    # the raw tables and ingest's own (ledger, quarantine, validation) go to the engine that
+    # builds the models: nothing to do on DuckDB, Parquet registered in Spark's catalog on Spark
+    warehouse.engine.hand_over((RAW_SCHEMA,))
     for report in reports:
         context.log.info(
             f"{report.file}: {report.status}, read {report.rows_read}, loaded "

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import WarehouseResource, model_relation
 from medops.forecast import store
 from medops.forecast.timeseries import forecast_all_origins
 
@@ -47,9 +47,26 @@ BACKTEST_TAG = {"medops/forecast": "backtest"}
     ]
 )
 def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    with warehouse.connect() as con:
-        settings = store.read_settings(con)
-        actuals = store.read_actuals(con)
+    """The models it reads come from the engine that built them; the two tables go back to it
+    (on Spark, as Parquet). Not run where that engine does not build them yet (Spark, until the
+    forecast models are ported): the stored forecasts are left as they are."""
+    engine = warehouse.engine
+    reads = [model_relation(key) for key in READS]
+    not_built = engine.not_built(reads)
+    if not_built:
+        context.log.warning(
+            f"forecasts not run: {', '.join(not_built)} not built on {engine.name} "
+            "(not ported yet, docs/spark.md)"
+        )
+        for key in (TIME_SERIES_KEY, SNAPSHOT_KEY):
+            yield dg.MaterializeResult(
+                asset_key=key, metadata={"rebuilt": False, "not_built_on": engine.name}
+            )
+        return
+    engine.extract(reads)
+    with warehouse.connect() as con, engine.models(con) as models:
+        settings = store.read_settings(models)
+        actuals = store.read_actuals(models)
         replay = BACKTEST_TAG.items() <= context.run.tags.items() or not store.has_backtest(con)
         started = time.perf_counter()
         time_series = forecast_all_origins(actuals, settings, backtest=replay)
@@ -61,9 +78,11 @@ def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         written = store.write_time_series(con, time_series, replace_all=replay)
         now = dt.datetime.now(FORECAST_TIMEZONE)
         rows = store.snapshot_rows(
-            time_series, store.read_weighted_latest(con), now.date(), now.replace(tzinfo=None)
+            time_series, store.read_weighted_latest(models), now.date(), now.replace(tzinfo=None)
         )
         frozen = store.freeze_snapshot(con, now.date(), rows)
+    # after the warehouse is closed: Spark's hand-over reads it
+    engine.hand_over((store.SCHEMA,))
     yield dg.MaterializeResult(
         asset_key=TIME_SERIES_KEY,
         metadata={"rows": written, "fit_seconds": seconds, "backtest_replayed": replay},

@@ -13,12 +13,13 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     dbt_assets,
 )
 
 from dagster_project.defs.warehouse.run_results import DBT_TESTS, check_results, dbt_test_results
-from dagster_project.resources import WarehouseResource, dbt_project
+from dagster_project.resources import WarehouseResource, dbt_project, model_relation
 from ingest.contracts import load_contracts
 from medops.arrival_clock import schedule_rows
 from medops.build_changes import (
@@ -31,7 +32,8 @@ from medops.build_changes import (
     record_published_inputs,
     source_fingerprints,
 )
-from medops.notify import Notifier, late_source_alerts
+from medops.engine import Engine, SparkEngine
+from medops.notify import FRESHNESS_MART, Notifier, late_source_alerts
 from medops.publish import PUBLISHED_PREFIXES, publish_marts
 from medops.settings import DBT_NIGHTLY_BUILD, NIGHTLY_JOB_NAME
 
@@ -76,6 +78,9 @@ UNIQUE_ID_BY_KEY = {
     for uid, node in MANIFEST["nodes"].items()
     if node["resource_type"] in BUILT_TYPES
 }
+KEY_BY_UNIQUE_ID = {uid: key for key, uid in UNIQUE_ID_BY_KEY.items()}
+# dagster-dbt names a node's output after its asset key
+UNIQUE_ID_BY_NAME = {key.to_python_identifier(): uid for key, uid in UNIQUE_ID_BY_KEY.items()}
 
 
 def keep_parse_state(invocation_target: Path, project_target: Path = PROJECT_TARGET) -> None:
@@ -117,6 +122,10 @@ def warehouse_dbt_assets(
     if removed:
         context.log.info(f"removed {len(removed)} dbt invocation folders older than a week")
     step = {UNIQUE_ID_BY_KEY[key]: key for key in context.selected_asset_keys}
+    engine = warehouse.engine
+    if isinstance(engine, SparkEngine):
+        yield from _build_on_spark(context, dbt, engine, step)
+        return
     with warehouse.connect() as con:
         plan = plan_build(con, MANIFEST, load_contracts(), full=not _builds_changes_only(context))
     unchanged = sorted(set(step) - plan.rebuild) if not plan.full else []
@@ -132,19 +141,60 @@ def warehouse_dbt_assets(
             metadata={"rebuilt": False, "inputs_unchanged_since_run": plan.baseline_run_id},
         )
     if len(unchanged) < len(step):
-        yield from _dbt_build(context, dbt, [_selector(uid) for uid in unchanged])
+        yield from _dbt_build(context, dbt, engine, [_selector(uid) for uid in unchanged])
 
 
-def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, excluded: list[str]):
-    args = [*DBT_NIGHTLY_BUILD, *(["--exclude", " ".join(excluded)] if excluded else [])]
-    invocation = dbt.cli(args, context=context)
+def _build_on_spark(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    engine: SparkEngine,
+    step: dict[str, dg.AssetKey],
+):
+    """The step's nodes that Spark builds, all of them (Spark rebuilds its tables whole: the
+    build plan of changed sources is DuckDB's, recorded in its warehouse); the nodes not ported
+    to Spark yet (disabled on its target) are reported as not built."""
+    not_ported = engine.not_enabled(step)
+    context.log.info(
+        f"building {len(step) - len(not_ported)} of the {len(step)} dbt nodes of this step on "
+        "Spark"
+        + (
+            f"; not built, not ported to Spark yet (docs/spark.md): "
+            f"{', '.join(sorted(MANIFEST['nodes'][uid]['name'] for uid in not_ported))}"
+            if not_ported
+            else ""
+        )
+    )
+    if len(not_ported) < len(step):
+        # dbt leaves out the selected nodes its Spark target disables
+        yield from _dbt_build(context, dbt, engine, [])
+    # last: a node Spark builds never depends on one it does not
+    for uid in in_dependency_order(MANIFEST, not_ported):
+        yield dg.MaterializeResult(
+            asset_key=step[uid],
+            metadata={"rebuilt": False, "not_built_on": "spark: not ported yet"},
+        )
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, engine: Engine, excluded: list[str]
+):
+    args = [
+        *DBT_NIGHTLY_BUILD,
+        *engine.dbt_target_args,
+        *(["--exclude", " ".join(excluded)] if excluded else []),
+    ]
+    invocation = dbt.cli(args, context=context, target_path=engine.dbt_target_path)
     try:
-        for event in invocation.stream():
-            # dagster-dbt observes each test it does not map to a check: recorded below instead
-            if not _is_test_observation(event):
-                yield event
+        # dagster-dbt observes each test it does not map to a check: recorded below instead
+        events = (event for event in invocation.stream() if not _is_test_observation(event))
+        if isinstance(engine, SparkEngine):
+            yield from _completed_from_run_results(context, invocation, list(events))
+        else:
+            yield from events
     finally:
-        keep_parse_state(invocation.target_path)
+        if engine.dbt_target_path is None:
+            # on Spark dbt keeps its parse state in its own target folder
+            keep_parse_state(invocation.target_path)
         # also when a test of severity error failed the build: the audit says which
         tests = dbt_test_results(invocation)
         if tests:
@@ -154,6 +204,32 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, excluded:
                     metadata={DBT_TESTS: dg.MetadataValue.json(tests)},
                 )
             )
+
+
+def _completed_from_run_results(
+    context: dg.AssetExecutionContext, invocation: DbtCliInvocation, events: list
+):
+    """A Spark step's events, with those the stream lost, in dependency order. dagster-dbt
+    reads dbt's JSON log from the output dbt shares with Spark's JVM, whose warnings break
+    lines, and a broken line's node has no event (20 of 44 seeds once, on a loaded machine);
+    dbt's run results say what it built. Dagster takes a step's assets in dependency order."""
+    outputs = {
+        UNIQUE_ID_BY_NAME[event.output_name]: event
+        for event in events
+        if isinstance(event, dg.Output)
+    }
+    for result in invocation.get_artifact("run_results.json")["results"]:
+        key = KEY_BY_UNIQUE_ID.get(result["unique_id"])
+        if key in context.selected_asset_keys and result["status"] == "success":
+            outputs.setdefault(
+                result["unique_id"],
+                dg.MaterializeResult(
+                    asset_key=key, metadata={"unique_id": result["unique_id"], "status": "success"}
+                ),
+            )
+    for uid in in_dependency_order(MANIFEST, outputs):
+        yield outputs[uid]
+    yield from (event for event in events if not isinstance(event, dg.Output))
 
 
 def _builds_changes_only(context: dg.AssetExecutionContext) -> bool:
@@ -185,19 +261,38 @@ MART_KEYS = [
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """The marts copied to the file the cockpit reads, swapped in atomically. It runs only when
     every dbt test of severity error and every blocking check upstream passed (write-audit-
-    publish); the copy and its run audit are kept for `medops rollback`."""
+    publish); the copy and its run audit are kept for `medops rollback`. On Spark, the marts
+    are those Spark built, extracted (medops/engine.py)."""
     checks = check_results(context.instance, context.run.run_id)
     contracts = load_contracts()
     schedule = schedule_rows(contracts)
-    counts, copy = publish_marts(warehouse.paths, context.run.run_id, checks, schedule)
+    engine = warehouse.engine
+    marts = [model_relation(key) for key in MART_KEYS]
+    not_built = engine.not_built(marts)
+    if not_built:
+        context.log.warning(
+            f"{len(not_built)} of the {len(marts)} marts are not built on {engine.name} (not "
+            f"ported yet, docs/spark.md) and not published: {', '.join(not_built)}"
+        )
+    engine.extract(sorted(set(marts) - set(not_built)))
+    counts, copy = publish_marts(
+        warehouse.paths,
+        context.run.run_id,
+        checks,
+        schedule,
+        models=engine.models_database,
+    )
     context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
-    if context.run.job_name == NIGHTLY_JOB_NAME:
+    if context.run.job_name == NIGHTLY_JOB_NAME and not isinstance(engine, SparkEngine):
         # every dbt node of the job is now built from these inputs: the next nightly run
-        # rebuilds what changes after them (a run of chosen assets may have left some behind)
+        # rebuilds what changes after them (a run of chosen assets may have left some behind).
+        # Spark builds every node it has each night and records nothing: the record describes
+        # the DuckDB warehouse's models.
         with warehouse.connect() as con:
             sources = source_fingerprints(con, MANIFEST, contracts)
             record_published_inputs(con, context.run.run_id, code_fingerprint(MANIFEST), sources)
-    late = late_source_alerts(warehouse.paths.published)
+    # the freshness mart is not published where the engine does not build it yet
+    late = late_source_alerts(warehouse.paths.published) if FRESHNESS_MART in counts else []
     notifier = Notifier.from_home(warehouse.paths)
     for alert in late:
         context.log.warning(alert.title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import WarehouseResource, model_relation
 
 AGING = dg.AssetKey(["marts", "fct_ar_aging_snapshot"])
 AR_KPIS = dg.AssetKey(["marts", "rpt_ar_kpis_monthly"])
@@ -141,10 +141,29 @@ MART_RULES = [
     name="blocking_mart_checks",
 )
 def blocking_mart_checks(warehouse: WarehouseResource):
-    """All three in one step (one process start, one connection)."""
-    with warehouse.connect() as con:
-        for name, asset, _, rule, sql in MART_RULES:
-            cursor = con.execute(sql)
+    """All three in one step (one process start, one connection), on the marts of the engine
+    that built them; a rule whose marts that engine does not build yet (Spark, until they are
+    ported) is reported as not evaluated, a warning that does not block."""
+    engine = warehouse.engine
+    relations = {
+        model_relation(key) for _, asset, reads, _, _ in MART_RULES for key in (asset, reads)
+    }
+    not_built = set(engine.not_built(relations))
+    engine.extract(relations - not_built)
+    with warehouse.connect() as con, engine.models(con) as models:
+        for name, asset, reads, rule, sql in MART_RULES:
+            missing = sorted({model_relation(asset), model_relation(reads)} & not_built)
+            if missing:
+                yield dg.AssetCheckResult(
+                    asset_key=asset,
+                    check_name=name,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description=f"not evaluated: {', '.join(missing)} not built on "
+                    f"{engine.name} (not ported yet). {rule}",
+                )
+                continue
+            cursor = models.execute(sql)
             columns = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
             shown = [
