@@ -17,7 +17,7 @@ import pytest
 
 from dagster_project.launch import run_nightly
 from medops.spark import SparkSetupError, built_relations, check_spark_runtime, spark_manifest
-from medops.spark_port import query_differences
+from medops.spark_port import compared_columns, query_differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.long]
 
@@ -86,8 +86,8 @@ def test_the_nightly_job_on_spark_publishes_what_duckdb_publishes(
             for problem in query_differences(
                 table,
                 con,
-                f'select * from on_spark.main."{table}"',
-                f'select * from on_duckdb.main."{table}"',
+                f'select {compared_columns(table)} from on_spark.main."{table}"',
+                f'select {compared_columns(table)} from on_duckdb.main."{table}"',
             )
         ]
         # matching read the staging accounts Spark built: the same golden customers
