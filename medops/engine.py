@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import ClassVar
 
 import duckdb
 
+from ingest.load import RAW_SCHEMA
 from medops.settings import (
     DBT_PROJECT_DIR,
     DEFAULT_ENGINE,
@@ -35,8 +37,10 @@ from medops.settings import (
     engine_name,
 )
 from medops.spark import (
+    PYTHON_MODEL_TABLES,
     SPARK_TARGET,
     SPARK_TARGET_PATH,
+    SparkSetupError,
     built_relations,
     check_spark_runtime,
     export_sources,
@@ -45,6 +49,9 @@ from medops.spark import (
     spark_manifest,
 )
 
+# the dbt Python models' DuckDB build, relative to dbt/ (its own artefacts: dbt/target is the
+# manifest Dagster loads)
+PYTHON_MODELS_TARGET_PATH = "target/python-models"
 # the Spark targets of dbt/profiles.yml: a local session, a cluster (docs/spark.md)
 SPARK_TARGETS = (SPARK_TARGET, "spark_cluster")
 
@@ -132,11 +139,39 @@ class SparkEngine:
 
     def hand_over(self, schemas: tuple[str, ...]) -> None:
         """Export the warehouse's tables of `schemas` to Parquet and register them in Spark's
-        catalog (the warehouse must not be open for writing in this process)."""
+        catalog (the warehouse must not be open for writing in this process). With the raw
+        tables go the dbt Python models' tables, built on DuckDB from them first."""
+        if RAW_SCHEMA in schemas:
+            self.build_python_models()
         root = self.storage / "sources"
         tables = export_sources(self.paths.warehouse, root, schemas)
         if tables:
             register_sources(self.paths.home, tables, root.as_posix(), target=self.target)
+
+    def build_python_models(self) -> None:
+        """Build the dbt Python models (docs/spark.md, "dbt Python models on Spark") and what
+        they read in the DuckDB warehouse, which hands their tables to Spark: dbt-spark runs
+        Python models on Databricks only. Its artefacts go beside the Spark runs', never over
+        the DuckDB manifest Dagster's definitions read."""
+        from dagster_project.resources import DBT_EXECUTABLE
+
+        selection = [f"+{relation.split('.')[1]}" for relation in PYTHON_MODEL_TABLES]
+        done = subprocess.run(
+            [DBT_EXECUTABLE, "run", "--quiet", "--select", *selection],
+            cwd=DBT_PROJECT_DIR,
+            env={
+                **os.environ,
+                "MEDOPS_HOME": str(self.paths.home),
+                "DBT_TARGET_PATH": PYTHON_MODELS_TARGET_PATH,
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SparkSetupError(
+                f"building the dbt Python models on DuckDB failed:\n{done.stdout[-4000:]}"
+            )
 
     def not_enabled(self, unique_ids: Iterable[str]) -> list[str]:
         """Those of the dbt nodes (unique ids) disabled on Spark (not ported yet)."""
