@@ -174,7 +174,7 @@ class SparkEngine:
             )
 
     def not_enabled(self, unique_ids: Iterable[str]) -> list[str]:
-        """Those of the dbt nodes (unique ids) disabled on Spark (not ported yet)."""
+        """Those of the dbt nodes (unique ids) disabled on Spark."""
         nodes = spark_manifest(self.paths.home, self.target)["nodes"]
         # a singular test of a disabled model stays in the manifest, disabled
         return sorted(
@@ -184,7 +184,7 @@ class SparkEngine:
         )
 
     def not_built(self, relations: Iterable[str]) -> list[str]:
-        """Those of `relations` (`schema.name`) that Spark does not build (not ported yet)."""
+        """Those of `relations` (`schema.name`) that Spark does not build."""
         built = set(built_relations(spark_manifest(self.paths.home, self.target)))
         return sorted(set(relations) - built)
 

@@ -151,32 +151,41 @@ def _build_on_spark(
     step: dict[str, dg.AssetKey],
 ):
     """The step's nodes that Spark builds, all of them (Spark rebuilds its tables whole: the
-    build plan of changed sources is DuckDB's, recorded in its warehouse); the nodes not ported
-    to Spark yet (disabled on its target) are reported as not built."""
+    build plan of changed sources is DuckDB's, recorded in its warehouse); the nodes its target
+    disables (the snapshot, the dbt Python model: docs/spark.md) are reported as not built."""
     not_ported = engine.not_enabled(step)
     context.log.info(
         f"building {len(step) - len(not_ported)} of the {len(step)} dbt nodes of this step on "
         "Spark"
         + (
-            f"; not built, not ported to Spark yet (docs/spark.md): "
+            f"; not built on Spark (docs/spark.md): "
             f"{', '.join(sorted(MANIFEST['nodes'][uid]['name'] for uid in not_ported))}"
             if not_ported
             else ""
         )
     )
-    if len(not_ported) < len(step):
-        # dbt leaves out the selected nodes its Spark target disables
-        yield from _dbt_build(context, dbt, engine, [])
-    # last: a node Spark builds never depends on one it does not
-    for uid in in_dependency_order(MANIFEST, not_ported):
-        yield dg.MaterializeResult(
+    not_built = {
+        uid: dg.MaterializeResult(
             asset_key=step[uid],
-            metadata={"rebuilt": False, "not_built_on": "spark: not ported yet"},
+            metadata={"rebuilt": False, "not_built_on": "spark: disabled on its target"},
         )
+        for uid in not_ported
+    }
+    if len(not_ported) < len(step):
+        # dbt leaves out the selected nodes its Spark target disables; they are reported among
+        # the built ones, in dependency order (a model Spark builds may read one it does not,
+        # through the DuckDB build: the dbt Python model)
+        yield from _dbt_build(context, dbt, engine, [], not_built)
+    else:
+        yield from (not_built[uid] for uid in in_dependency_order(MANIFEST, not_built))
 
 
 def _dbt_build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, engine: Engine, excluded: list[str]
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    engine: Engine,
+    excluded: list[str],
+    not_built: dict[str, dg.MaterializeResult] | None = None,
 ):
     args = [
         *DBT_NIGHTLY_BUILD,
@@ -188,7 +197,9 @@ def _dbt_build(
         # dagster-dbt observes each test it does not map to a check: recorded below instead
         events = (event for event in invocation.stream() if not _is_test_observation(event))
         if isinstance(engine, SparkEngine):
-            yield from _completed_from_run_results(context, invocation, list(events))
+            yield from _completed_from_run_results(
+                context, invocation, list(events), not_built or {}
+            )
         else:
             yield from events
     finally:
@@ -207,16 +218,23 @@ def _dbt_build(
 
 
 def _completed_from_run_results(
-    context: dg.AssetExecutionContext, invocation: DbtCliInvocation, events: list
+    context: dg.AssetExecutionContext,
+    invocation: DbtCliInvocation,
+    events: list,
+    not_built: dict[str, dg.MaterializeResult],
 ):
-    """A Spark step's events, with those the stream lost, in dependency order. dagster-dbt
-    reads dbt's JSON log from the output dbt shares with Spark's JVM, whose warnings break
-    lines, and a broken line's node has no event (20 of 44 seeds once, on a loaded machine);
-    dbt's run results say what it built. Dagster takes a step's assets in dependency order."""
+    """A Spark step's events, with those the stream lost and the nodes Spark does not build
+    (`not_built`), in dependency order. dagster-dbt reads dbt's JSON log from the output dbt
+    shares with Spark's JVM, whose warnings break lines, and a broken line's node has no event
+    (20 of 44 seeds once, on a loaded machine); dbt's run results say what it built. Dagster
+    takes a step's assets in dependency order."""
     outputs = {
-        UNIQUE_ID_BY_NAME[event.output_name]: event
-        for event in events
-        if isinstance(event, dg.Output)
+        **not_built,
+        **{
+            UNIQUE_ID_BY_NAME[event.output_name]: event
+            for event in events
+            if isinstance(event, dg.Output)
+        },
     }
     for result in invocation.get_artifact("run_results.json")["results"]:
         key = KEY_BY_UNIQUE_ID.get(result["unique_id"])
