@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,12 +39,12 @@ from medops.spark import (
     PYTHON_MODEL_TABLES,
     SPARK_TARGET,
     SPARK_TARGET_PATH,
-    SparkSetupError,
     built_relations,
     check_spark_runtime,
     export_sources,
     extract_models,
     register_sources,
+    run_dbt,
     spark_manifest,
 )
 
@@ -153,25 +152,13 @@ class SparkEngine:
         they read in the DuckDB warehouse, which hands their tables to Spark: dbt-spark runs
         Python models on Databricks only. Its artefacts go beside the Spark runs', never over
         the DuckDB manifest Dagster's definitions read."""
-        from dagster_project.resources import DBT_EXECUTABLE
-
         selection = [f"+{relation.split('.')[1]}" for relation in PYTHON_MODEL_TABLES]
-        done = subprocess.run(
-            [DBT_EXECUTABLE, "run", "--quiet", "--select", *selection],
-            cwd=DBT_PROJECT_DIR,
-            env={
-                **os.environ,
-                "MEDOPS_HOME": str(self.paths.home),
-                "DBT_TARGET_PATH": PYTHON_MODELS_TARGET_PATH,
-            },
-            capture_output=True,
-            text=True,
-            check=False,
+        run_dbt(
+            self.paths.home,
+            ["run", "--quiet", "--select", *selection],
+            PYTHON_MODELS_TARGET_PATH,
+            "building the dbt Python models on DuckDB",
         )
-        if done.returncode != 0:
-            raise SparkSetupError(
-                f"building the dbt Python models on DuckDB failed:\n{done.stdout[-4000:]}"
-            )
 
     def not_enabled(self, unique_ids: Iterable[str]) -> list[str]:
         """Those of the dbt nodes (unique ids) disabled on Spark."""

@@ -144,26 +144,30 @@ def export_sources(
         con.close()
 
 
-def run_dbt_on_spark(home: Path, *args: str, target: str = SPARK_TARGET) -> str:
-    """Run dbt against a Spark target of dbt/profiles.yml with MEDOPS_HOME=home (where the local
-    session keeps its metastore and tables); dbt's output, or SparkSetupError with its tail."""
+def run_dbt(home: Path, args: list[str], target_path: str, what: str) -> str:
+    """Run dbt with `args` and MEDOPS_HOME=home, its artefacts in dbt/`target_path` (never
+    dbt/target, the DuckDB manifest Dagster loads); dbt's output, or SparkSetupError with its
+    tail naming `what` failed."""
     from dagster_project.resources import DBT_EXECUTABLE
 
     done = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--target", target],
+        [DBT_EXECUTABLE, *args],
         cwd=DBT_PROJECT_DIR,
-        # its own target folder: the DuckDB manifest in dbt/target is what Dagster loads
-        env={**os.environ, "MEDOPS_HOME": str(home), "DBT_TARGET_PATH": SPARK_TARGET_PATH},
+        env={**os.environ, "MEDOPS_HOME": str(home), "DBT_TARGET_PATH": target_path},
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise SparkSetupError(
-            f"dbt {' '.join(args[:1])} on {target} failed:\n{done.stdout[-6000:]}"
-            f"{done.stderr[-2000:]}"
-        )
+        raise SparkSetupError(f"{what} failed:\n{done.stdout[-6000:]}{done.stderr[-2000:]}")
     return done.stdout
+
+
+def run_dbt_on_spark(home: Path, *args: str, target: str = SPARK_TARGET) -> str:
+    """Run dbt against a Spark target of dbt/profiles.yml with MEDOPS_HOME=home (where the local
+    session keeps its metastore and tables); dbt's output, or SparkSetupError with its tail."""
+    what = f"dbt {' '.join(args[:1])} on {target}"
+    return run_dbt(home, [*args, "--target", target], SPARK_TARGET_PATH, what)
 
 
 def register_sources(

@@ -771,6 +771,18 @@ def sales_home(tmp_path: Path) -> Path:
 # --- one warehouse built end to end from clean generated exports, shared by the slow suites ---
 
 
+@pytest.fixture
+def spark_runtime() -> None:
+    """Java and pyspark are there, or the test fails with the commands that install them: the
+    Spark suites never skip."""
+    from medops.spark import SparkSetupError, check_spark_runtime
+
+    try:
+        check_spark_runtime()
+    except SparkSetupError as exc:
+        pytest.fail(str(exc))
+
+
 @pytest.fixture(scope="session")
 def clean_build(tmp_path_factory):
     """Generated exports (scale 0.01, seed 11, no dirt) through the real Dagster job, launched

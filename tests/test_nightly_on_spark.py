@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from dagster_project.launch import run_nightly
-from medops.spark import SparkSetupError, built_relations, check_spark_runtime, spark_manifest
+from medops.spark import built_relations, spark_manifest
 from medops.spark_port import compared_columns, query_differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.long]
@@ -33,12 +33,8 @@ def column_types(con: duckdb.DuckDBPyConnection, database: str, table: str) -> l
 
 
 def test_the_nightly_job_on_spark_publishes_what_duckdb_publishes(
-    clean_build, tmp_path, monkeypatch
+    spark_runtime, clean_build, tmp_path, monkeypatch
 ):
-    try:
-        check_spark_runtime()
-    except SparkSetupError as exc:
-        pytest.fail(str(exc))
     duckdb_home, exports, duckdb_result = clean_build
     assert duckdb_result.success
     home = tmp_path / "spark_job_home"

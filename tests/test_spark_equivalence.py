@@ -20,9 +20,7 @@ import pytest
 from medops.settings import DBT_PROJECT_DIR
 from medops.spark import (
     SPARK_TARGET_PATH,
-    SparkSetupError,
     built_relations,
-    check_spark_runtime,
     export_sources,
     extract_models,
     register_sources,
@@ -49,11 +47,7 @@ def documented_states() -> dict[str, str]:
     }
 
 
-def test_spark_build_equals_duckdb_build(clean_build, tmp_path):
-    try:
-        check_spark_runtime()
-    except SparkSetupError as exc:
-        pytest.fail(str(exc))
+def test_spark_build_equals_duckdb_build(spark_runtime, clean_build, tmp_path):
     home, _exports, result = clean_build
     assert result.success
     spark_home = tmp_path / "spark_home"
