@@ -48,15 +48,15 @@ BACKTEST_TAG = {"medops/forecast": "backtest"}
 )
 def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """The models it reads come from the engine that built them; the two tables go back to it
-    (on Spark, as Parquet). Not run where that engine does not build them yet (Spark, until the
-    forecast models are ported): the stored forecasts are left as they are."""
+    (on Spark, as Parquet). Not run where that engine does not build them (a model disabled on
+    its dbt target): the stored forecasts are left as they are."""
     engine = warehouse.engine
     reads = [model_relation(key) for key in READS]
     not_built = engine.not_built(reads)
     if not_built:
         context.log.warning(
             f"forecasts not run: {', '.join(not_built)} not built on {engine.name} "
-            "(not ported yet, docs/spark.md)"
+            "(disabled on its dbt target, docs/spark.md)"
         )
         for key in (TIME_SERIES_KEY, SNAPSHOT_KEY):
             yield dg.MaterializeResult(

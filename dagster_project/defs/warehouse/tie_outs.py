@@ -118,7 +118,7 @@ def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
                     passed=False,
                     severity=dg.AssetCheckSeverity.WARN,
                     description=f"not evaluated: not run on {engine.name} (the marts it reads "
-                    f"are not ported yet). {rule}",
+                    f"are disabled on its dbt target). {rule}",
                     metadata={"dbt_test": name},
                 )
                 continue
