@@ -19,14 +19,27 @@ nightly job then does not publish while it fails (the asset check ``critical_exp
 blocking); the others warn. Results are returned and appended to ``raw._validation_results``,
 one row per expectation per run. Great Expectations takes seconds to import, so it is imported
 on first use only.
+
+**Each load is validated once.** Every expectation above looks at one row, or at the rows of one
+export file (the key is unique per ``_file_name``, and a file is one load), so a table's verdict
+is the verdicts of its loads put together: it fails when one load fails, its counts are their
+sums. A run validates only the loads no earlier run validated with the same suite, as one batch,
+and keeps the batch's outcomes in ``validation_state.batch_outcomes`` (``combine_batches`` puts
+the live ones together). A batch stops counting when one of its loads leaves the raw table (the
+file was replaced): its other loads are validated again. A changed contract changes the suite's
+fingerprint and every load is validated again. Rows without a load id (tables written by hand)
+are validated every run. So a night with one new day of exports validates that day's rows, not
+the table's history.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import sys
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -51,6 +64,11 @@ PARTIAL_UNEXPECTED_COUNT = 20
 _ORDER = "medops_order"
 # Whether an expectation blocks publishing, kept in its meta.
 _CRITICAL = "medops_critical"
+LOAD_COLUMN = "_load_id"
+# The outcomes of each batch of loads validated, kept between runs (not a dbt source: outside
+# the schemas the build reads and hands to Spark).
+STATE_SCHEMA = "validation_state"
+BATCH_OUTCOMES = f"{STATE_SCHEMA}.batch_outcomes"
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,9 @@ class ExpectationOutcome:
     partial_unexpected: tuple[str | None, ...]
     error: str | None = None  # the expectation could not be evaluated
     critical: bool = False  # its failure blocks publishing (a critical column of the contract)
+    # the rows the percentage is of: GX leaves out blank values and ignored rows, except for
+    # the not-null expectation, whose blanks are what it counts
+    checked_count: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -188,11 +209,20 @@ def suite_columns(suite: gx.ExpectationSuite) -> list[str]:
 
 
 def read_raw_table(
-    con: duckdb.DuckDBPyConnection, contract: SourceContract, columns: list[str]
+    con: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    columns: list[str],
+    loads: list[str] | None = None,
 ) -> pd.DataFrame:
-    """The source's raw table, only the columns asked for (a 1M-row table stays small)."""
+    """The source's raw table, only the columns asked for (a 1M-row table stays small); with
+    ``loads``, only those loads' rows and the rows without a load id."""
     selected = ", ".join(f'"{name}"' for name in columns)
-    return con.execute(f"select {selected} from {RAW_SCHEMA}.{contract.table}").df()
+    sql = f"select {selected} from {RAW_SCHEMA}.{contract.table}"
+    if loads is None:
+        return con.execute(sql).df()
+    return con.execute(
+        f"{sql} where {LOAD_COLUMN} is null or list_contains(?, {LOAD_COLUMN})", [loads]
+    ).df()
 
 
 @functools.cache
@@ -233,6 +263,7 @@ def run_suite(
         error = None
         if result.exception_info and result.exception_info.get("raised_exception"):
             error = str(result.exception_info.get("exception_message"))
+        element_count = details.get("element_count")
         outcomes.append(
             ExpectationOutcome(
                 source=contract.source,
@@ -240,7 +271,7 @@ def run_suite(
                 expectation=config.type,
                 column_names=columns,
                 success=bool(result.success),
-                element_count=details.get("element_count"),
+                element_count=element_count,
                 unexpected_count=details.get("unexpected_count"),
                 unexpected_percent=details.get("unexpected_percent"),
                 partial_unexpected=_partial_unexpected(
@@ -248,9 +279,165 @@ def run_suite(
                 ),
                 error=error,
                 critical=bool(config.meta.get(_CRITICAL)),
+                checked_count=None
+                if element_count is None
+                else element_count - (details.get("missing_count") or 0),
             )
         )
     return outcomes
+
+
+def suite_fingerprint(suite: gx.ExpectationSuite) -> str:
+    """What a batch's outcomes depend on: the expectations as configured, and GX's version."""
+    configured = [e.configuration.to_json_dict() for e in suite.expectations]
+    text = json.dumps([_gx().__version__, configured], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ensure_batch_outcomes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {STATE_SCHEMA}")
+    # one row per expectation of each batch, in suite order (expectation_order)
+    con.execute(
+        f"""
+        create table if not exists {BATCH_OUTCOMES} (
+            batch_id varchar not null,
+            source varchar not null,
+            suite_fingerprint varchar not null,
+            load_ids varchar[] not null,
+            validated_at timestamp not null,
+            expectation_order integer not null,
+            expectation varchar not null,
+            column_names varchar,
+            success boolean not null,
+            element_count bigint,
+            unexpected_count bigint,
+            checked_count bigint,
+            partial_unexpected varchar,
+            error varchar,
+            critical boolean not null
+        )
+        """
+    )
+
+
+def _live_batches(
+    con: duckdb.DuckDBPyConnection, source: str, fingerprint: str, live_loads: list[str]
+) -> list[tuple[str, list[str]]]:
+    """The source's batches of this suite all of whose loads are still in the raw table, oldest
+    first: (batch id, its loads)."""
+    return con.execute(
+        f"select batch_id, any_value(load_ids) from {BATCH_OUTCOMES} "
+        "where source = ? and suite_fingerprint = ? "
+        "group by batch_id having list_has_all(?, any_value(load_ids)) "
+        "order by min(validated_at), batch_id",
+        [source, fingerprint, live_loads],
+    ).fetchall()
+
+
+def _keep_batch(
+    con: duckdb.DuckDBPyConnection,
+    fingerprint: str,
+    loads: list[str],
+    validated_at: datetime,
+    outcomes: list[ExpectationOutcome],
+) -> str:
+    """Keep a batch's outcomes; returns its id."""
+    batch_id = uuid.uuid4().hex
+    con.executemany(
+        f"insert into {BATCH_OUTCOMES} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                batch_id,
+                o.source,
+                fingerprint,
+                loads,
+                validated_at,
+                order,
+                o.expectation,
+                ",".join(o.column_names),
+                o.success,
+                o.element_count,
+                o.unexpected_count,
+                o.checked_count,
+                json.dumps(list(o.partial_unexpected), ensure_ascii=False),
+                o.error,
+                o.critical,
+            ]
+            for order, o in enumerate(outcomes)
+        ],
+    )
+    return batch_id
+
+
+def _stored_batches(
+    con: duckdb.DuckDBPyConnection, contract: SourceContract, batch_ids: list[str]
+) -> list[list[ExpectationOutcome]]:
+    """The outcomes of kept batches, one list per batch in the order asked, each in suite order."""
+    rows = con.execute(
+        "select batch_id, expectation, column_names, success, element_count, unexpected_count, "
+        f"checked_count, partial_unexpected, error, critical from {BATCH_OUTCOMES} "
+        "where list_contains(?, batch_id) order by batch_id, expectation_order",
+        [batch_ids],
+    ).fetchall()
+    by_batch: dict[str, list[ExpectationOutcome]] = {batch_id: [] for batch_id in batch_ids}
+    for batch_id, expectation, columns, success, elements, unexpected, checked, *rest in rows:
+        sample, error, critical = rest
+        by_batch[batch_id].append(
+            ExpectationOutcome(
+                source=contract.source,
+                system=contract.system,
+                expectation=expectation,
+                column_names=tuple(columns.split(",")) if columns else (),
+                success=success,
+                element_count=elements,
+                unexpected_count=unexpected,
+                unexpected_percent=_percent(unexpected, checked),
+                partial_unexpected=tuple(json.loads(sample)),
+                error=error,
+                critical=critical,
+                checked_count=checked,
+            )
+        )
+    return [by_batch[batch_id] for batch_id in batch_ids]
+
+
+def _percent(unexpected: int | None, checked: int | None) -> float | None:
+    if unexpected is None or not checked:
+        return None  # GX gives no percentage of no rows
+    return unexpected / checked * 100
+
+
+def _total(values: list[int | None]) -> int | None:
+    return None if any(v is None for v in values) else sum(values)
+
+
+def combine_batches(batches: list[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
+    """A table's outcomes from its batches' (each in suite order): an expectation succeeds when
+    it succeeded in every batch; counts add up; the sample is the first batches' unexpected
+    values, as many as one validation keeps."""
+    combined = []
+    for parts in zip(*batches, strict=True):
+        unexpected = _total([p.unexpected_count for p in parts])
+        checked = _total([p.checked_count for p in parts])
+        errors = [p.error for p in parts if p.error]
+        samples = [value for p in parts for value in p.partial_unexpected]
+        combined.append(
+            ExpectationOutcome(
+                source=parts[0].source,
+                system=parts[0].system,
+                expectation=parts[0].expectation,
+                column_names=parts[0].column_names,
+                success=all(p.success for p in parts),
+                element_count=_total([p.element_count for p in parts]),
+                unexpected_count=unexpected,
+                unexpected_percent=_percent(unexpected, checked),
+                partial_unexpected=tuple(samples[:PARTIAL_UNEXPECTED_COUNT]),
+                error="; ".join(errors) or None,
+                critical=parts[0].critical,
+                checked_count=checked,
+            )
+        )
+    return combined
 
 
 def record_outcomes(
@@ -305,13 +492,35 @@ def record_outcomes(
 def validate_source(
     con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str
 ) -> list[ExpectationOutcome]:
-    """Validate a source's raw table and record the outcomes under run_id."""
+    """Validate a source's raw table (the loads no earlier run validated, put together with
+    the kept outcomes of the others) and record the table's outcomes under run_id."""
     validated_at = datetime.now()
     suite = expectation_suite(contract)
-    frame = read_raw_table(con, contract, suite_columns(suite))
-    outcomes = run_suite(frame, contract, suite)
-    record_outcomes(con, run_id, validated_at, outcomes)
-    return outcomes
+    fingerprint = suite_fingerprint(suite)
+    ensure_batch_outcomes(con)
+    live_loads, unloaded_rows = con.execute(
+        f"select coalesce(list(distinct {LOAD_COLUMN}) filter ({LOAD_COLUMN} is not null), []), "
+        f"count(*) filter ({LOAD_COLUMN} is null) from {RAW_SCHEMA}.{contract.table}"
+    ).fetchone()
+    kept = _live_batches(con, contract.source, fingerprint, live_loads)
+    covered = {load for _, loads in kept for load in loads}
+    new_loads = sorted(set(live_loads) - covered)
+    batches = _stored_batches(con, contract, [batch_id for batch_id, _ in kept])
+    if new_loads or unloaded_rows or not batches:
+        frame = read_raw_table(con, contract, suite_columns(suite), new_loads)
+        outcomes = run_suite(frame, contract, suite)
+        if not unloaded_rows:
+            batch_id = _keep_batch(con, fingerprint, new_loads, validated_at, outcomes)
+            # batches that stopped counting (a load replaced, the contract changed) are not
+            # needed again: a load id is never reused
+            con.execute(
+                f"delete from {BATCH_OUTCOMES} where source = ? and not list_contains(?, batch_id)",
+                [contract.source, [*(kept_id for kept_id, _ in kept), batch_id]],
+            )
+        batches.append(outcomes)
+    table_outcomes = batches[0] if len(batches) == 1 else combine_batches(batches)
+    record_outcomes(con, run_id, validated_at, table_outcomes)
+    return table_outcomes
 
 
 def validate_sources(

@@ -7,6 +7,7 @@ worked out from those comments, not from the code under test.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 
 import dagster as dg
@@ -17,7 +18,14 @@ from dagster_project.defs.exports.assets import CONTRACTS, raw_asset_key, raw_ex
 from dagster_project.resources import WarehouseResource
 from ingest.contracts import SourceContract, load_contracts
 from ingest.load import ensure_ledger, ensure_raw_table, ingest_path
-from ingest.validation import ExpectationOutcome, expectation_suite, validate_source
+from ingest.validation import (
+    ExpectationOutcome,
+    expectation_suite,
+    read_raw_table,
+    run_suite,
+    suite_columns,
+    validate_source,
+)
 from medops.generator import generate_exports
 
 UNIQUE = "expect_compound_columns_to_be_unique"
@@ -248,3 +256,123 @@ def test_raw_exports_reports_a_check_per_raw_asset(tmp_path):
         con.close()
     expected = sum(e.metadata["expectations"].value for e in evaluations.values())
     assert recorded == (expected, len(CONTRACTS), 1)
+
+
+STATEMENT_HEADER = "对账单号,客户编码,结算期间,对账日期,到期日,对账金额,销售员工号\n"
+
+
+def write_statements(folder, name: str, lines: list[str]) -> None:
+    (folder / name).write_text(
+        STATEMENT_HEADER + "".join(f"{line}\n" for line in lines), "utf-8-sig"
+    )
+
+
+def whole_table_outcomes(con, contract: SourceContract) -> list[ExpectationOutcome]:
+    """The table validated in one go, every row read: what the loads' outcomes must add up to."""
+    suite = expectation_suite(contract)
+    return run_suite(read_raw_table(con, contract, suite_columns(suite)), contract, suite)
+
+
+def assert_same_verdicts(got: list[ExpectationOutcome], whole: list[ExpectationOutcome]) -> None:
+    assert [(o.expectation, o.column_names) for o in got] == [
+        (o.expectation, o.column_names) for o in whole
+    ]
+    for mine, theirs in zip(got, whole, strict=True):
+        assert (mine.success, mine.element_count, mine.unexpected_count) == (
+            theirs.success,
+            theirs.element_count,
+            theirs.unexpected_count,
+        ), mine.describe()
+        assert mine.unexpected_percent == pytest.approx(theirs.unexpected_percent)
+        assert sorted(map(str, mine.partial_unexpected)) == sorted(
+            map(str, theirs.partial_unexpected)
+        )
+
+
+def kept_batches(con) -> list[tuple[int, int]]:
+    """(loads, expectations) of each kept batch of statements, oldest first."""
+    return con.execute(
+        "select len(any_value(load_ids)), count(*) from validation_state.batch_outcomes "
+        "where source = 'erp_statements' group by batch_id order by min(validated_at)"
+    ).fetchall()
+
+
+def test_each_load_is_validated_once_and_the_table_verdict_adds_up(tmp_path, con, contracts):
+    contract = contracts["erp_statements"]
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_statements(
+        drop,
+        "erp_statements_2025-04.csv",
+        [
+            "S1,A1,2025-03,2025-03-31,2025-04-30,1000.00,E1",
+            "S2,A1,2025-03,2025-03-31,2025-03-01,-50.50,E1",  # due before statement; negative
+        ],
+    )
+    ingest_path(con, drop, list(contracts.values()))
+    first = validate_source(con, contract, "night-1")
+    assert_same_verdicts(first, whole_table_outcomes(con, contract))
+    assert kept_batches(con) == [(1, len(first))]
+
+    # the next night brings one more file: only its load is read, the verdict is the table's
+    write_statements(
+        drop,
+        "erp_statements_2025-05.csv",
+        [
+            "S3,A2,2025-04,2025-04-30,2025-05-30,200.00,E2",
+            "S4,A2,2025-04,2025-04-30,2025-05-30,-7.00,E2",  # negative
+            "S5,A3,2025-04,2025-04-30,2025-04-01,30.00,E2",  # due before statement
+        ],
+    )
+    ingest_path(con, drop, list(contracts.values()))
+    second = validate_source(con, contract, "night-2")
+    assert_same_verdicts(second, whole_table_outcomes(con, contract))
+    assert kept_batches(con) == [(1, len(first)), (1, len(first))]
+    got = by_key(second)
+    assert got[(BETWEEN, "statement_amount")].unexpected_count == 2  # S2 and S4
+    assert got[(BETWEEN, "statement_amount")].unexpected_percent == pytest.approx(40.0)
+    assert got[(ORDERED, "due_on,statement_on")].unexpected_count == 2  # S2 and S5
+
+    # nothing new: no load is validated again, the results are recorded for the run all the same
+    third = validate_source(con, contract, "night-3")
+    assert third == second
+    assert len(kept_batches(con)) == 2
+    assert con.execute(
+        "select count(*) from raw._validation_results where run_id = 'night-3'"
+    ).fetchone() == (len(third),)
+
+    # April's file corrected: its old load leaves the table, so does its batch; the new load is
+    # validated, May's is kept
+    write_statements(
+        drop, "erp_statements_2025-04.csv", ["S1,A1,2025-03,2025-03-31,2025-04-30,1000.00,E1"]
+    )
+    ingest_path(con, drop, list(contracts.values()))
+    fourth = validate_source(con, contract, "night-4")
+    assert_same_verdicts(fourth, whole_table_outcomes(con, contract))
+    assert by_key(fourth)[(BETWEEN, "statement_amount")].unexpected_count == 1  # S4 only
+    assert kept_batches(con) == [(1, len(first)), (1, len(first))]
+
+
+def test_a_changed_contract_validates_every_load_again(tmp_path, con, contracts):
+    contract = contracts["erp_statements"]
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for month in ("04", "05"):
+        write_statements(
+            drop,
+            f"erp_statements_2025-{month}.csv",
+            [f"S{month},A1,2025-03,2025-03-31,2025-04-30,9000.00,E1"],
+        )
+    ingest_path(con, drop, list(contracts.values()))
+    assert all(o.success for o in validate_source(con, contract, "before"))
+    # the contract now caps a statement at 5,000: both loads are read again under the new suite
+    capped = replace(
+        contract,
+        columns=[
+            replace(c, max_value=5000) if c.name == "statement_amount" else c
+            for c in contract.columns
+        ],
+    )
+    after = by_key(validate_source(con, capped, "after"))
+    assert after[(BETWEEN, "statement_amount")].unexpected_count == 2
+    assert kept_batches(con) == [(2, len(expectation_suite(capped).expectations))]
