@@ -10,12 +10,18 @@ records why in the build status, which the cockpit shows.
 Every published copy is also kept under ``published_history/`` (the last ``KEEP_COPIES``) with
 its run audit beside it: the run, the export files it contains, the code version, the check
 results and the time. ``rollback`` puts one of them back, again in a single rename.
+
+A night that rebuilt only some marts publishes only those: the new file starts as a byte copy of
+the published one, when that is the copy of the run the unchanged marts were last built by
+(``UnchangedMarts``), and the rebuilt marts replace theirs in it. Anything else (a rollback
+since, another run's copy, no copy) publishes every mart from the warehouse.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +44,15 @@ CLOSED_MONTHS_TABLE = "_closed_months"
 KEEP_COPIES = 7
 # the table inside every published file that says which copy it is
 STAMP_TABLE = "_published"
+
+
+@dataclass(frozen=True)
+class UnchangedMarts:
+    """Mart tables the night did not rebuild: the warehouse holds what run ``run_id`` built and
+    published (medops/build_changes.py), so they are taken from that run's published copy."""
+
+    run_id: str
+    tables: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -107,20 +122,28 @@ def publish_marts(
     checks: list[dict] | None = None,
     schedule: list[tuple] | None = None,
     models: Path | None = None,
+    unchanged: UnchangedMarts | None = None,
 ) -> tuple[dict[str, int], PublishedCopy]:
     """Copy every mart table into the published file atomically, keep the copy and its audit;
     return row counts by table and the kept copy. ``checks`` are the run's check results;
     ``schedule`` the sources' arrival times (``arrival_clock.schedule_rows``), published for
     the data-quality page, which reads no contracts; ``models`` the DuckDB file the marts are
-    read from (by default the warehouse; on Spark the copy of what Spark built, medops/engine.py).
+    read from (by default the warehouse; on Spark the copy of what Spark built, medops/engine.py);
+    ``unchanged`` the marts the night did not rebuild, taken from the published copy when it is
+    their run's (see the module's text).
     """
     published = home.published
     staging_file = published.with_name(published.name + ".next")
     staging_file.unlink(missing_ok=True)
     now = datetime.now()
     copy_id = f"{now:%Y%m%dT%H%M%S%f}_{run_id[:8]}"
+    base = _base_copy(home, unchanged)
+    if base is not None:
+        # a copy, never a link: the kept copy it comes from is never written again
+        shutil.copyfile(base.path, staging_file)
     con = duckdb.connect(str(staging_file))
     try:
+        kept = _keep_unchanged(con, base, unchanged)
         con.execute("attach ? as warehouse (read_only)", [str(home.warehouse)])
         marts_database = "warehouse"
         separate_models = models is not None and models != home.warehouse
@@ -135,7 +158,7 @@ def publish_marts(
         ).fetchall()
         copied = []
         for schema, table in tables:
-            if not table.startswith(PUBLISHED_PREFIXES):
+            if not table.startswith(PUBLISHED_PREFIXES) or table in kept:
                 continue
             con.execute(
                 f'create table main."{table}" as select * from {marts_database}.{schema}."{table}"'
@@ -155,7 +178,8 @@ def publish_marts(
         _write_closed_months(con, [t for t in copied if t.startswith(f"{CLOSED_SCHEMA}_")])
         write_schedule(con, schedule or [])
         files = _export_files(con)
-        fingerprints = _table_fingerprints(con, copied)
+        fingerprints = {**kept, **_table_fingerprints(con, copied)}
+        fingerprints = {table: fingerprints[table] for table in sorted(fingerprints)}
         con.execute(
             f"create table main.{STAMP_TABLE} as select ? as published_at, ? as run_id, "
             "? as copy_id, ? as warehouse_path",
@@ -175,6 +199,9 @@ def publish_marts(
         "code_version": code_version(),
         "files": files,
         "tables": fingerprints,
+        # the unchanged marts taken from that copy, not from the warehouse
+        "kept_from": base.copy_id if base is not None else None,
+        "kept_tables": sorted(kept),
         "checks": {
             "total": len(checks),
             "failed": [c for c in checks if not c["passed"]],
@@ -186,6 +213,35 @@ def publish_marts(
     _prune(home)
     write_build_status(home, {"status": "published", "run_id": run_id, "at": now.isoformat()})
     return {table: fp["rows"] for table, fp in fingerprints.items()}, copy
+
+
+def _base_copy(home: Paths, unchanged: UnchangedMarts | None) -> PublishedCopy | None:
+    """The published copy to start from: the one run ``unchanged.run_id`` published, when it
+    is the copy published now and kept with its audit."""
+    if unchanged is None or not unchanged.tables:
+        return None
+    current = current_copy_id(home)
+    for copy in published_copies(home):
+        if copy.copy_id == current:
+            return copy if copy.audit["run_id"] == unchanged.run_id else None
+    return None
+
+
+def _keep_unchanged(
+    con: duckdb.DuckDBPyConnection, base: PublishedCopy | None, unchanged: UnchangedMarts | None
+) -> dict[str, dict]:
+    """In a file copied from ``base``, drop every table but the unchanged marts (the rest is
+    written again); returns the kept marts' fingerprints, from the base's audit."""
+    if base is None or unchanged is None:
+        return {}
+    kept = {t: fp for t, fp in base.audit["tables"].items() if t in unchanged.tables}
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "order by table_name"
+    ).fetchall():
+        if table not in kept:
+            con.execute(f'drop table main."{table}"')
+    return kept
 
 
 def _write_closed_months(con: duckdb.DuckDBPyConnection, closed_tables: list[str]) -> None:

@@ -23,6 +23,8 @@ from dagster_project.defs.customers.assets import ACCOUNT_MATCHES
 from dagster_project.defs.warehouse.assets import MANIFEST, UNIQUE_ID_BY_KEY
 from dagster_project.launch import run_nightly
 from medops.build_changes import BASELINE_TABLE, CLOCK_TAG
+from medops.publish import published_copies
+from medops.settings import Paths
 from tests.test_incremental_build import write_next_day
 
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "semantic", "reference", "snapshots")
@@ -99,10 +101,21 @@ def test_a_night_rebuilds_what_changed_and_equals_a_full_rebuild(
         assert len(rebuilt) < len(all_nodes) * 0.8, (len(rebuilt), len(all_nodes))
         # the same accounts, code and rules: matching kept
         assert rebuilt_by_asset(instance, night.run_id)[ACCOUNT_MATCHES] is False
+        # the marts it kept are taken from the copy the first run published, the others from
+        # the warehouse (the full rebuild below publishes them all and must give the same)
+        published = published_copies(Paths(copy))
+        assert published[0].audit["run_id"] == night.run_id
+        assert published[0].audit["kept_from"] == published[1].copy_id
+        assert published[1].audit["run_id"] == first.run_id
+        assert set(published[0].audit["kept_tables"]) == {
+            name for name in kept if name.startswith(("fct_", "dim_", "rpt_"))
+        }
+        assert "dim_employees" in published[0].audit["kept_tables"]
         after_changes = fingerprints(copy)
 
         full = run_nightly(instance, exports, log_level="WARNING", full=True)
         assert full.success
+        assert published_copies(Paths(copy))[0].audit["kept_from"] is None
         assert dbt_nodes_built(instance, full.run_id) == (all_nodes, set())
         assert rebuilt_by_asset(instance, full.run_id)[ACCOUNT_MATCHES] is True
         assert_same_tables(fingerprints(copy), after_changes, "full rebuild vs changed only")
@@ -122,6 +135,9 @@ def test_a_night_rebuilds_what_changed_and_equals_a_full_rebuild(
             all_nodes - rebuilt_again,
         )
         assert_same_tables(fingerprints(copy), after_changes, "nothing new")
+        assert published_copies(Paths(copy))[0].audit["kept_from"] == (
+            published_copies(Paths(copy))[1].copy_id
+        )
 
     con = duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True)
     try:

@@ -22,6 +22,7 @@ from medops.cli import main
 from medops.publish import (
     KEEP_COPIES,
     RollbackError,
+    UnchangedMarts,
     current_copy_id,
     publish_marts,
     published_copies,
@@ -119,6 +120,65 @@ def test_rollback_to_a_time_and_the_cli(tmp_path: Path, monkeypatch):
     assert too_early.exit_code == 1
     assert "no kept copy" in too_early.output and "Traceback" not in too_early.output
     assert _night_published(home) == 2
+
+
+def _published_tables(home: Paths) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(home.published), read_only=True)
+    try:
+        names = [row[0] for row in con.execute("show tables").fetchall()]
+        return {
+            name: con.execute(f'select * from "{name}" order by all').fetchall() for name in names
+        }
+    finally:
+        con.close()
+
+
+def test_a_night_publishes_only_the_marts_it_rebuilt(tmp_path: Path):
+    home = Paths(tmp_path / "home")
+    _publish_nights(home, range(1, 2))
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        con.execute("create table marts.dim_regions as select 'east' as region")
+    finally:
+        con.close()
+    _, first = publish_marts(home, run_id="run00001-full")
+    # night 2 rebuilds rpt_nights and keeps dim_regions. The warehouse's dim_regions is made
+    # to differ from what was published, so the test sees where the kept mart came from (in a
+    # real night they are equal: the warehouse holds what the last publish's build made).
+    _write_warehouse(home, 2)
+    con = duckdb.connect(str(home.warehouse))
+    try:
+        con.execute("create or replace table marts.dim_regions as select 'not copied' as region")
+    finally:
+        con.close()
+    _, second = publish_marts(
+        home,
+        run_id="run00002-0000",
+        unchanged=UnchangedMarts("run00001-full", frozenset({"dim_regions"})),
+    )
+    assert second.audit["kept_from"] == first.copy_id
+    assert second.audit["kept_tables"] == ["dim_regions"]
+    assert second.audit["tables"]["dim_regions"] == first.audit["tables"]["dim_regions"]
+    tables = _published_tables(home)
+    assert tables["dim_regions"] == [("east",)]  # from the first copy
+    assert tables["rpt_nights"] == [(2,)]  # from the warehouse
+    assert tables["_published"][0][1] == "run00002-0000"
+    # the first copy is left as it was published
+    con = duckdb.connect(str(first.path), read_only=True)
+    try:
+        assert con.execute("select night from rpt_nights").fetchone() == (1,)
+    finally:
+        con.close()
+
+    # after a rollback the published copy is no longer that run's: every mart from the warehouse
+    rollback(home)
+    _, third = publish_marts(
+        home,
+        run_id="run00003-0000",
+        unchanged=UnchangedMarts("run00002-0000", frozenset({"dim_regions"})),
+    )
+    assert third.audit["kept_from"] is None and third.audit["kept_tables"] == []
+    assert _published_tables(home)["dim_regions"] == [("not copied",)]
 
 
 SLOW_JOB = textwrap.dedent(

@@ -18,7 +18,14 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.defs.warehouse.run_results import DBT_TESTS, check_results, dbt_test_results
+from dagster_project.defs.warehouse.run_results import (
+    DBT_TESTS,
+    REBUILT,
+    UNCHANGED_SINCE_RUN,
+    check_results,
+    dbt_test_results,
+    kept_assets,
+)
 from dagster_project.resources import WarehouseResource, dbt_project, model_relation
 from ingest.contracts import load_contracts
 from medops.arrival_clock import schedule_rows
@@ -34,7 +41,7 @@ from medops.build_changes import (
 )
 from medops.engine import Engine, SparkEngine
 from medops.notify import FRESHNESS_MART, Notifier, late_source_alerts
-from medops.publish import PUBLISHED_PREFIXES, publish_marts
+from medops.publish import PUBLISHED_PREFIXES, UnchangedMarts, publish_marts
 from medops.settings import DBT_NIGHTLY_BUILD, NIGHTLY_JOB_NAME
 
 
@@ -138,7 +145,7 @@ def warehouse_dbt_assets(
     for uid in in_dependency_order(MANIFEST, unchanged):
         yield dg.MaterializeResult(
             asset_key=step[uid],
-            metadata={"rebuilt": False, "inputs_unchanged_since_run": plan.baseline_run_id},
+            metadata={REBUILT: False, UNCHANGED_SINCE_RUN: plan.baseline_run_id},
         )
     if len(unchanged) < len(step):
         yield from _dbt_build(context, dbt, engine, [_selector(uid) for uid in unchanged])
@@ -275,6 +282,16 @@ MART_KEYS = [
 ]
 
 
+def _unchanged_marts(context: dg.AssetExecutionContext) -> UnchangedMarts | None:
+    """The marts this run kept, unchanged since the run that last built them (one run: the
+    last publish's), which the publish may take from that run's copy."""
+    kept = kept_assets(context.instance, context.run.run_id)
+    if len(kept) != 1:
+        return None
+    [(run_id, keys)] = kept.items()
+    return UnchangedMarts(run_id, frozenset(key.path[-1] for key in keys if key in MART_KEYS))
+
+
 @dg.asset(deps=MART_KEYS, group_name="cockpit", kinds={"duckdb"})
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """The marts copied to the file the cockpit reads, swapped in atomically. It runs only when
@@ -293,14 +310,20 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             f"ported yet, docs/spark.md) and not published: {', '.join(not_built)}"
         )
     engine.extract(sorted(set(marts) - set(not_built)))
+    unchanged = _unchanged_marts(context)
     counts, copy = publish_marts(
         warehouse.paths,
         context.run.run_id,
         checks,
         schedule,
         models=engine.models_database,
+        unchanged=unchanged,
     )
-    context.log.info(f"published {len(counts)} marts to {warehouse.paths.published}")
+    kept_from = copy.audit["kept_from"]
+    context.log.info(
+        f"published {len(counts)} marts to {warehouse.paths.published}"
+        + (f"; {len(unchanged.tables)} unchanged, kept from copy {kept_from}" if kept_from else "")
+    )
     if context.run.job_name == NIGHTLY_JOB_NAME and not isinstance(engine, SparkEngine):
         # every dbt node of the job is now built from these inputs: the next nightly run
         # rebuilds what changes after them (a run of chosen assets may have left some behind).

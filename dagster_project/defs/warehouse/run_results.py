@@ -71,6 +71,27 @@ def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:
     return sorted(results, key=lambda r: (r["asset"], r["check"]))
 
 
+# the metadata of a dbt node a nightly run kept: not rebuilt, its inputs those of that run
+REBUILT = "rebuilt"
+UNCHANGED_SINCE_RUN = "inputs_unchanged_since_run"
+
+
+def kept_assets(instance: dg.DagsterInstance, run_id: str) -> dict[str, set[dg.AssetKey]]:
+    """The dbt nodes the run kept (materialized with ``rebuilt: false`` and the run whose
+    build they are), by that run's id: their tables are what that run built."""
+    kept: dict[str, set[dg.AssetKey]] = {}
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records:
+        materialization = record.event_log_entry.dagster_event.event_specific_data.materialization
+        metadata = materialization.metadata
+        since = metadata.get(UNCHANGED_SINCE_RUN)
+        rebuilt = metadata.get(REBUILT)
+        if since is not None and rebuilt is not None and rebuilt.value is False:
+            kept.setdefault(str(since.value), set()).add(materialization.asset_key)
+    return kept
+
+
 def _observed_dbt_tests(record: dg.EventLogRecord) -> list[dict]:
     observation = record.event_log_entry.dagster_event.event_specific_data.asset_observation
     entry = observation.metadata.get(DBT_TESTS)
