@@ -24,7 +24,7 @@ on first use only.
 export file (the key is unique per ``_file_name``, and a file is one load), so a table's verdict
 is the verdicts of its loads put together: it fails when one load fails, its counts are their
 sums. A run validates only the loads no earlier run validated with the same suite, as one batch,
-and keeps the batch's outcomes in ``validation_state.batch_outcomes`` (``combine_batches`` puts
+and keeps the batch's outcomes in ``pipeline_state.validation_batches`` (``combine_batches`` puts
 the live ones together). A batch stops counting when one of its loads leaves the raw table (the
 file was replaced): its other loads are validated again. A changed contract changes the suite's
 fingerprint and every load is validated again. Rows without a load id (tables written by hand)
@@ -51,6 +51,7 @@ import polars as pl
 
 from ingest.contracts import SourceContract
 from ingest.load import RAW_SCHEMA, VALIDATION_RESULTS, ensure_ledger
+from medops.settings import PIPELINE_STATE_SCHEMA
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -65,10 +66,8 @@ _ORDER = "medops_order"
 # Whether an expectation blocks publishing, kept in its meta.
 _CRITICAL = "medops_critical"
 LOAD_COLUMN = "_load_id"
-# The outcomes of each batch of loads validated, kept between runs (not a dbt source: outside
-# the schemas the build reads and hands to Spark).
-STATE_SCHEMA = "validation_state"
-BATCH_OUTCOMES = f"{STATE_SCHEMA}.batch_outcomes"
+# The outcomes of each batch of loads validated, kept between runs.
+BATCH_OUTCOMES = f"{PIPELINE_STATE_SCHEMA}.validation_batches"
 
 
 @dataclass(frozen=True)
@@ -295,7 +294,7 @@ def suite_fingerprint(suite: gx.ExpectationSuite) -> str:
 
 
 def ensure_batch_outcomes(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {STATE_SCHEMA}")
+    con.execute(f"create schema if not exists {PIPELINE_STATE_SCHEMA}")
     # one row per expectation of each batch, in suite order (expectation_order)
     con.execute(
         f"""

@@ -13,6 +13,10 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 # built warehouse), the nightly build does not pay for them.
 DBT_NIGHTLY_BUILD = ("build", "--exclude-resource-type", "unit_test")
 NIGHTLY_JOB_NAME = "nightly_warehouse"
+# What the nightly steps keep between runs to skip work (the validated batches of loads,
+# the inputs of tonight's forecast): in the warehouse, outside the schemas dbt reads as
+# sources and hands to Spark.
+PIPELINE_STATE_SCHEMA = "pipeline_state"
 # Which engine builds the dbt models (MEDOPS_ENGINE, docs/spark.md): DuckDB in the warehouse
 # file, or Spark from the source tables handed over as Parquet. Ingest and the Python assets
 # write the DuckDB warehouse on both.

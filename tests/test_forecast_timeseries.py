@@ -13,7 +13,7 @@ import pytest
 from dagster_project.definitions import defs
 from dagster_project.defs.forecast.assets import BACKTEST_TAG
 from medops.forecast import store
-from medops.forecast.timeseries import ForecastSettings, forecast_all_origins
+from medops.forecast.timeseries import ForecastSettings, forecast_all_origins, tonight_inputs
 
 SETTINGS = ForecastSettings(
     horizon_months=3, min_training_months=12, season_length_months=12, refit_every_months=6
@@ -147,3 +147,42 @@ def test_the_backtest_is_replayed_weekly_by_its_own_schedule() -> None:
     assert {"forecasts", "published_marts"} <= {node.name for node in job.nodes}
     # the nightly job does not carry the tag: it forecasts tonight only
     assert not BACKTEST_TAG.items() <= defs.resolve_job_def("nightly_warehouse").tags.items()
+
+
+def test_a_night_whose_complete_months_are_unchanged_keeps_tonight_s_forecast(series) -> None:
+    """Tonight's fit sees the complete months only: a new day of the current month leaves its
+    inputs as they were, and the stored forecast is the one a new fit would give; a restated
+    complete month (or other settings) asks for a new fit."""
+    con = duckdb.connect()
+    actuals = _actuals(series)
+    inputs = tonight_inputs(actuals, SETTINGS)
+    assert store.kept_tonight(con, inputs) is None  # nothing stored yet
+    fitted = forecast_all_origins(actuals, SETTINGS)
+    store.write_time_series(con, fitted, replace_all=True)
+    store.record_tonight_inputs(con, inputs)
+
+    # the next day: the current month's actual grows, the complete months are the same
+    next_day = actuals.with_columns(
+        pl.when(pl.col("is_complete"))
+        .then(pl.col("actual_amount"))
+        .otherwise(pl.col("actual_amount") + 5_000)
+        .alias("actual_amount")
+    )
+    assert tonight_inputs(next_day, SETTINGS) == inputs
+    kept = store.kept_tonight(con, tonight_inputs(next_day, SETTINGS))
+    refit = forecast_all_origins(next_day, SETTINGS, backtest=False).sort(
+        "measure", "series_level", "series_key", "target_month"
+    )
+    assert kept is not None and kept["origin_month"].unique().to_list() == [dt.date(2025, 7, 1)]
+    assert kept.select(refit.columns).equals(refit)
+
+    # a complete month restated, or another horizon: fitted again
+    restated = actuals.with_columns(
+        pl.when(pl.col("month_start") == dt.date(2025, 6, 1))
+        .then(pl.col("actual_amount") * 1.1)
+        .otherwise(pl.col("actual_amount"))
+        .alias("actual_amount")
+    )
+    assert store.kept_tonight(con, tonight_inputs(restated, SETTINGS)) is None
+    longer = ForecastSettings(4, 12, 12, 6)
+    assert store.kept_tonight(con, tonight_inputs(actuals, longer)) is None

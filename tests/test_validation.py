@@ -292,7 +292,7 @@ def assert_same_verdicts(got: list[ExpectationOutcome], whole: list[ExpectationO
 def kept_batches(con) -> list[tuple[int, int]]:
     """(loads, expectations) of each kept batch of statements, oldest first."""
     return con.execute(
-        "select len(any_value(load_ids)), count(*) from validation_state.batch_outcomes "
+        "select len(any_value(load_ids)), count(*) from pipeline_state.validation_batches "
         "where source = 'erp_statements' group by batch_id order by min(validated_at)"
     ).fetchall()
 

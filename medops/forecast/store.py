@@ -17,10 +17,13 @@ import duckdb
 import polars as pl
 
 from medops.forecast.timeseries import ForecastSettings
+from medops.settings import PIPELINE_STATE_SCHEMA
 
 SCHEMA = "forecast"
 TIME_SERIES_TABLE = f"{SCHEMA}.time_series_forecasts"
 SNAPSHOT_TABLE = f"{SCHEMA}.forecast_snapshots"
+# the inputs of the latest stored fit of tonight's origin (timeseries.tonight_inputs)
+FIT_INPUTS_TABLE = f"{PIPELINE_STATE_SCHEMA}.forecast_fit_inputs"
 
 _SNAPSHOT_DDL = f"""
 create table if not exists {SNAPSHOT_TABLE} (
@@ -111,6 +114,34 @@ def write_time_series(
     finally:
         con.unregister("time_series_frame")
     return forecasts.height
+
+
+def record_tonight_inputs(con: duckdb.DuckDBPyConnection, inputs: str) -> None:
+    """Note the inputs of the tonight's forecast just stored (its origin: the latest)."""
+    con.execute(f"create schema if not exists {PIPELINE_STATE_SCHEMA}")
+    con.execute(
+        f"create or replace table {FIT_INPUTS_TABLE} as select max(origin_month) as "
+        f"origin_month, ? as inputs from {TIME_SERIES_TABLE}",
+        [inputs],
+    )
+
+
+def kept_tonight(con: duckdb.DuckDBPyConnection, inputs: str) -> pl.DataFrame | None:
+    """The stored forecast at tonight's origin when it was fitted on these inputs, else None
+    (then it must be fitted)."""
+    [(exists,)] = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [PIPELINE_STATE_SCHEMA, FIT_INPUTS_TABLE.split(".")[1]],
+    ).fetchall()
+    if not exists:
+        return None
+    kept = con.sql(
+        f"select * from {TIME_SERIES_TABLE} where origin_month = "
+        f"(select origin_month from {FIT_INPUTS_TABLE} where inputs = ?) "
+        "order by measure, series_level, series_key, target_month",
+        params=[inputs],
+    ).pl()
+    return kept if kept.height else None
 
 
 def has_backtest(con: duckdb.DuckDBPyConnection) -> bool:

@@ -8,7 +8,10 @@ every past origin that way, tonight's forecast is the one at the current month.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+from dataclasses import astuple, dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import polars as pl
 
@@ -67,6 +70,18 @@ def forecast_all_origins(
         origin = (train["ds"].max() + dt.timedelta(days=31)).date().replace(day=1)
         frames.append(_tidy(tonight, pl.lit(origin)))
     return pl.concat(frames) if frames else _empty()
+
+
+def tonight_inputs(actuals: pl.DataFrame, settings: ForecastSettings) -> str:
+    """A fingerprint of what tonight's forecast is a function of: the complete months (a day of
+    the current month changes nothing it sees), the settings, this module and statsforecast's
+    version. Equal fingerprints give the same forecast, so a night with the same one keeps it."""
+    digest = hashlib.sha256()
+    digest.update(_training_frame(actuals).write_csv().encode())
+    digest.update(repr(astuple(settings)).encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(version("statsforecast").encode())
+    return digest.hexdigest()
 
 
 def _training_frame(actuals: pl.DataFrame) -> pl.DataFrame:

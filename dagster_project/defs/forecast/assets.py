@@ -10,7 +10,7 @@ import dagster as dg
 
 from dagster_project.resources import WarehouseResource, model_relation
 from medops.forecast import store
-from medops.forecast.timeseries import forecast_all_origins
+from medops.forecast.timeseries import forecast_all_origins, tonight_inputs
 
 TIME_SERIES_KEY = dg.AssetKey(["forecast", "time_series_forecasts"])
 SNAPSHOT_KEY = dg.AssetKey(["forecast", "forecast_snapshots"])
@@ -68,14 +68,24 @@ def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = store.read_settings(models)
         actuals = store.read_actuals(models)
         replay = BACKTEST_TAG.items() <= context.run.tags.items() or not store.has_backtest(con)
+        inputs = tonight_inputs(actuals, settings)
+        kept = None if replay else store.kept_tonight(con, inputs)
         started = time.perf_counter()
-        time_series = forecast_all_origins(actuals, settings, backtest=replay)
+        if kept is not None:
+            time_series, written = kept, 0
+            context.log.info(
+                "time-series forecasts kept: the complete months and settings are those "
+                f"tonight's stored forecast was fitted on ({kept.height} rows)"
+            )
+        else:
+            time_series = forecast_all_origins(actuals, settings, backtest=replay)
+            context.log.info(
+                f"time-series forecasts ({'backtest replayed' if replay else 'tonight only'}): "
+                f"{time_series.height} rows in {time.perf_counter() - started:.1f} s"
+            )
+            written = store.write_time_series(con, time_series, replace_all=replay)
+            store.record_tonight_inputs(con, inputs)
         seconds = round(time.perf_counter() - started, 1)
-        context.log.info(
-            f"time-series forecasts ({'backtest replayed' if replay else 'tonight only'}): "
-            f"{time_series.height} rows in {seconds} s"
-        )
-        written = store.write_time_series(con, time_series, replace_all=replay)
         now = dt.datetime.now(FORECAST_TIMEZONE)
         rows = store.snapshot_rows(
             time_series, store.read_weighted_latest(models), now.date(), now.replace(tzinfo=None)
@@ -85,7 +95,12 @@ def forecasts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     engine.hand_over((store.SCHEMA,))
     yield dg.MaterializeResult(
         asset_key=TIME_SERIES_KEY,
-        metadata={"rows": written, "fit_seconds": seconds, "backtest_replayed": replay},
+        metadata={
+            "rows": written,
+            "fit_seconds": seconds,
+            "backtest_replayed": replay,
+            "rebuilt": kept is None,
+        },
     )
     yield dg.MaterializeResult(
         asset_key=SNAPSHOT_KEY,
