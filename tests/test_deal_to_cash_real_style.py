@@ -156,10 +156,11 @@ EXPECTED_LEAKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chain_home(tmp_path_factory) -> Path:
+def build_chain_home(root: Path) -> Path:
+    """The drop above, written under ``root`` and run through the nightly job; its home."""
+    root.mkdir(parents=True, exist_ok=True)
     return run_on_drop(
-        tmp_path_factory.mktemp("d2c_real_style"),
+        root,
         EXPORTED,
         ORG_UNITS,
         {"crm_employees": EMPLOYEES, "crm_accounts": ACCOUNTS, "crm_opportunities": OPPORTUNITIES},
@@ -174,6 +175,11 @@ def chain_home(tmp_path_factory) -> Path:
             "svc_devices": DEVICES,
         },
     )
+
+
+@pytest.fixture(scope="module")
+def chain_home(tmp_path_factory) -> Path:
+    return build_chain_home(tmp_path_factory.mktemp("d2c_real_style"))
 
 
 def rows(home: Path, sql: str) -> list[tuple]:
