@@ -379,8 +379,10 @@ def _stored_batches(
         [batch_ids],
     ).fetchall()
     by_batch: dict[str, list[ExpectationOutcome]] = {batch_id: [] for batch_id in batch_ids}
-    for batch_id, expectation, columns, success, elements, unexpected, checked, *rest in rows:
-        sample, error, critical = rest
+    for (
+        batch_id, expectation, columns, success, elements, unexpected, checked, sample, error,
+        critical,
+    ) in rows:  # fmt: skip
         by_batch[batch_id].append(
             ExpectationOutcome(
                 source=contract.source,

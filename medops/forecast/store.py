@@ -16,6 +16,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from medops.build_changes import table_exists
 from medops.forecast.timeseries import ForecastSettings
 from medops.settings import PIPELINE_STATE_SCHEMA
 
@@ -129,11 +130,7 @@ def record_tonight_inputs(con: duckdb.DuckDBPyConnection, inputs: str) -> None:
 def kept_tonight(con: duckdb.DuckDBPyConnection, inputs: str) -> pl.DataFrame | None:
     """The stored forecast at tonight's origin when it was fitted on these inputs, else None
     (then it must be fitted)."""
-    [(exists,)] = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [PIPELINE_STATE_SCHEMA, FIT_INPUTS_TABLE.split(".")[1]],
-    ).fetchall()
-    if not exists:
+    if not table_exists(con, *FIT_INPUTS_TABLE.split(".")):
         return None
     kept = con.sql(
         f"select * from {TIME_SERIES_TABLE} where origin_month = "

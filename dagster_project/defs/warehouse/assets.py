@@ -322,7 +322,11 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     kept_from = copy.audit["kept_from"]
     context.log.info(
         f"published {len(counts)} marts to {warehouse.paths.published}"
-        + (f"; {len(unchanged.tables)} unchanged, kept from copy {kept_from}" if kept_from else "")
+        + (
+            f"; {len(copy.audit['kept_tables'])} unchanged, kept from copy {kept_from}"
+            if kept_from
+            else ""
+        )
     )
     if context.run.job_name == NIGHTLY_JOB_NAME and not isinstance(engine, SparkEngine):
         # every dbt node of the job is now built from these inputs: the next nightly run
