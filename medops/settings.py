@@ -8,10 +8,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+# How the nightly job runs dbt: its file log without each statement's SQL (debug, dbt's default,
+# wrote 10 MB a step at scale 1: node lines and errors are enough for a night's record).
+DBT_NIGHTLY_FLAGS = ("--log-level-file", "info")
 # The nightly `dbt build`: models, seeds, snapshots and data tests. dbt's unit tests check the
 # models' logic on fixed rows, not the night's data: the test suite runs them (`dbt test` on the
 # built warehouse), the nightly build does not pay for them.
-DBT_NIGHTLY_BUILD = ("build", "--exclude-resource-type", "unit_test")
+DBT_NIGHTLY_BUILD = ("build", "--exclude-resource-type", "unit_test", *DBT_NIGHTLY_FLAGS)
 NIGHTLY_JOB_NAME = "nightly_warehouse"
 # What the nightly steps keep between runs to skip work (the validated batches of loads,
 # the inputs of tonight's forecast): in the warehouse, outside the schemas dbt reads as

@@ -190,9 +190,10 @@ def test_tie_outs_pass_and_each_fails_on_a_broken_copy(clean_build, tmp_path):
     copy = tmp_path / "home"
     copy.mkdir()
     shutil.copy(home / "warehouse.duckdb", copy / "warehouse.duckdb")
-    select = ["--select", *TIE_OUTS, "--store-failures", "--quiet"]
+    select = ["--select", *TIE_OUTS]
     clean = _dbt(copy, "test", *select)
     assert clean.returncode == 0, clean.stdout[-3000:]
+    assert "PASS=4 WARN=0 ERROR=0" in clean.stdout, clean.stdout[-3000:]
 
     con = duckdb.connect(str(copy / "warehouse.duckdb"))
     try:
@@ -251,15 +252,17 @@ def test_tie_outs_pass_and_each_fails_on_a_broken_copy(clean_build, tmp_path):
         "--quiet",
     )
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    # warnings in dbt (a difference never stops a build), blocking checks in the nightly job
+    # (tests/test_nightly_publish.py); dbt keeps the failing rows either way
     broken = _dbt(copy, "test", *select)
-    assert broken.returncode != 0
+    assert broken.returncode == 0, broken.stdout[-3000:]
     for failed in (
         "assert_d2c_won_amount_ties_to_sales",
         "assert_d2c_outstanding_ties_to_aging",
         "assert_d2c_customer_revenue_ties_to_360",
     ):
-        assert f"Failure in test {failed}" in broken.stdout, broken.stdout[-3000:]
-    assert "Failure in test assert_d2c_warranty_ties_to_service" not in broken.stdout
+        assert f"Warning in test {failed}" in broken.stdout, broken.stdout[-3000:]
+    assert "in test assert_d2c_warranty_ties_to_service" not in broken.stdout
 
     failures = {name: _failing_rows(copy / "warehouse.duckdb", name) for name in TIE_OUTS}
     won = failures["assert_d2c_won_amount_ties_to_sales"]

@@ -282,6 +282,9 @@ def test_tie_outs_passed_and_the_chain_was_published(chain_home):
     finally:
         published.close()
     assert [float(v) for v in totals] == [3930000, 2430000, 400000]
+    # the step that built the chain's mart ran the tie-outs: no `dbt test` of its own
+    [log] = sorted((chain_home / "logs").glob("run-*.log"))
+    assert "tie-outs: 4 run by this run's dbt build, 0 run with dbt test" in log.read_text()
 
 
 def test_a_customer_without_a_creation_date_keeps_its_revenue(chain_home):

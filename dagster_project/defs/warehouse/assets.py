@@ -19,10 +19,12 @@ from dagster_dbt import (
 )
 
 from dagster_project.defs.warehouse.run_results import (
+    CHECKED_DBT_TESTS,
     DBT_TESTS,
     REBUILT,
     UNCHANGED_SINCE_RUN,
     check_results,
+    checked_test_results,
     dbt_test_results,
     kept_assets,
 )
@@ -86,6 +88,18 @@ UNIQUE_ID_BY_KEY = {
     if node["resource_type"] in BUILT_TYPES
 }
 KEY_BY_UNIQUE_ID = {uid: key for key, uid in UNIQUE_ID_BY_KEY.items()}
+# The deal-to-cash tie-outs (dbt/tests/deal_to_cash/) read marts of different dbt steps, so
+# dbt's buildable selection never picks them. They are added to the step that builds the chain's
+# mart (the last to be built of the marts they read), which records dbt's results; the blocking
+# checks of tie_outs.py report them, and run them with `dbt test` only when no step did.
+TIE_OUT_TESTS_PATH = "tests/deal_to_cash/"
+TIE_OUT_TESTS = {
+    node["name"]: node
+    for node in MANIFEST["nodes"].values()
+    if node["resource_type"] == "test" and node["original_file_path"].startswith(TIE_OUT_TESTS_PATH)
+}
+TIE_OUT_TEST_IDS = frozenset(node["unique_id"] for node in TIE_OUT_TESTS.values())
+CHAIN = dg.AssetKey(["marts", "fct_deal_to_cash"])
 # dagster-dbt names a node's output after its asset key
 UNIQUE_ID_BY_NAME = {key.to_python_identifier(): uid for key, uid in UNIQUE_ID_BY_KEY.items()}
 
@@ -194,9 +208,12 @@ def _dbt_build(
     excluded: list[str],
     not_built: dict[str, dg.MaterializeResult] | None = None,
 ):
+    tie_outs = sorted(TIE_OUT_TESTS) if CHAIN in context.selected_asset_keys else []
     args = [
         *DBT_NIGHTLY_BUILD,
         *engine.dbt_target_args,
+        # dagster-dbt adds the step's own selection to this one
+        *(["--select", " ".join(tie_outs)] if tie_outs else []),
         *(["--exclude", " ".join(excluded)] if excluded else []),
     ]
     invocation = dbt.cli(args, context=context, target_path=engine.dbt_target_path)
@@ -214,12 +231,16 @@ def _dbt_build(
             # on Spark dbt keeps its parse state in its own target folder
             keep_parse_state(invocation.target_path)
         # also when a test of severity error failed the build: the audit says which
-        tests = dbt_test_results(invocation)
-        if tests:
+        tests = dbt_test_results(invocation, checked=TIE_OUT_TEST_IDS)
+        checked = checked_test_results(invocation, TIE_OUT_TEST_IDS)
+        if tests or checked:
             context.log_event(
                 dg.AssetObservation(
                     asset_key=min(context.selected_asset_keys),
-                    metadata={DBT_TESTS: dg.MetadataValue.json(tests)},
+                    metadata={
+                        DBT_TESTS: dg.MetadataValue.json(tests),
+                        CHECKED_DBT_TESTS: dg.MetadataValue.json(checked),
+                    },
                 )
             )
 

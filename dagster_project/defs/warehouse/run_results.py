@@ -4,6 +4,7 @@ short account of why (for the cockpit, the alerts and `medops run`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import dagster as dg
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
@@ -14,21 +15,35 @@ ERROR_LINES = 12
 
 # the metadata entry of a dbt step's observation that lists its data tests' outcomes
 DBT_TESTS = "dbt_tests"
+# ... and the one with dbt's own results (status, failures, message, the relation of the
+# failing rows) of the tests that Dagster checks report, by unique id
+CHECKED_DBT_TESTS = "checked_dbt_tests"
+CHECKED_RESULT_FIELDS = ("status", "failures", "message", "relation_name")
 
 
-def dbt_test_results(invocation: DbtCliInvocation) -> list[dict]:
-    """The data tests one ``dbt build`` ran, as check results: the model tested (the models a
-    singular test reads), the test, passed, severity, dbt's message."""
+def _run_results(invocation: DbtCliInvocation) -> list[dict]:
     try:
-        run_results = invocation.get_artifact("run_results.json")
+        return invocation.get_artifact("run_results.json")["results"]
     except FileNotFoundError:  # dbt stopped before it ran anything
         return []
+
+
+def dbt_test_results(invocation: DbtCliInvocation, checked: Collection[str] = ()) -> list[dict]:
+    """The data tests one ``dbt build`` ran, as check results: the model tested (the models a
+    singular test reads), the test, passed, severity, dbt's message. Tests whose unique id is
+    in ``checked`` are left out: a Dagster check reports them (``checked_test_results``)."""
     nodes = invocation.manifest["nodes"]
     results = []
-    for result in run_results["results"]:
+    for result in _run_results(invocation):
         test = nodes.get(result["unique_id"])
-        if test is None or test["resource_type"] != "test" or result["status"] == "skipped":
-            continue  # a test skipped after its model failed: the step's failure says why
+        # a test skipped after its model failed is left out too: the step's failure says why
+        if (
+            test is None
+            or test["resource_type"] != "test"
+            or result["status"] == "skipped"
+            or result["unique_id"] in checked
+        ):
+            continue
         tested = (
             [test["attached_node"]] if test.get("attached_node") else test["depends_on"]["nodes"]
         )
@@ -42,6 +57,28 @@ def dbt_test_results(invocation: DbtCliInvocation) -> list[dict]:
             }
         )
     return results
+
+
+def checked_test_results(invocation: DbtCliInvocation, checked: Collection[str]) -> dict:
+    """dbt's results of the tests in ``checked`` (unique ids) that the invocation ran."""
+    return {
+        result["unique_id"]: {field: result.get(field) for field in CHECKED_RESULT_FIELDS}
+        for result in _run_results(invocation)
+        if result["unique_id"] in checked
+    }
+
+
+def recorded_checked_tests(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict]:
+    """The results of the checked dbt tests that the run's dbt steps ran, by unique id."""
+    recorded = {}
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION
+    ).records:
+        observation = record.event_log_entry.dagster_event.event_specific_data.asset_observation
+        entry = observation.metadata.get(CHECKED_DBT_TESTS)
+        if entry is not None:
+            recorded.update(entry.value)
+    return recorded
 
 
 def check_results(instance: dg.DagsterInstance, run_id: str) -> list[dict]:

@@ -2,38 +2,38 @@
 
 Each tie-out is a singular dbt test (dbt/tests/deal_to_cash/) comparing a figure of the chain
 with the same figure on another area's mart. Those marts are built in different dbt steps of
-the job (Python assets sit between them), so dbt's "buildable" test selection never runs the
-tests inside a dbt step. This check runs them with `dbt test` once every mart they read is
-built: its dependencies are the tests' own parents, read from the dbt manifest. A failed tie-out
-blocks publishing and names the figure, the difference and the rows that explain it (dbt keeps
-the failing rows with --store-failures; the first ones are shown in the check's metadata).
-"""
+the job (Python assets sit between them), so dbt's "buildable" test selection never picks the
+tests: the dbt step that builds the chain's mart runs them (``TIE_OUT_TESTS``) and records dbt's
+results, and this check reports them once every mart they read is built (its dependencies are
+the tests' own parents, read from the dbt manifest). Where no step of the run ran them (a night
+that rebuilt none of that step, the `audit_and_publish` job), it runs them with `dbt test`.
 
-from __future__ import annotations
+In dbt the tie-outs are warnings (dbt_project.yml), so a difference never stops the build; here
+a failed tie-out blocks publishing and names the figure, the difference and the rows that
+explain it (dbt keeps the failing rows; the first ones are shown in the check's metadata).
+"""
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.warehouse.assets import MANIFEST, LayerGroupTranslator, keep_parse_state
+from dagster_project.defs.warehouse.assets import (
+    CHAIN,
+    MANIFEST,
+    TIE_OUT_TESTS,
+    LayerGroupTranslator,
+    keep_parse_state,
+)
+from dagster_project.defs.warehouse.run_results import recorded_checked_tests
 from dagster_project.resources import WarehouseResource, dbt_project
+from medops.settings import DBT_NIGHTLY_FLAGS
 
-CHAIN = dg.AssetKey(["marts", "fct_deal_to_cash"])
-TIE_OUT_TESTS_PATH = "tests/deal_to_cash/"
 TEST_PREFIX = "assert_d2c_"
 SHOWN_OFFENDERS = 10
 # the first offender in the description (the run's failure account) is cut here; the metadata
 # keeps the rows whole
 DESCRIBED_OFFENDER_CHARS = 600
-
-
-def _tie_out_tests(manifest: dict) -> dict[str, dict]:
-    """dbt test name -> its manifest node, for the tests under tests/deal_to_cash/."""
-    return {
-        node["name"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
-        and node["original_file_path"].startswith(TIE_OUT_TESTS_PATH)
-    }
+# dbt's statuses of a test that found rows: warn at the tie-outs' severity (fail at error)
+FOUND_ROWS = ("warn", "fail")
 
 
 def _parents(node: dict, manifest_nodes: dict) -> list[dg.AssetKey]:
@@ -60,7 +60,6 @@ def _rule(node: dict) -> str:
     return " ".join(lines)
 
 
-TESTS = _tie_out_tests(MANIFEST)
 _MANIFEST_NODES = {**MANIFEST["nodes"], **MANIFEST["sources"]}
 
 
@@ -73,23 +72,32 @@ _MANIFEST_NODES = {**MANIFEST["nodes"], **MANIFEST["sources"]}
             blocking=True,
             description=_rule(node),
         )
-        for name, node in sorted(TESTS.items())
+        for name, node in sorted(TIE_OUT_TESTS.items())
     ],
     name="deal_to_cash_tie_outs",
 )
-def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt test` of the tie-outs on the engine that builds the models, one result per test;
-    dbt's exit status is not the verdict (each test's own status is). A tie-out that engine
-    does not run yet (Spark, until the marts it reads are ported) is reported as not
-    evaluated, a warning that does not block."""
+def deal_to_cash_tie_outs(
+    context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """The tie-outs' results on the engine that builds the models, one per test: those a dbt
+    step of this run recorded, the others from `dbt test`; dbt's exit status is not the verdict
+    (each test's own status is). A tie-out that engine does not run yet (Spark, until the
+    marts it reads are ported) is reported as not evaluated, a warning that does not block."""
     engine = warehouse.engine
-    not_enabled = set(engine.not_enabled(node["unique_id"] for node in TESTS.values()))
-    results: dict[str, dict] = {}
+    not_enabled = set(engine.not_enabled(node["unique_id"] for node in TIE_OUT_TESTS.values()))
+    results = recorded_checked_tests(context.instance, context.run.run_id)
     not_run = "the test did not run"
-    run = sorted(name for name, node in TESTS.items() if node["unique_id"] not in not_enabled)
+    run = sorted(
+        name
+        for name, node in TIE_OUT_TESTS.items()
+        if node["unique_id"] not in not_enabled and node["unique_id"] not in results
+    )
+    context.log.info(
+        f"tie-outs: {len(results)} run by this run's dbt build, {len(run)} run with dbt test"
+    )
     if run:
         invocation = dbt.cli(
-            ["test", "--select", " ".join(run), "--store-failures", *engine.dbt_target_args],
+            ["test", "--select", " ".join(run), *DBT_NIGHTLY_FLAGS, *engine.dbt_target_args],
             manifest=dbt_project.manifest_path,
             raise_on_error=False,
             target_path=engine.dbt_target_path,
@@ -99,17 +107,17 @@ def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
             keep_parse_state(invocation.target_path)
         if (invocation.target_path / "run_results.json").exists():
             artifact = invocation.get_artifact("run_results.json")
-            results = {result["unique_id"]: result for result in artifact["results"]}
+            results.update((result["unique_id"], result) for result in artifact["results"])
         else:  # dbt stopped before running anything (a parse or connection error)
             not_run = str(invocation.get_error() or "dbt did not run")
     failed_relations = [
         result["relation_name"]
         for result in results.values()
-        if result["status"] == "fail" and result.get("relation_name")
+        if result["status"] in FOUND_ROWS and result.get("relation_name")
     ]
     engine.extract(failed_relations)
     with warehouse.connect() as con, engine.models(con) as models:
-        for name, node in sorted(TESTS.items()):
+        for name, node in sorted(TIE_OUT_TESTS.items()):
             rule = _rule(node)
             if node["unique_id"] in not_enabled:
                 yield dg.AssetCheckResult(
@@ -125,7 +133,8 @@ def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
             result = results.get(node["unique_id"])
             status = result["status"] if result else "not run"
             shown: list[dict] = []
-            if status == "fail" and result.get("relation_name"):
+            found_rows = status in FOUND_ROWS
+            if found_rows and result.get("relation_name"):
                 # the relation is the one dbt just wrote (from its own artifact, not user input)
                 cursor = models.execute(
                     f"select * from {result['relation_name']} limit {SHOWN_OFFENDERS}"
@@ -137,7 +146,7 @@ def deal_to_cash_tie_outs(dbt: DbtCliResource, warehouse: WarehouseResource):
             passed = status == "pass"
             if passed:
                 description = rule
-            elif status == "fail":
+            elif found_rows:
                 description = f"{result['failures']} rows differ beyond the tolerance: {rule}"
                 if shown:
                     first = {k: v for k, v in shown[0].items() if k != "tie_out"}
