@@ -15,7 +15,36 @@ from ingest.contracts import WAREHOUSE_TIMEZONE, ColumnSpec, SourceContract, nor
 from ingest.readers import EXCEL_EPOCH_1900, ROW_NUMBER, ROW_PROBLEM
 
 # What people type into a cell to mean "nothing here"; a contract's missing_values add to these.
-NULL_TOKENS = ("", "-", "--", "—", "N/A", "n/a", "NA", "#N/A", "NULL", "null", "None", "无")
+# nan and NaN are what a script's pandas writes for a blank.
+NULL_TOKENS = (
+    "",
+    "-",
+    "--",
+    "—",
+    "N/A",
+    "n/a",
+    "NA",
+    "#N/A",
+    "NULL",
+    "null",
+    "None",
+    "无",
+    "nan",
+    "NaN",
+)
+# The first value of a totals row in any export (a contract's summary_rows add to these).
+SUMMARY_ROWS = ("合计", "总计", "小计", "Total", "Grand Total", "Subtotal")
+# An amount of 10^16 or more does not fit the warehouse's DECIMAL(18, 2): in an export it is
+# another column's value (a bank account or ID shifted into a price), refused like a non-number.
+AMOUNT_LIMIT = 1e16
+# Characters that print as nothing, which NFKC keeps: zero-width space, joiners, word joiner,
+# byte order mark, soft hyphen. Copied from web pages and Word, they split one ID into two.
+INVISIBLE = "[\u200b-\u200d\u2060\ufeff\u00ad]"
+# Excel's ways of keeping leading zeros, written into a CSV: ="0012345" and '0012345
+EXCEL_TEXT_GUARD = r'^="(.*)"$|^\'(\d+)$'
+# An ID that Excel turned into a number and wrote back in scientific notation (1.23457E+17):
+# its last digits are gone.
+SCIENTIFIC_ID = r"^\d(?:\.\d+)?[Ee]\+\d+$"
 # What text decoded with the wrong codec somewhere upstream looks like: the replacement
 # character, and GBK's rendering of UTF-8's replacement bytes.
 MOJIBAKE = "\ufffd|锟斤拷"
@@ -34,6 +63,8 @@ DAY_MONTH_DATE = (
 # a time, then its offset from UTC (so the -2024 of 05-03-2024 is not one)
 UTC_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
 DATE_ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
+# the half of a 12-hour clock in a year-first timestamp
+MERIDIEM = r"上午|下午|晚上|凌晨|AM|PM|am|pm"
 # The forms most exports write, read first with one format each (see parse_in_two_steps): the
 # full parse reads them exactly so, and it runs on the other values only.
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -67,8 +98,12 @@ def clean_text(
 
     ``ascii_only`` says the values hold no character outside ASCII, which NFKC leaves as it
     is: the fold, the costliest step, is skipped."""
-    unfolded = expr if ascii_only else expr.str.normalize("NFKC")
-    folded = unfolded.str.replace_all(r"\s+", " ").str.strip_chars()
+    unfolded = expr if ascii_only else expr.str.normalize("NFKC").str.replace_all(INVISIBLE, "")
+    folded = (
+        unfolded.str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.replace(EXCEL_TEXT_GUARD, "$1$2")
+    )
     # one pass: a when/otherwise on `folded` would fold every value twice (half of conform)
     return folded.replace(list(null_tokens), None)
 
@@ -79,14 +114,12 @@ def parse_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
     Thousands marks must group digits by three, so a decimal comma in a column declared with
     decimal point (``1,5``) is refused rather than read as 15.
     """
-    negative = text.str.contains(r"^\(.*\)$|^-|-$")
-    ten_thousands = text.str.ends_with("万")
-    # a sign only at either end: 2024-03-05 is not a number
-    body = (
-        text.str.replace(r"^[A-Z]{3}\s*", "")
-        .str.replace_all(r"[¥￥元$€£%\s()万]", "")
-        .str.strip_chars("+-")
-    )
+    # the sign is read after the currency (¥-5,000.00, CNY -2,000), and only at either end of
+    # what is left: 2024-03-05 is not a number
+    unmarked = text.str.replace(r"^[A-Z]{3}\s*", "").str.replace_all(r"[¥￥元$€£%\s]", "")
+    negative = unmarked.str.contains(r"^\(.*\)$|^-|-$")
+    ten_thousands = unmarked.str.contains(r"万\)?-?$")  # 1.2万, 12.5万元
+    body = unmarked.str.replace_all(r"[()万]", "").str.strip_chars("+-")
     t, d = re.escape(thousands), re.escape(decimal)
     well_grouped = body.str.contains(rf"^\d{{1,3}}({t}\d{{3}})+({d}\d*)?$")
     plain = body.str.replace_all(thousands, "", literal=True).str.replace(
@@ -99,7 +132,13 @@ def parse_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
         .cast(pl.Float64, strict=False)
     )
     value = pl.when(ten_thousands).then(digits * 10_000).otherwise(digits)
-    return pl.when(negative).then(-value).otherwise(value)
+    return _within_limit(pl.when(negative).then(-value).otherwise(value))
+
+
+def _within_limit(number: pl.Expr) -> pl.Expr:
+    """The number, or null (refused) when it is nan, infinite (Float64's cast reads those) or
+    too large for an amount (AMOUNT_LIMIT)."""
+    return pl.when(number.abs() < AMOUNT_LIMIT).then(number)
 
 
 def quick_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.Expr | None:
@@ -114,21 +153,39 @@ def quick_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
     digits = text.str.replace_all(thousands, "", literal=True).str.replace(
         decimal, ".", literal=True
     )
-    return pl.when(plain).then(digits.cast(pl.Float64, strict=False))
+    return pl.when(plain).then(_within_limit(digits.cast(pl.Float64, strict=False)))
 
 
 def _year_first(text: pl.Expr) -> pl.Expr:
+    # the separators of the date part only: the time keeps its fraction (14:30:00.000)
     unified = (
-        text.str.replace_all(r"[年月/.](\d)", "-$1")
-        .str.replace_all("[日号]", "")
-        .str.replace("T", " ")
+        text.str.replace(
+            r"^(\d{4})[年/.\-](\d{1,2})[月/.\-](\d{1,2})[日号]?[ T]*", "${1}-${2}-${3} "
+        )
+        .str.replace(r"(\d{1,2})[时點点](\d{1,2})分(?:(\d{1,2})秒)?$", "${1}:${2}:${3}")
+        .str.replace(r":$", "")
+        .str.replace_all(MERIDIEM, "")
+        .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
     candidates = [
         unified.str.to_datetime(fmt, strict=False, time_unit="us") for fmt in DATETIME_FORMATS
     ]
+    value = pl.coalesce(candidates)
+    # a 12-hour clock: 2024/3/5 下午 03:05 is 15:05, 上午 12:10 is 00:10
+    meridiem = text.str.extract(MERIDIEM, 0)
+    hour = value.dt.hour()
+    afternoon = meridiem.is_in(["下午", "晚上", "PM", "pm"]) & (hour < 12)
+    after_midnight = meridiem.is_in(["上午", "凌晨", "AM", "am"]) & (hour == 12)
+    value = (
+        pl.when(afternoon)
+        .then(value + pl.duration(hours=12))
+        .when(after_midnight)
+        .then(value - pl.duration(hours=12))
+        .otherwise(value)
+    )
     # only a four-digit first part is a year: 05-03-24 must not read as the year 5
-    return pl.when(text.str.contains(r"^\d{4}")).then(pl.coalesce(candidates))
+    return pl.when(text.str.contains(r"^\d{4}")).then(value)
 
 
 def _day_month(text: pl.Expr, order: str) -> pl.Expr:
@@ -393,10 +450,11 @@ def conform(
     def cleaned_text(header: str) -> pl.Expr:
         return clean_text(pl.col(header).cast(pl.String), null_tokens, ascii_only[header])
 
-    # only a contract with summary rows needs each row's first value (it costs a pass)
+    # each row's first value, to tell totals rows (it costs a pass)
+    summary_labels = (*SUMMARY_ROWS, *contract.summary_rows)
     first_value = (
         pl.coalesce([cleaned_text(h) for h in original_columns])
-        if original_columns and contract.summary_rows
+        if original_columns
         else pl.lit(None, dtype=pl.String)
     )
     cleaned = frame.select(
@@ -430,8 +488,18 @@ def conform(
             errors.append(
                 pl.when(pl.col(spec.name).is_null()).then(pl.lit(f"missing value in {spec.name}"))
             )
+        if spec.type == "text" and spec.name in contract.primary_key:
+            errors.append(
+                pl.when(pl.col(spec.name).str.contains(SCIENTIFIC_ID)).then(
+                    pl.format(
+                        f"{spec.name} in scientific notation ('{{}}'): Excel turned the ID into "
+                        "a number and dropped its last digits; export the column as text",
+                        pl.col(spec.name),
+                    )
+                )
+            )
     # a totals row is not data: its one reason says so, whatever else it breaks
-    is_summary = summary_row(pl.col(FIRST_VALUE), contract.summary_rows)
+    is_summary = summary_row(pl.col(FIRST_VALUE), summary_labels)
     reason = (
         pl.when(is_summary)
         .then(pl.format("summary row ({}), not data", pl.col(FIRST_VALUE)))

@@ -116,7 +116,9 @@ class ExportDateSpec:
     pattern of the file name, the file's modification time."""
 
     column: str | None = None
-    file_name: str = r"(?<!\d)(\d{4}[-_.]?\d{2}[-_.]?\d{2})(?!\d)"
+    # the date, with a time of day after it or not (20261121, 2026-11-21, 20261121083000,
+    # 20261121_0830)
+    file_name: str = r"(?<!\d)(\d{4}[-_.]?\d{2}[-_.]?\d{2})(?:[-_T ]?\d{4}(?:\d{2})?)?(?!\d)"
     format: str | None = None  # strptime, epoch_s or epoch_ms; None: YYYYMMDD with any separator
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import uuid
 import zoneinfo
@@ -106,6 +107,26 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# how Python holds the bytes of a file name that are not UTF-8 (os.fsdecode's surrogateescape)
+UNDECODED_BYTES = re.compile("[\udc80-\udcff]")
+
+
+def legible(path: str) -> str:
+    """A file name or path as text. A name that is not UTF-8 is read as GB18030: a zip packed
+    on Chinese Windows and unpacked on Linux keeps the GBK bytes of its names, which Python
+    holds as surrogates and DuckDB, logs and files refuse. Each part of the path is read whole
+    (some GBK byte pairs are also UTF-8); bytes that are not GB18030 either become U+FFFD."""
+    return "/".join(
+        os.fsencode(part).decode("gb18030", "replace") if UNDECODED_BYTES.search(part) else part
+        for part in path.split("/")
+    )
+
+
+def export_name(path: Path) -> str:
+    """The name that identifies an export file in the ledger and the raw tables."""
+    return legible(path.name)
 
 
 def reason_summary(reasons: pl.Series) -> dict[str, int]:
@@ -236,22 +257,23 @@ def _commit_file(
     """Replace whatever an earlier version of this file loaded, in one transaction."""
     report, contract = evaluation.report, evaluation.contract
     loaded, quarantined = evaluation.loaded, evaluation.quarantined
+    file_name = export_name(path)
     load_id = uuid.uuid4().hex
     now = dt.datetime.now()
     con.begin()
     try:
         loads_into = {contract.table} if contract and report.status == "loaded" else set()
         for table in sorted(earlier_tables | loads_into):
-            con.execute(f"delete from {RAW_SCHEMA}.{table} where _file_name = ?", [path.name])
-        con.execute(f"delete from {QUARANTINE} where file_name = ?", [path.name])
+            con.execute(f"delete from {RAW_SCHEMA}.{table} where _file_name = ?", [file_name])
+        con.execute(f"delete from {QUARANTINE} where file_name = ?", [file_name])
         con.execute(
             f"update {LEDGER} set superseded_by = ? where file_name = ? and superseded_by is null",
-            [load_id, path.name],
+            [load_id, file_name],
         )
         if loaded is not None and loaded.height:
             rows = loaded.rename({EXTRA_COLUMNS: "_extra"}).with_columns(
                 pl.lit(load_id).alias("_load_id"),
-                pl.lit(path.name).alias("_file_name"),
+                pl.lit(file_name).alias("_file_name"),
                 pl.lit(now).alias("_loaded_at"),
             )
             names = ", ".join(f'"{c}"' for c in rows.columns)
@@ -265,7 +287,7 @@ def _commit_file(
             bad = quarantined.select(
                 pl.lit(load_id).alias("load_id"),
                 pl.lit(report.source, dtype=pl.String).alias("source"),
-                pl.lit(path.name).alias("file_name"),
+                pl.lit(file_name).alias("file_name"),
                 pl.col(ROW_NUMBER).cast(pl.Int64).alias("row_number"),
                 pl.col(REASON).alias("reason"),
                 pl.col(RAW_VALUES).alias("raw_values"),
@@ -282,8 +304,8 @@ def _commit_file(
             [
                 load_id,
                 report.source,
-                path.name,
-                str(path.resolve()),
+                file_name,
+                legible(str(path.resolve())),
                 file_hash,
                 path.stat().st_size if path.exists() else None,
                 report.encoding,
@@ -336,7 +358,7 @@ def export_date_of_file(path: Path, contract: SourceContract) -> tuple[dt.date, 
     modification time (as a date in the warehouse's time zone). A contract's export-date
     column, tried first, is applied per row by ``_with_export_date``."""
     spec = contract.export_date
-    match = re.search(spec.file_name, path.name)
+    match = re.search(spec.file_name, export_name(path))
     if match:
         text = match.group(1) if match.groups() else match.group(0)
         found = _parse_export_date(text, spec.format)
@@ -370,7 +392,7 @@ def evaluate_file(
 ) -> Evaluation:
     """Read a file against the contracts and say what would happen to every row; nothing is
     written. Never raises for a bad file: the evaluation is a rejection with the reason."""
-    matches = matching_contracts(path.name, contracts)
+    matches = matching_contracts(export_name(path), contracts)
     fingerprint = contracts_fingerprint(matches)
     if not matches:
         return _rejection(path, contracts, fingerprint, "no source contract matches this file name")
@@ -379,7 +401,7 @@ def evaluate_file(
         message = f"matches several source contracts: {names}; make their file_pattern exclusive"
         return _rejection(path, contracts, fingerprint, message)
     [contract] = matches
-    report = FileReport(file=path.name, source=contract.source, status="rejected")
+    report = FileReport(file=export_name(path), source=contract.source, status="rejected")
     try:
         report.export_date, report.export_date_from = export_date_of_file(path, contract)
         size_mb = path.stat().st_size / 1_048_576
@@ -436,24 +458,25 @@ def ingest_file(
     path: Path,
     contracts: list[SourceContract],
     reader: IsolatedReader = shared_reader,
+    refusal: str | None = None,
 ) -> FileReport:
     """Load one export file; return what happened to every row. A file that cannot be
-    opened, or whose rows the warehouse refuses, is a rejection with its reason too."""
+    opened, or whose rows the warehouse refuses, is a rejection with its reason too, as is a
+    file given a ``refusal`` (why its drop cannot load it)."""
     ensure_ledger(con)
-    fingerprint = contracts_fingerprint(matching_contracts(path.name, contracts))
+    fingerprint = contracts_fingerprint(matching_contracts(export_name(path), contracts))
     try:
         file_hash = file_sha256(path)
     except OSError as exc:
         # the same unreadable name is skipped, with its reason, until it can be read
-        file_hash = f"unreadable:{path.name}"
-        evaluation = _rejection(path, contracts, fingerprint, f"cannot open the file: {exc}")
-    else:
-        evaluation = None
+        file_hash = f"unreadable:{export_name(path)}"
+        refusal = f"cannot open the file: {exc}"
+    evaluation = None if refusal is None else _rejection(path, contracts, fingerprint, refusal)
     skipped = skip_reason(con, file_hash, fingerprint)
     if skipped is not None:
-        return FileReport(file=path.name, source=None, status="skipped", message=skipped)
+        return FileReport(file=export_name(path), source=None, status="skipped", message=skipped)
     evaluation = evaluation or evaluate_file(path, contracts, reader)
-    earlier = _earlier_tables(con, path.name, contracts)
+    earlier = _earlier_tables(con, export_name(path), contracts)
     try:
         if evaluation.contract is not None and evaluation.report.status == "loaded":
             ensure_raw_table(con, evaluation.contract)
@@ -471,9 +494,9 @@ def ingest_file(
 def _rejection(
     path: Path, contracts: list[SourceContract], fingerprint: str, message: str
 ) -> Evaluation:
-    matches = matching_contracts(path.name, contracts)
+    matches = matching_contracts(export_name(path), contracts)
     report = FileReport(
-        file=path.name,
+        file=export_name(path),
         source=matches[0].source if len(matches) == 1 else None,
         status="rejected",
         message=message,
@@ -509,10 +532,12 @@ def _check_file(
     con: duckdb.DuckDBPyConnection | None,
 ) -> FileReport:
     if con is not None:
-        fingerprint = contracts_fingerprint(matching_contracts(file.name, contracts))
+        fingerprint = contracts_fingerprint(matching_contracts(export_name(file), contracts))
         skipped = skip_reason(con, file_sha256(file), fingerprint)
         if skipped is not None:
-            return FileReport(file=file.name, source=None, status="skipped", message=skipped)
+            return FileReport(
+                file=export_name(file), source=None, status="skipped", message=skipped
+            )
     return evaluate_file(file, contracts, reader).report
 
 
@@ -546,4 +571,33 @@ def ingest_path(
     ensure_ledger(con)
     for contract in contracts:
         ensure_raw_table(con, contract)
-    return [ingest_file(con, file, contracts) for file in files]
+    refusals = same_name_refusals(path, files)
+    return [ingest_file(con, file, contracts, refusal=refusals.get(file)) for file in files]
+
+
+def same_name_refusals(root: Path, files: list[Path]) -> dict[Path, str]:
+    """Why each file that shares its name with another file of the drop is not loaded. A
+    file's name identifies its export (a later file of that name replaces its rows), so two
+    different files of one name (a branch's folder each) would replace each other's rows."""
+    by_name: dict[str, list[Path]] = {}
+    for file in files:
+        by_name.setdefault(export_name(file), []).append(file)
+    refusals = {}
+    for name, alike in by_name.items():
+        if len(alike) > 1 and len({_content_of(file) for file in alike}) > 1:
+            where = ", ".join(legible(str(file.relative_to(root))) for file in alike)
+            for file in alike:
+                refusals[file] = (
+                    f"{len(alike)} different files of this drop are named {name} ({where}): a "
+                    "file's name identifies its export, so none of them is loaded; give each "
+                    "its own name (its branch, say) and drop them again"
+                )
+    return refusals
+
+
+def _content_of(file: Path) -> str:
+    """The file's hash; its path when it cannot be read (ingest then says why)."""
+    try:
+        return file_sha256(file)
+    except OSError:
+        return str(file)

@@ -158,3 +158,20 @@ def test_the_settle_time_holds_a_just_written_file(drop, tick, monkeypatch):
     tick()
     assert len(tick()) == 1
     assert json.loads(tick.cursor) == {}
+
+
+def test_names_in_gbk_bytes_are_taken_or_rejected_legibly(drop, tick):
+    # a zip packed on Chinese Windows and unpacked on Linux: the names' bytes are GBK
+    def gbk_file(name: str, text: str) -> None:
+        with open(os.fsencode(drop / "crm") + b"/" + name.encode("gbk"), "wb") as file:
+            file.write(text.encode("gb18030"))
+
+    gbk_file("客户备注_20261206.txt", "备注")
+    gbk_file("crm_org_units_华东_20261206.csv", "组织编码,组织名称\nR1,华东大区\n")
+    tick()
+    [request] = tick()
+    [reason] = (drop / "rejected").glob("*/*.reason.txt")
+    assert reason.read_text("utf-8").startswith("crm/客户备注_20261206.txt: matches no source")
+    batch = Path(request.run_config["ops"]["raw_exports"]["config"]["exports_dir"])
+    [taken] = [path for path in export_files(batch) if "crm_org_units" in path.name]
+    assert os.fsencode(taken.name) == "crm_org_units_华东_20261206.csv".encode("gbk")

@@ -27,7 +27,7 @@ import dagster as dg
 
 from dagster_project.defs.schedules import nightly_warehouse_job
 from ingest.contracts import SourceContract, load_contracts, matching_contracts
-from ingest.load import file_sha256
+from ingest.load import file_sha256, legible
 from medops.settings import paths
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".filepart")
@@ -103,7 +103,7 @@ def scan_drop(
                 continue
             marker = markers.get(folder.name)
             if marker == "done" and not path.with_name(path.name + DONE_SUFFIX).exists():
-                scan.waiting[name] = f"waiting for its marker {path.name}{DONE_SUFFIX}"
+                scan.waiting[name] = f"waiting for its marker {legible(path.name)}{DONE_SUFFIX}"
                 continue
             if marker == SUCCESS_MARKER and not (folder / SUCCESS_MARKER).exists():
                 scan.waiting[name] = f"waiting for the folder's marker {SUCCESS_MARKER}"
@@ -131,7 +131,9 @@ def reject(drop: Path, name: str, reason: str, today: dt.date) -> Path:
     """Move a file to rejected/<date>/ with a reason file beside it."""
     target_dir = drop / REJECTED / today.isoformat()
     moved = _move(drop / name, target_dir)
-    moved.with_name(moved.name + ".reason.txt").write_text(f"{name}: {reason}\n", encoding="utf-8")
+    moved.with_name(moved.name + ".reason.txt").write_text(
+        f"{legible(name)}: {reason}\n", encoding="utf-8"
+    )
     return moved
 
 
@@ -153,7 +155,7 @@ def archive_batch(
     hashed = [(path, file_sha256(path)) for path, _ in ready]
     fresh = [(path, digest) for path, digest in hashed if digest not in known]
     duplicates = {
-        f"{path.parent.name}/{path.name}": f"same content as {known[digest]}"
+        f"{path.parent.name}/{path.name}": f"same content as {legible(str(known[digest]))}"
         for path, digest in hashed
         if digest in known
     }
@@ -200,13 +202,13 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.
     scan = scan_drop(drop, previous, load_contracts(), time.time(), settle_seconds(), markers)
     today = dt.datetime.now().date()
     for name, reason in scan.rejected.items():
-        context.log.warning(f"rejected {name}: {reason}")
+        context.log.warning(f"rejected {legible(name)}: {reason}")
         reject(drop, name, reason, today)
     for name, reason in scan.waiting.items():
-        context.log.info(f"waiting for {name}: {reason}")
+        context.log.info(f"waiting for {legible(name)}: {reason}")
     batch, run_key, duplicates = archive_batch(drop, scan.ready, today)
     for name, reason in duplicates.items():
-        context.log.info(f"not ingested again: {name} ({reason})")
+        context.log.info(f"not ingested again: {legible(name)} ({reason})")
     cursor = json.dumps({k: v for k, v in scan.signatures.items() if k in scan.waiting})
     if batch is None:
         return dg.SensorResult(skip_reason="no new complete files", cursor=cursor)

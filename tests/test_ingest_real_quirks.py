@@ -1,0 +1,208 @@
+"""Quirks of real exports that once loaded wrong values, lost rows or stopped the run, each
+written the way the systems or people that make them write it. Expected values by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import duckdb
+import pytest
+from ingest_support import rows_by_key, write_export
+from real_style_drop import write_xlsx
+
+from ingest.contracts import load_contracts
+from ingest.load import ingest_path
+
+PAYMENTS_HEADER = "回款单号,客户编码,对账单号,回款日期,回款金额"
+
+
+@pytest.fixture()
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+def payments(con) -> dict[str, tuple]:
+    return rows_by_key(
+        con, "select payment_id, account_id, payment_amount from raw.erp_payments order by 1"
+    )
+
+
+def quarantined(con) -> dict[int, tuple]:
+    return rows_by_key(con, "select row_number, reason from raw._ingest_quarantine order by 1")
+
+
+def test_amounts_as_finance_writes_them(tmp_path, con):
+    drop = tmp_path / "drop"
+    write_export(
+        drop / "erp_payments_20261121.csv",
+        PAYMENTS_HEADER,
+        [
+            # a refund: the sign after the currency mark (the critical min-0 check must see it)
+            'P1,C1,S1,2026-11-20,"¥-5,000.00"',
+            'P2,C1,S1,2026-11-20,"CNY -2,000"',
+            "P3,C1,S1,2026-11-20,12.5万元",
+            # a script's pandas writes a blank as nan; inf is no amount either
+            "P4,C1,S1,2026-11-20,nan",
+            "P5,C1,S1,2026-11-20,inf",
+            # a bank account number shifted into the amount: too large for DECIMAL(18, 2)
+            "P6,C1,S1,2026-11-20,6222021234567890123",
+            # Excel's guards of leading zeros, and a zero-width space copied from a web page
+            'P7,="0012345",S1,2026-11-20,100',
+            "P8,'0012346,S1,2026-11-20,100",
+            "P9,0012347\u200b,S1,2026-11-20,100",
+        ],
+        encoding="gb18030",
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (9, 6, 3)
+    assert payments(con) == {
+        "P1": ("C1", -5000.0),
+        "P2": ("C1", -2000.0),
+        "P3": ("C1", 125000.0),
+        "P7": ("0012345", 100.0),
+        "P8": ("0012346", 100.0),
+        "P9": ("0012347", 100.0),
+    }
+    # rows are counted from the first data row
+    assert quarantined(con) == {
+        4: ("missing value in payment_amount",),
+        5: ("invalid decimal in payment_amount: 'inf'",),
+        6: ("invalid decimal in payment_amount: '6222021234567890123'",),
+    }
+
+
+def test_timestamps_with_fractions_and_chinese_units(tmp_path, con):
+    drop = tmp_path / "drop"
+    write_export(
+        drop / "crm_visits_20261121.csv",
+        "活动记录编号,员工工号,客户编码,活动类型,签到时间",
+        [
+            "V1,E1,C1,拜访,2026-03-05 14:30:00.000",
+            "V2,E1,C1,拜访,2026-03-09 00:00:00.5",
+            "V3,E1,C1,电话,2026年3月5日 14时05分",
+            "V4,E1,C1,电话,2026年3月5日14时05分30秒",
+            # a 12-hour clock as Chinese Windows writes it
+            "V5,E1,C1,拜访,2026/3/5 下午 03:05:00",
+            "V6,E1,C1,拜访,2026/3/6 上午 12:10:00",
+        ],
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert report.rows_loaded == 6, report
+    assert rows_by_key(con, "select visit_id, checked_in_at from raw.crm_visits") == {
+        "V1": (dt.datetime(2026, 3, 5, 14, 30),),
+        "V2": (dt.datetime(2026, 3, 9, 0, 0, 0, 500000),),
+        "V3": (dt.datetime(2026, 3, 5, 14, 5),),
+        "V4": (dt.datetime(2026, 3, 5, 14, 5, 30),),
+        "V5": (dt.datetime(2026, 3, 5, 15, 5),),
+        "V6": (dt.datetime(2026, 3, 6, 0, 10),),
+    }
+
+
+def test_export_date_from_a_file_name_with_the_time(tmp_path, con):
+    drop = tmp_path / "drop"
+    older = write_export(
+        drop / "erp_payments_20261120083000.csv", PAYMENTS_HEADER, ["P1,C1,S1,2026-11-19,7255.74"]
+    )
+    newer = write_export(
+        drop / "erp_payments_20261121083000.csv", PAYMENTS_HEADER, ["P1,C1,S1,2026-11-19,7000.00"]
+    )
+    # copied in the wrong order: the modification times say the opposite of the names
+    os.utime(newer, (1_700_000_000, 1_700_000_000))
+    os.utime(older, (1_800_000_000, 1_800_000_000))
+    ingest_path(con, drop, load_contracts())
+
+    assert rows_by_key(
+        con, "select file_name, export_date, export_date_from from raw._ingest_ledger"
+    ) == {
+        older.name: (dt.date(2026, 11, 20), "file name"),
+        newer.name: (dt.date(2026, 11, 21), "file name"),
+    }
+
+
+def test_a_totals_row_and_an_id_excel_turned_into_a_number(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_xlsx(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            ("活动编号", "活动名称", "预算"),
+            ("CP01", "华东区学术会", 150000),
+            ("CP02", "华南区巡展", 200000),
+            ("合计", None, 350000),
+        ],
+    )
+    write_export(
+        drop / "erp_invoices_20261121.csv",
+        "发票号码,对账单号,开票日期,开票金额",
+        ["1.23457E+17,S1,2026-11-20,100", "044031900111,S1,2026-11-20,200"],
+    )
+    reports = {r.source: r for r in ingest_path(con, drop, load_contracts())}
+
+    assert rows_by_key(con, "select campaign_id, budget from raw.crm_campaigns") == {
+        "CP01": (150000.0,),
+        "CP02": (200000.0,),
+    }
+    assert rows_by_key(con, "select invoice_id, invoice_amount from raw.erp_invoices") == {
+        "044031900111": (200.0,)
+    }
+    reasons = rows_by_key(con, "select source, reason from raw._ingest_quarantine order by source")
+    assert reasons["crm_campaigns"] == ("summary row (合计), not data",)
+    assert reasons["erp_invoices"] == (
+        "invoice_id in scientific notation ('1.23457E+17'): Excel turned the ID into a number "
+        "and dropped its last digits; export the column as text",
+    )
+    assert (
+        reports["crm_campaigns"].rows_quarantined == reports["erp_invoices"].rows_quarantined == 1
+    )
+
+
+def test_a_file_name_in_gbk_bytes_loads_under_its_chinese_name(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    # a zip packed on Chinese Windows and unpacked on Linux: the name's bytes are GBK
+    gbk_name = "erp_payments_华东_20261121.csv".encode("gbk")
+    with open(os.fsencode(drop) + b"/" + gbk_name, "wb") as file:
+        file.write(f"{PAYMENTS_HEADER}\nP1,C1,S1,2026-11-20,100\n".encode("gb18030"))
+    write_export(drop / "erp_payments_20261120.csv", PAYMENTS_HEADER, ["P2,C2,S2,2026-11-19,50"])
+    reports = ingest_path(con, drop, load_contracts())
+
+    assert sorted((r.file, r.status) for r in reports) == [
+        ("erp_payments_20261120.csv", "loaded"),
+        ("erp_payments_华东_20261121.csv", "loaded"),
+    ]
+    assert payments(con) == {"P1": ("C1", 100.0), "P2": ("C2", 50.0)}
+
+
+def test_two_branches_files_of_one_name_are_refused_not_merged(tmp_path, con):
+    drop = tmp_path / "drop"
+    write_export(
+        drop / "erp" / "bj" / "erp_payments_20260310.csv",
+        PAYMENTS_HEADER,
+        ["BJ001,C1,S1,2026-03-09,100", "BJ002,C1,S1,2026-03-09,200"],
+    )
+    write_export(
+        drop / "erp" / "sh" / "erp_payments_20260310.csv",
+        PAYMENTS_HEADER,
+        ["SH001,C2,S2,2026-03-09,300"],
+    )
+    # the same file twice (copied into two folders) is one export, loaded once
+    for folder in ("a", "b"):
+        write_export(
+            drop / "erp" / folder / "erp_payments_20260311.csv",
+            PAYMENTS_HEADER,
+            ["GZ001,C3,S3,2026-03-10,400"],
+        )
+    reports = ingest_path(con, drop, load_contracts())
+
+    # refused whole, unread (like a file that cannot be opened), each with the reason
+    by_status = sorted((r.status, r.rows_loaded) for r in reports)
+    assert by_status == [("loaded", 1), ("rejected", 0), ("rejected", 0), ("skipped", 0)]
+    [message] = {r.message for r in reports if r.status == "rejected"}
+    assert message.startswith("2 different files of this drop are named erp_payments_20260310.csv")
+    assert "erp/bj/erp_payments_20260310.csv, erp/sh/erp_payments_20260310.csv" in message
+    assert payments(con) == {"GZ001": ("C3", 400.0)}
