@@ -22,7 +22,7 @@ import yaml
 from medops.arrival_clock import ARRIVAL_DAYS, ArrivalSpec
 
 BUNDLED_CONTRACTS_DIR = Path(__file__).resolve().parent / "sources"
-COLUMN_TYPES = {"text", "int", "decimal", "boolean", "date", "timestamp"}
+COLUMN_TYPES = {"text", "int", "decimal", "boolean", "date", "timestamp", "month"}
 FILE_FORMATS = {"csv", "xlsx", "xls", "jsonl"}
 PII_KINDS = {"name", "phone", "id_number", "email"}
 # Named orders of a date's parts; anything else with a % in it is a strptime format.
@@ -80,9 +80,15 @@ class ContractError(ValueError):
     """A source contract YAML file is malformed."""
 
 
+# a header's unit when it is the warehouse's own (amounts are CNY): 回款金额（元）is 回款金额;
+# another unit (万元) is a different column, left unmatched
+CNY_UNIT = re.compile(r"\((?:元|人民币|rmb|cny|¥)\)$")
+
+
 def normalize_header(header: str) -> str:
-    """Compare headers as people read them: full-width folded, spaces and case ignored."""
-    return "".join(unicodedata.normalize("NFKC", header).split()).lower()
+    """Compare headers as people read them: full-width folded, spaces and case ignored, and a
+    unit of CNY after them."""
+    return CNY_UNIT.sub("", "".join(unicodedata.normalize("NFKC", header).split()).lower())
 
 
 @dataclass(frozen=True)

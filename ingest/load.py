@@ -49,6 +49,8 @@ DUCKDB_TYPES = {
     "boolean": "boolean",
     "date": "date",
     "timestamp": "timestamp",
+    # a calendar month as its text YYYY-MM, what the marts join on
+    "month": "varchar",
 }
 LINEAGE_COLUMNS = {
     "_load_id": "varchar",
@@ -429,7 +431,7 @@ def evaluate_file(
     if conformed.unmapped_columns or conformed.missing_columns:
         report.warnings.append(
             f"schema drift: unmapped columns {conformed.unmapped_columns} kept in _extra; "
-            f"missing optional columns {conformed.missing_columns} loaded as null"
+            f"columns not in the file {conformed.missing_columns} (not required) loaded as null"
         )
     for text in [*report.warnings, *conformed.notes]:
         report.add_message(text)

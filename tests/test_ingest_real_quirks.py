@@ -206,3 +206,62 @@ def test_two_branches_files_of_one_name_are_refused_not_merged(tmp_path, con):
     assert message.startswith("2 different files of this drop are named erp_payments_20260310.csv")
     assert "erp/bj/erp_payments_20260310.csv, erp/sh/erp_payments_20260310.csv" in message
     assert payments(con) == {"GZ001": ("C3", 400.0)}
+
+
+def test_quota_months_in_every_form_the_crm_writes(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_xlsx(
+        drop / "crm_quotas_20261121.xlsx",
+        [
+            ("工号", "月份", "指标金额"),
+            ("E1", "2023-11", 100000),
+            ("E1", "2023年12月", 110000),
+            ("E2", "2023/11", 90000),
+            ("E2", "202312", 95000),
+            ("E3", dt.datetime(2023, 11, 1), 80000),  # an Excel date cell
+            # no month the marts could join on: quarantined, not a failed build
+            ("E3", "2023年13月", 85000),
+            ("E3", "十二月", 85000),
+        ],
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.rows_loaded, report.rows_quarantined) == (5, 2)
+    assert con.execute(
+        "select employee_id, quota_month from raw.crm_quotas order by 1, 2"
+    ).fetchall() == [
+        ("E1", "2023-11"),
+        ("E1", "2023-12"),
+        ("E2", "2023-11"),
+        ("E2", "2023-12"),
+        ("E3", "2023-11"),
+    ]
+    assert set(quarantined(con).values()) == {
+        ("invalid month in quota_month: '2023年13月'",),
+        ("invalid month in quota_month: '十二月'",),
+    }
+
+
+def test_footer_rows_and_a_header_with_its_unit(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    write_xlsx(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            ("活动编号", "活动名称", "预算（元）"),
+            ("CP01", "华东区学术会", 150000),
+            ("CP02", "华南区巡展", 150000),
+            ("汇总", None, 300000),  # Excel's total row
+            ("合计：2条", None, 300000),
+            ("制表人：张三", None, None),
+        ],
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 3)
+    assert rows_by_key(con, "select campaign_id, budget from raw.crm_campaigns") == {
+        "CP01": (150000.0,),
+        "CP02": (150000.0,),
+    }
+    assert "budget" not in report.missing_columns
