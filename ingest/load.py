@@ -554,11 +554,29 @@ def export_files(path: Path) -> list[Path]:
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {path}")
     return sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(("_", ".", "~$")) for part in p.relative_to(path).parts)
+        (
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(("_", ".", "~$")) for part in p.relative_to(path).parts)
+        ),
+        key=_load_order,
     )
+
+
+# a browser's name for a file downloaded again: `crm_offices_20261121 (1).csv`
+DOWNLOADED_AGAIN = re.compile(r"^(.*) \((\d+)\)(\.[^.]*)$")
+
+
+def _load_order(path: Path) -> tuple:
+    """Files load in path order, except that a download again (`name (1).csv`) loads after
+    the file it repeats: rows of one export date go to the file loaded last, and the second
+    download is the newer one."""
+    again = DOWNLOADED_AGAIN.match(path.name)
+    if again is None:
+        return (str(path.parent), path.name, 0)
+    stem, copy, suffix = again.groups()
+    return (str(path.parent), stem + suffix, int(copy))
 
 
 def ingest_path(

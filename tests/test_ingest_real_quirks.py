@@ -265,3 +265,20 @@ def test_footer_rows_and_a_header_with_its_unit(tmp_path, con):
         "CP02": (150000.0,),
     }
     assert "budget" not in report.missing_columns
+
+
+def test_a_file_downloaded_again_loads_after_the_first_download(tmp_path, con):
+    drop = tmp_path / "drop"
+    header = "办事处编码,办事处名称"
+    # path order would load the second download first (" " sorts before ".")
+    write_export(drop / "crm_offices_20261121 (1).csv", header, ["OF1,上海办事处（浦东）"])
+    write_export(drop / "crm_offices_20261121.csv", header, ["OF1,上海办事处"])
+    ingest_path(con, drop, load_contracts())
+
+    # rows of one export date go to the file loaded last (staging's latest_export_rows)
+    assert [
+        name
+        for (name,) in con.execute(
+            "select file_name from raw._ingest_ledger order by loaded_at"
+        ).fetchall()
+    ] == ["crm_offices_20261121.csv", "crm_offices_20261121 (1).csv"]
