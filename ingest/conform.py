@@ -173,15 +173,16 @@ def quick_number(text: pl.Expr, decimal: str = ".", thousands: str = ",") -> pl.
     return pl.when(plain).then(_within_limit(digits.cast(pl.Float64, strict=False)))
 
 
-def parse_month(text: pl.Expr, excel_epoch: dt.date = EXCEL_EPOCH_1900) -> pl.Expr:
+def parse_month(text: pl.Expr) -> pl.Expr:
     """A calendar month as YYYY-MM: 2023-11, 2023年11月, 2023/11, 202311, or a date in it (an
-    Excel date cell reads 2023-11-01 00:00:00, or its serial number); null for anything else."""
+    Excel date cell reads 2023-11-01 00:00:00, or its serial number in the 1900 date system);
+    null for anything else."""
     parts = text.str.extract_groups(MONTH_TEXT)
     month = parts.struct.field("2").cast(pl.Int32, strict=False)
     written = pl.when(month.is_between(1, 12)).then(
         pl.format("{}-{}", parts.struct.field("1"), month.cast(pl.String).str.zfill(2))
     )
-    return pl.coalesce(written, parse_datetime(text, excel_epoch).dt.strftime("%Y-%m"))
+    return pl.coalesce(written, parse_datetime(text).dt.strftime("%Y-%m"))
 
 
 def _year_first(text: pl.Expr) -> pl.Expr:

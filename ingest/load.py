@@ -466,19 +466,20 @@ def ingest_file(
     opened, or whose rows the warehouse refuses, is a rejection with its reason too, as is a
     file given a ``refusal`` (why its drop cannot load it)."""
     ensure_ledger(con)
-    fingerprint = contracts_fingerprint(matching_contracts(export_name(path), contracts))
+    name = export_name(path)
+    fingerprint = contracts_fingerprint(matching_contracts(name, contracts))
     try:
         file_hash = file_sha256(path)
     except OSError as exc:
         # the same unreadable name is skipped, with its reason, until it can be read
-        file_hash = f"unreadable:{export_name(path)}"
+        file_hash = f"unreadable:{name}"
         refusal = f"cannot open the file: {exc}"
     evaluation = None if refusal is None else _rejection(path, contracts, fingerprint, refusal)
     skipped = skip_reason(con, file_hash, fingerprint)
     if skipped is not None:
-        return FileReport(file=export_name(path), source=None, status="skipped", message=skipped)
+        return FileReport(file=name, source=None, status="skipped", message=skipped)
     evaluation = evaluation or evaluate_file(path, contracts, reader)
-    earlier = _earlier_tables(con, export_name(path), contracts)
+    earlier = _earlier_tables(con, name, contracts)
     try:
         if evaluation.contract is not None and evaluation.report.status == "loaded":
             ensure_raw_table(con, evaluation.contract)
@@ -521,9 +522,13 @@ def check_path(
             [RAW_SCHEMA, LEDGER.split(".")[1]],
         ).fetchone()[0]
     )
+    files = export_files(path)
+    refusals = _same_name_refusals(path, files)
     return [
-        _check_file(file, contracts, shared_reader, con if ledger_exists else None)
-        for file in export_files(path)
+        _check_file(
+            file, contracts, shared_reader, con if ledger_exists else None, refusals.get(file)
+        )
+        for file in files
     ]
 
 
@@ -532,14 +537,17 @@ def _check_file(
     contracts: list[SourceContract],
     reader: IsolatedReader,
     con: duckdb.DuckDBPyConnection | None,
+    refusal: str | None,
 ) -> FileReport:
+    """What ``ingest_file`` would report for the file, in the same order of decisions."""
+    name = export_name(file)
+    fingerprint = contracts_fingerprint(matching_contracts(name, contracts))
     if con is not None:
-        fingerprint = contracts_fingerprint(matching_contracts(export_name(file), contracts))
         skipped = skip_reason(con, file_sha256(file), fingerprint)
         if skipped is not None:
-            return FileReport(
-                file=export_name(file), source=None, status="skipped", message=skipped
-            )
+            return FileReport(file=name, source=None, status="skipped", message=skipped)
+    if refusal is not None:
+        return _rejection(file, contracts, fingerprint, refusal).report
     return evaluate_file(file, contracts, reader).report
 
 
@@ -591,11 +599,11 @@ def ingest_path(
     ensure_ledger(con)
     for contract in contracts:
         ensure_raw_table(con, contract)
-    refusals = same_name_refusals(path, files)
+    refusals = _same_name_refusals(path, files)
     return [ingest_file(con, file, contracts, refusal=refusals.get(file)) for file in files]
 
 
-def same_name_refusals(root: Path, files: list[Path]) -> dict[Path, str]:
+def _same_name_refusals(root: Path, files: list[Path]) -> dict[Path, str]:
     """Why each file that shares its name with another file of the drop is not loaded. A
     file's name identifies its export (a later file of that name replaces its rows), so two
     different files of one name (a branch's folder each) would replace each other's rows."""

@@ -12,7 +12,7 @@ from ingest_support import rows_by_key, write_export
 from real_style_drop import write_xlsx
 
 from ingest.contracts import load_contracts
-from ingest.load import ingest_path
+from ingest.load import check_path, ingest_path
 
 PAYMENTS_HEADER = "回款单号,客户编码,对账单号,回款日期,回款金额"
 
@@ -197,6 +197,9 @@ def test_two_branches_files_of_one_name_are_refused_not_merged(tmp_path, con):
             PAYMENTS_HEADER,
             ["GZ001,C3,S3,2026-03-10,400"],
         )
+    # the dry run says the same before anything is written
+    checked = check_path(drop, load_contracts())
+    assert sorted(r.status for r in checked) == ["loaded", "loaded", "rejected", "rejected"]
     reports = ingest_path(con, drop, load_contracts())
 
     # refused whole, unread (like a file that cannot be opened), each with the reason
