@@ -35,15 +35,18 @@ origins as (
     from pipeline
 ),
 
+-- samples alike in month, group and outcome counted once: each is joined to every later origin
 samples as (
     select
         origin_month as sample_month,
         stage_code,
         product_line,
         coalesce(team_id, '') as team_key,
-        case when final_outcome = 'won' then months_to_close end as won_after_months
+        case when final_outcome = 'won' then months_to_close end as won_after_months,
+        count(*) as sample_count
     from pipeline
     where not is_latest
+    group by all
 ),
 
 known_samples as (
@@ -55,7 +58,8 @@ known_samples as (
         samples.stage_code,
         samples.product_line,
         samples.team_key,
-        samples.won_after_months
+        samples.won_after_months,
+        samples.sample_count
     from origins
     inner join samples on origins.origin_month > samples.sample_month
 ),
@@ -81,15 +85,20 @@ group_rates as (
             {{ team_key }},
             {{ coarseness }} as coarseness,
             {% for column in rate_columns -%}
-                count(*) filter (
-                    where known_samples.won_after_months = {{ loop.index0 }}
-                    and known_samples.months_observed > {{ loop.index0 }}
+                coalesce(
+                    sum(known_samples.sample_count) filter (
+                        where known_samples.won_after_months = {{ loop.index0 }}
+                        and known_samples.months_observed > {{ loop.index0 }}
+                    ),
+                    0
                 ) / nullif(
-                    count(*) filter (where known_samples.months_observed > {{ loop.index0 }}),
+                    sum(known_samples.sample_count) filter (
+                        where known_samples.months_observed > {{ loop.index0 }}
+                    ),
                     0
                 ) as {{ column }},
             {% endfor -%}
-            count(*) as resolved_samples
+            cast(sum(known_samples.sample_count) as bigint) as resolved_samples
         from known_samples
         group by all
     {% endfor %}
