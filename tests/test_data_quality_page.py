@@ -123,6 +123,42 @@ def test_page_in_english(data_quality_home: Path, monkeypatch: pytest.MonkeyPatc
     assert set(table_with(at, "File")["Status"]) == {"Loaded", "Rejected"}
 
 
+def test_page_says_which_version_stays_in_force(
+    data_quality_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the accounts' newest version was rejected whole; L1, loaded before it, stays in force
+    con = duckdb.connect(str(data_quality_home / "published.duckdb"))
+    try:
+        con.execute(
+            "update rpt_ingest_files set export_date = '2026-11-20', "
+            "newer_version_load_id = 'L6', newer_version_rejected_at = '2026-11-22 02:05:00', "
+            "newer_version_message = 'required columns missing: account_name' "
+            "where load_id = 'L1'"
+        )
+    finally:
+        con.close()
+
+    at = run_page(data_quality_home, monkeypatch)
+    assert metrics(at)["拒收文件"] == "3"  # with erp_orders and notes_20261121.txt
+    assert at.warning[0].value == (
+        "1 个文件的最新版本整份被拒收，仍沿用此前已入库的版本，直到修正后的文件入库："
+        "crm_accounts_20261120.xlsx（2026-11-22 02:05 拒收；生效版本 2026-11-21 02:05 入库，"
+        "导出日期 2026-11-20）"
+    )
+    accounts = table_with(at, "文件名").set_index("文件名").loc["crm_accounts_20261120.xlsx"]
+    assert accounts["状态"] == "新版本已拒收，沿用上一版本"
+    assert accounts[["入库行数", "新版本拒收原因"]].tolist() == [
+        95,
+        "required columns missing: account_name",
+    ]
+
+    at = run_page(data_quality_home, monkeypatch, lang="en")
+    assert at.warning[0].value.endswith(
+        "crm_accounts_20261120.xlsx (rejected 2026-11-22 02:05; in force: loaded "
+        "2026-11-21 02:05, exported 2026-11-20)"
+    )
+
+
 def test_source_filter_on_the_reasons(
     data_quality_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
