@@ -26,6 +26,8 @@ FRESHNESS_COLOURS = {
 STATUS_COLOURS = {
     "loaded": "",
     "rejected": "background-color: #f9d9d9; color: #9b1c1c",
+    # the newest version was rejected whole; the loaded one before it stays in force
+    "previous_in_force": "background-color: #fff1c7; color: #7a5a00",
 }
 REASONS_CHART_TOP = 15
 
@@ -216,17 +218,40 @@ FILE_COLUMNS = {
     "unmapped_columns": "col_unmapped_columns",
     "missing_columns": "col_missing_columns",
     "loaded_at": "col_loaded_at",
+    "export_date": "col_export_date",
     "message": "col_message",
+    "newer_version_rejected_at": "col_newer_version_rejected_at",
+    "newer_version_message": "col_newer_version_message",
 }
 
 
 def files_table(files: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """One row per file in force with labelled columns and the status in words."""
+    """One row per file in force with labelled columns and the status in words; a file whose
+    newer version was rejected whole says that its previous version stays in force."""
+    status = files["status"].where(files["newer_version_rejected_at"].isna(), "previous_in_force")
     table = files.assign(
         source=files["source"].map(lambda s: source_label(s, lang)),
-        status=files["status"].map(lambda s: file_status_label(s, lang)),
+        status=status.map(lambda s: file_status_label(s, lang)),
     )
     return _labelled(table, FILE_COLUMNS, lang)
+
+
+def kept_versions_note(files: pd.DataFrame, lang: str) -> str | None:
+    """The files whose newest version was rejected whole, each with the version that stays in
+    force in its place (load time, export date); None when there are none."""
+    kept = files[files["newer_version_rejected_at"].notna()]
+    if kept.empty:
+        return None
+    described = [
+        t("dq_kept_version", lang).format(
+            file=row.file_name,
+            rejected_at=f"{row.newer_version_rejected_at:%Y-%m-%d %H:%M}",
+            loaded_at=f"{row.loaded_at:%Y-%m-%d %H:%M}",
+            export_date="—" if pd.isna(row.export_date) else f"{row.export_date:%Y-%m-%d}",
+        )
+        for row in kept.itertuples()
+    ]
+    return t("dq_kept_versions", lang).format(count=len(kept), files="; ".join(described))
 
 
 def style_files_table(table: pd.DataFrame, lang: str) -> Styler:
@@ -238,6 +263,8 @@ def style_files_table(table: pd.DataFrame, lang: str) -> Styler:
         "col_rows_quarantined": "{:,.0f}",
         "col_quarantine_share": "{:.1%}",
         "col_loaded_at": "{:%Y-%m-%d %H:%M}",
+        "col_export_date": "{:%Y-%m-%d}",
+        "col_newer_version_rejected_at": "{:%Y-%m-%d %H:%M}",
     }
     return _formatted(table, lang, formats).map(
         lambda value: colours.get(value, ""), subset=[t("col_status", lang)]
@@ -249,4 +276,6 @@ def files_excel_formats(lang: str) -> dict[str, str]:
     return {
         t("col_quarantine_share", lang): "0.0%",
         t("col_loaded_at", lang): "yyyy-mm-dd hh:mm",
+        t("col_export_date", lang): "yyyy-mm-dd",
+        t("col_newer_version_rejected_at", lang): "yyyy-mm-dd hh:mm",
     }

@@ -28,7 +28,8 @@ NO_SOURCE = ""
 def ingest_kpis(source: Published) -> dict[str, Any]:
     """Headline figures over the files in force, from ``rpt_ingest_files``.
 
-    Keys: files, files_rejected, rows_read, rows_loaded, rows_quarantined and
+    Keys: files, files_rejected (files whose newest version was rejected whole, whether or
+    not an earlier loaded version stays in force), rows_read, rows_loaded, rows_quarantined and
     quarantine_share (rows quarantined / rows read from the files that loaded; None when no
     row was read from a loaded file). Rows of files rejected whole count in rows_read only.
     """
@@ -37,7 +38,9 @@ def ingest_kpis(source: Published) -> dict[str, Any]:
         """
         select
             count(*) as files,
-            count(*) filter (where status = 'rejected') as files_rejected,
+            count(*) filter (
+                where status = 'rejected' or newer_version_load_id is not null
+            ) as files_rejected,
             coalesce(sum(rows_read), 0) as rows_read,
             coalesce(sum(rows_loaded), 0) as rows_loaded,
             coalesce(sum(rows_quarantined), 0) as rows_quarantined,
@@ -195,7 +198,8 @@ def validation_results(source: Published) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
 def ingest_files(source: Published) -> pd.DataFrame:
-    """One row per file in force, newest first, from ``rpt_ingest_files``."""
+    """One row per file in force, newest first, from ``rpt_ingest_files``, with a newer
+    version rejected whole that left it in force."""
     return fetch_df(
         source,
         """
@@ -213,6 +217,9 @@ def ingest_files(source: Published) -> pd.DataFrame:
             missing_columns,
             message,
             loaded_at,
+            export_date,
+            newer_version_rejected_at,
+            newer_version_message,
         from rpt_ingest_files
         order by loaded_at desc, file_name
         """,

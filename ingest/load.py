@@ -4,6 +4,8 @@ Each file is loaded in one DuckDB transaction: its rows, its quarantined rows an
 entry commit together or not at all, so a load killed at any point can simply be run again.
 A file is identified by its content hash (the same content is never loaded twice, whatever its
 name) and by its name (a changed file with the same name replaces the rows it loaded before).
+A version rejected whole replaces nothing: the rows of the version loaded before it stay in
+force until a readable version arrives, and the ledger keeps the rejection beside them.
 
 A file is read and conformed in a worker process with a deadline (``limits.seconds`` of its
 contract, see ``ingest/worker.py``): a file that would hang the reader, or crash it, is
@@ -254,24 +256,32 @@ def _commit_file(
     path: Path,
     file_hash: str,
     evaluation: Evaluation,
-    earlier_tables: set[str],
+    in_force: LoadedVersion | None,
 ) -> None:
-    """Replace whatever an earlier version of this file loaded, in one transaction."""
+    """Record the file in one transaction. A loaded version replaces every earlier version of
+    its name (rows, quarantined rows, ledger entries); a version rejected whole replaces only
+    an earlier rejected one, so the loaded version in force stays (and its report says so)."""
     report, contract = evaluation.report, evaluation.contract
     loaded, quarantined = evaluation.loaded, evaluation.quarantined
     file_name = export_name(path)
     load_id = uuid.uuid4().hex
     now = dt.datetime.now()
+    _note_version_kept(report, in_force)
+    replaced = "file_name = ? and superseded_by is null"
+    if report.status != "loaded":
+        replaced += " and status = 'rejected'"
     con.begin()
     try:
-        loads_into = {contract.table} if contract and report.status == "loaded" else set()
-        for table in sorted(earlier_tables | loads_into):
-            con.execute(f"delete from {RAW_SCHEMA}.{table} where _file_name = ?", [file_name])
-        con.execute(f"delete from {QUARANTINE} where file_name = ?", [file_name])
+        if report.status == "loaded":
+            earlier = {in_force.table} if in_force is not None and in_force.table else set()
+            for table in sorted(earlier | {contract.table}):
+                con.execute(f"delete from {RAW_SCHEMA}.{table} where _file_name = ?", [file_name])
         con.execute(
-            f"update {LEDGER} set superseded_by = ? where file_name = ? and superseded_by is null",
-            [load_id, file_name],
+            f"delete from {QUARANTINE} where load_id in (select load_id from {LEDGER} "
+            f"where {replaced})",
+            [file_name],
         )
+        con.execute(f"update {LEDGER} set superseded_by = ? where {replaced}", [load_id, file_name])
         if loaded is not None and loaded.height:
             rows = loaded.rename({EXTRA_COLUMNS: "_extra"}).with_columns(
                 pl.lit(load_id).alias("_load_id"),
@@ -442,17 +452,39 @@ def evaluate_file(
     return Evaluation(report, contract, loaded, conformed.quarantined, fingerprint)
 
 
-def _earlier_tables(
+@dataclass(frozen=True)
+class LoadedVersion:
+    """The loaded version of a file name in force: the one a new version replaces if it loads,
+    and keeps in force if it is rejected whole."""
+
+    table: str | None  # raw table its rows are in; None when its contract is gone
+    loaded_at: dt.datetime
+    export_date: dt.date | None
+
+
+def _loaded_version(
     con: duckdb.DuckDBPyConnection, file_name: str, contracts: list[SourceContract]
-) -> set[str]:
-    """Raw tables the file's current ledger entry loaded into (its rows are replaced)."""
-    tables = {c.source: c.table for c in contracts}
-    rows = con.execute(
-        f"select source from {LEDGER} where file_name = ? and superseded_by is null "
-        "and status = 'loaded'",
+) -> LoadedVersion | None:
+    row = con.execute(
+        f"select source, loaded_at, export_date from {LEDGER} "
+        "where file_name = ? and superseded_by is null and status = 'loaded'",
         [file_name],
-    ).fetchall()
-    return {tables[source] for (source,) in rows if source in tables}
+    ).fetchone()
+    if row is None:
+        return None
+    source, loaded_at, export_date = row
+    tables = {c.source: c.table for c in contracts}
+    return LoadedVersion(tables.get(source), loaded_at, export_date)
+
+
+def _note_version_kept(report: FileReport, in_force: LoadedVersion | None) -> None:
+    """A version rejected whole says which version stays in force in its place."""
+    if report.status == "rejected" and in_force is not None:
+        exported = f" (exported {in_force.export_date})" if in_force.export_date else ""
+        report.add_message(
+            f"the version loaded {in_force.loaded_at:%Y-%m-%d %H:%M}{exported} stays in force "
+            "until a corrected version of this file loads"
+        )
 
 
 def ingest_file(
@@ -479,18 +511,18 @@ def ingest_file(
     if skipped is not None:
         return FileReport(file=name, source=None, status="skipped", message=skipped)
     evaluation = evaluation or evaluate_file(path, contracts, reader)
-    earlier = _earlier_tables(con, name, contracts)
+    in_force = _loaded_version(con, name, contracts)
     try:
         if evaluation.contract is not None and evaluation.report.status == "loaded":
             ensure_raw_table(con, evaluation.contract)
-        _commit_file(con, path, file_hash, evaluation, earlier)
+        _commit_file(con, path, file_hash, evaluation, in_force)
     except duckdb.Error as exc:
         # e.g. a contract that changed a column's type under an existing raw table
         table = evaluation.contract.table if evaluation.contract else "the raw layer"
         evaluation = _rejection(
             path, contracts, fingerprint, f"the warehouse refused the rows for {table}: {exc}"
         )
-        _commit_file(con, path, file_hash, evaluation, earlier)
+        _commit_file(con, path, file_hash, evaluation, in_force)
     return evaluation.report
 
 
@@ -547,8 +579,12 @@ def _check_file(
         if skipped is not None:
             return FileReport(file=name, source=None, status="skipped", message=skipped)
     if refusal is not None:
-        return _rejection(file, contracts, fingerprint, refusal).report
-    return evaluate_file(file, contracts, reader).report
+        report = _rejection(file, contracts, fingerprint, refusal).report
+    else:
+        report = evaluate_file(file, contracts, reader).report
+    if con is not None:
+        _note_version_kept(report, _loaded_version(con, name, contracts))
+    return report
 
 
 def export_files(path: Path) -> list[Path]:

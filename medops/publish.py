@@ -83,7 +83,8 @@ def _table_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str]) -> di
 
 
 def _export_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The export files the warehouse holds now (current version of each): name, hash, rows."""
+    """The export files the warehouse holds now (each name's version in force, and a newer
+    version rejected whole beside it): name, hash, status, rows."""
     exists = con.execute(
         "select count(*) from duckdb_tables() where database_name = 'warehouse' "
         "and schema_name = 'raw' and table_name = '_ingest_ledger'"

@@ -123,6 +123,42 @@ def test_page_in_english(data_quality_home: Path, monkeypatch: pytest.MonkeyPatc
     assert set(table_with(at, "File")["Status"]) == {"Loaded", "Rejected"}
 
 
+def test_page_says_which_version_stays_in_force(
+    data_quality_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the accounts' newest version was rejected whole; L1, loaded before it, stays in force
+    con = duckdb.connect(str(data_quality_home / "published.duckdb"))
+    try:
+        con.execute(
+            "update rpt_ingest_files set export_date = '2026-11-20', "
+            "newer_version_load_id = 'L6', newer_version_rejected_at = '2026-11-22 02:05:00', "
+            "newer_version_message = 'required columns missing: account_name' "
+            "where load_id = 'L1'"
+        )
+    finally:
+        con.close()
+
+    at = run_page(data_quality_home, monkeypatch)
+    assert metrics(at)["拒收文件"] == "3"  # with erp_orders and notes_20261121.txt
+    assert at.warning[0].value == (
+        "1 个文件的最新版本整份被拒收，仍沿用此前已入库的版本，直到修正后的文件入库："
+        "crm_accounts_20261120.xlsx（2026-11-22 02:05 拒收；生效版本 2026-11-21 02:05 入库，"
+        "导出日期 2026-11-20）"
+    )
+    accounts = table_with(at, "文件名").set_index("文件名").loc["crm_accounts_20261120.xlsx"]
+    assert accounts["状态"] == "新版本已拒收，沿用上一版本"
+    assert accounts[["入库行数", "新版本拒收原因"]].tolist() == [
+        95,
+        "required columns missing: account_name",
+    ]
+
+    at = run_page(data_quality_home, monkeypatch, lang="en")
+    assert at.warning[0].value.endswith(
+        "crm_accounts_20261120.xlsx (rejected 2026-11-22 02:05; in force: loaded "
+        "2026-11-21 02:05, exported 2026-11-20)"
+    )
+
+
 def test_source_filter_on_the_reasons(
     data_quality_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,12 +337,14 @@ def _build_tiny_warehouse(home: Path) -> None:
         con.close()
 
 
-def _dbt_build(home: Path) -> None:
+def _dbt_build(home: Path, *models: str) -> None:
+    """Build the data-quality marts (and ``models``) on the home's warehouse, with their tests."""
     result = subprocess.run(
         [
             DBT,
             "build",
             "--select",
+            *models,
             "+path:models/marts/data_quality",
             # only tests whose every parent is selected (a relationships test to an
             # unselected model would read a table this tiny warehouse never built)
@@ -430,3 +468,106 @@ def test_marts_built_by_dbt(tmp_path: Path) -> None:
     assert history_fresh["measured_at"] >= history_fresh["last_loaded_at"]
     assert freshness.loc["crm_offices", "last_file_status"] == "rejected"
     assert pd.isna(freshness.loc["crm_offices", "age_hours"])
+
+
+# Versions of one payments export (the same name sent again). Version 2 is rejected whole: the
+# ERP wrote the amount in 万元, a unit whose header does not match. Version 1 stays in force.
+PAYMENTS = "erp_payments_20261121.csv"
+PAYMENTS_V1 = "\n".join(
+    [
+        "回款单号,客户编码,对账单号,回款日期,回款金额",
+        "P1,C1,S1,2026-11-20,1200.00",
+        "P2,C2,S2,2026-11-20,800.00",
+        "P3,,S3,2026-11-20,50.00",  # missing value in account_id
+    ]
+)
+PAYMENTS_V2 = PAYMENTS_V1.replace("回款金额", "回款金额（万元）")
+PAYMENTS_V3 = "\n".join(
+    ["回款单号,客户编码,对账单号,回款日期,回款金额", "P1,C1,S1,2026-11-20,1250.00"]
+)
+
+
+@pytest.mark.slow
+def test_a_rejected_version_keeps_the_loaded_one_in_staging_and_the_marts(tmp_path: Path) -> None:
+    from ingest.load import ingest_path
+
+    home = tmp_path / "versions_warehouse"
+    drop = home / "drop"
+    drop.mkdir(parents=True)
+
+    def deliver(text: str, runs: int = 1) -> None:
+        (drop / PAYMENTS).write_text(text + "\n", encoding="utf-8")
+        con = duckdb.connect(str(home / "warehouse.duckdb"))
+        try:
+            for _ in range(runs):
+                ingest_path(con, drop)
+        finally:
+            con.close()
+        # stg_erp__payments is incremental: each build after the first reads only changes
+        _dbt_build(home, "stg_erp__payments")
+
+    def built() -> tuple[dict, pd.Series, dict, pd.Series, int]:
+        con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+        try:
+            staged = dict(
+                con.execute(
+                    "select payment_id, cast(payment_amount as double) "
+                    "from staging.stg_erp__payments"
+                ).fetchall()
+            )
+            files = _mart(con, "rpt_ingest_files", "file_name")
+            reasons = _mart(con, "rpt_quarantine_reasons", "loaded_at, reason_kind")
+            sources = _mart(con, "rpt_source_freshness", "source")
+            versions = con.execute("select count(*) from raw._ingest_ledger").fetchone()[0]
+        finally:
+            con.close()
+        assert len(files) == len(sources) == 1  # one file name, one source
+        kinds = {r.reason_kind: (r.is_whole_file, r.rows_quarantined) for r in reasons.itertuples()}
+        return staged, files.iloc[0], kinds, sources.iloc[0], versions
+
+    deliver(PAYMENTS_V1)
+    _, first, _, _, _ = built()
+
+    deliver(PAYMENTS_V2, runs=2)  # the second run skips it
+    staged, file, kinds, fresh, versions = built()
+    assert staged == {"P1": 1200.0, "P2": 800.0}
+    assert versions == 2
+    # the version in force is the first, and the file says its newer version was rejected
+    assert file["load_id"] == first["load_id"] and file["loaded_at"] == first["loaded_at"]
+    assert (file["status"], file["rows_read"], file["rows_loaded"], file["rows_quarantined"]) == (
+        "loaded",
+        3,
+        2,
+        1,
+    )
+    assert file["export_date"] == pd.Timestamp("2026-11-21")
+    assert file["newer_version_rejected_at"] > file["loaded_at"]
+    assert file["newer_version_message"] == (
+        "required columns missing: payment_amount (回款金额/payment_amount); the version loaded "
+        f"{first['loaded_at']:%Y-%m-%d %H:%M} (exported 2026-11-21) stays in force until a "
+        "corrected version of this file loads"
+    )
+    # nothing is lost: the first version's quarantined row and the rejection both count
+    assert kinds == {
+        "missing value in account_id": (False, 1),
+        "required columns missing": (True, 1),
+    }
+    assert (fresh["last_file_status"], fresh["last_file_at"]) == (
+        "rejected",
+        file["newer_version_rejected_at"],
+    )
+    assert fresh["last_loaded_at"] == first["loaded_at"]
+    assert fresh[["files_in_force", "files_loaded", "files_rejected", "rows_loaded"]].tolist() == [
+        1,
+        1,
+        1,
+        2,
+    ]
+
+    deliver(PAYMENTS_V3)
+    staged, file, kinds, fresh, versions = built()
+    assert staged == {"P1": 1250.0}
+    assert (file["status"], file["rows_loaded"], file["earlier_versions"]) == ("loaded", 1, 2)
+    assert pd.isna(file["newer_version_load_id"]) and pd.isna(file["newer_version_message"])
+    assert kinds == {}
+    assert (fresh["last_file_status"], fresh["files_rejected"]) == ("loaded", 0)

@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from dagster_project.defs.landing import landing_sensor, scan_drop
 from ingest.contracts import load_contracts
-from ingest.load import export_files
+from ingest.load import export_files, ingest_path
 
 STATEMENTS = (
     "对账单号,客户编码,结算期间,对账日期,到期日,对账金额,销售员工号\n"
@@ -91,6 +92,42 @@ def test_a_duplicate_is_not_ingested_again_and_a_changed_file_is(drop, tick):
     tick()
     [second] = tick()
     assert second.run_key != first.run_key
+
+
+def test_a_rejected_version_of_a_file_keeps_the_one_loaded_before(drop, tick, tmp_path):
+    """Each batch the sensor launches is ingested as the nightly job's raw_exports does."""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+
+    def deliver(text: str) -> list:
+        (drop / "erp" / "erp_statements_20261206.csv").write_text(text, encoding="utf-8-sig")
+        tick()
+        requests = tick()
+        if not requests:
+            return []
+        [request] = requests
+        batch = Path(request.run_config["ops"]["raw_exports"]["config"]["exports_dir"])
+        return ingest_path(con, batch, load_contracts())
+
+    def statements() -> list[tuple]:
+        return con.execute(
+            "select statement_id, statement_amount from raw.erp_statements order by 1"
+        ).fetchall()
+
+    try:
+        assert [r.status for r in deliver(STATEMENTS)] == ["loaded"]
+        # the ERP re-sends the file with the amount in 万元: rejected whole
+        [rejected] = deliver(STATEMENTS.replace("对账金额", "对账金额（万元）"))
+        assert rejected.status == "rejected"
+        assert rejected.message.startswith("required columns missing: statement_amount")
+        assert "stays in force until a corrected version of this file loads" in rejected.message
+        assert statements() == [("S1", 1200.0)]
+        # the same rejected file sent again is not launched again
+        assert deliver(STATEMENTS.replace("对账金额", "对账金额（万元）")) == []
+        [corrected] = deliver(STATEMENTS + "S2,A2,2026-11,2026-11-30,2026-12-30,300.00,E1\n")
+        assert corrected.status == "loaded"
+        assert statements() == [("S1", 1200.0), ("S2", 300.0)]
+    finally:
+        con.close()
 
 
 def test_half_written_files_wait(drop, tick):

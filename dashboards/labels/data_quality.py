@@ -24,9 +24,22 @@ TEXTS = {
     },
     "kpi_files_rejected": {"zh": "拒收文件", "en": "Files rejected"},
     "kpi_files_rejected_help": {
-        "zh": "整份未能入库的文件：无法读取、缺少必填列或没有匹配的数据源约定。",
-        "en": "Files not loaded at all: unreadable, required columns missing or no source "
-        "contract matches the name.",
+        "zh": "最新版本整份未能入库的文件：无法读取、缺少必填列或没有匹配的数据源约定。"
+        "同名文件此前已入库的版本继续生效。",
+        "en": "Files whose newest version was not loaded at all: unreadable, required columns "
+        "missing or no source contract matches the name. An earlier loaded version of the "
+        "file stays in force.",
+    },
+    "dq_kept_versions": {
+        "zh": "{count} 个文件的最新版本整份被拒收，仍沿用此前已入库的版本，直到修正后的文件入库："
+        "{files}",
+        "en": "The newest version of {count} files was rejected whole; the version loaded "
+        "before it stays in force until a corrected file loads: {files}",
+    },
+    "dq_kept_version": {
+        "zh": "{file}（{rejected_at} 拒收；生效版本 {loaded_at} 入库，导出日期 {export_date}）",
+        "en": "{file} (rejected {rejected_at}; in force: loaded {loaded_at}, exported "
+        "{export_date})",
     },
     "kpi_rows_read": {"zh": "读取行数", "en": "Rows read"},
     "kpi_rows_read_help": {
@@ -136,11 +149,18 @@ TEXTS = {
     "col_missing_columns": {"zh": "缺少的列", "en": "Missing columns"},
     "col_message": {"zh": "说明", "en": "Message"},
     "col_loaded_at": {"zh": "入库时间", "en": "Loaded at"},
+    "col_export_date": {"zh": "导出日期", "en": "Exported"},
+    "col_newer_version_rejected_at": {"zh": "新版本拒收时间", "en": "Newer version rejected"},
+    "col_newer_version_message": {"zh": "新版本拒收原因", "en": "Why it was rejected"},
     "freshness_fresh": {"zh": "正常", "en": "Fresh"},
     "freshness_warn": {"zh": "预警", "en": "Warn"},
     "freshness_error": {"zh": "超时", "en": "Stale"},
     "freshness_unknown": {"zh": "未知", "en": "Unknown"},
     "status_loaded": {"zh": "已入库", "en": "Loaded"},
     "status_rejected": {"zh": "已拒收", "en": "Rejected"},
+    "status_previous_in_force": {
+        "zh": "新版本已拒收，沿用上一版本",
+        "en": "Newer version rejected; previous in force",
+    },
     "download_files": {"zh": "下载文件明细", "en": "Download file list"},
 }

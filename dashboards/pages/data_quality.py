@@ -67,6 +67,13 @@ for column, (key, value) in zip(st.columns(len(kpi_cards)), kpi_cards, strict=Tr
 if kpis is not None and kpis["files"] == 0:
     st.info(t("dq_no_files"), icon=":material/info:")
 
+files = (
+    data_quality_data.ingest_files(source) if _has(data_quality_data.INGEST_FILES_MART) else None
+)
+kept_versions = None if files is None else data_quality_charts.kept_versions_note(files, lang)
+if kept_versions:
+    st.warning(kept_versions, icon=":material/history:")
+
 # --- sources and freshness ---------------------------------------------------------------------
 if _has(data_quality_data.FRESHNESS_MART):
     sources = data_quality_data.source_freshness(source)
@@ -156,22 +163,20 @@ if validation is not None:
             )
 
 # --- files ---------------------------------------------------------------------------------------
-if _has(data_quality_data.INGEST_FILES_MART):
-    files = data_quality_data.ingest_files(source)
-    if not files.empty:
-        with st.container(border=True):
-            title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
-            title_col.subheader(t("dq_files"))
-            table = data_quality_charts.files_table(files, lang)
-            table_download(
-                button_col,
-                t("download_files"),
-                table,
-                sheet_name=t("page_data_quality"),
-                lang=lang,
-                number_formats=data_quality_charts.files_excel_formats(lang),
-                file_name=f"ingest_files_{source.published_at:%Y%m%d_%H%M}.xlsx",
-            )
-            st.dataframe(
-                data_quality_charts.style_files_table(table, lang), hide_index=True, placeholder="—"
-            )
+if files is not None and not files.empty:
+    with st.container(border=True):
+        title_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+        title_col.subheader(t("dq_files"))
+        table = data_quality_charts.files_table(files, lang)
+        table_download(
+            button_col,
+            t("download_files"),
+            table,
+            sheet_name=t("page_data_quality"),
+            lang=lang,
+            number_formats=data_quality_charts.files_excel_formats(lang),
+            file_name=f"ingest_files_{source.published_at:%Y%m%d_%H%M}.xlsx",
+        )
+        st.dataframe(
+            data_quality_charts.style_files_table(table, lang), hide_index=True, placeholder="—"
+        )

@@ -135,7 +135,9 @@ def raw_exports(
     # builds the models: nothing to do on DuckDB, Parquet registered in Spark's catalog on Spark
     warehouse.engine.hand_over((RAW_SCHEMA,))
     for report in reports:
-        context.log.info(
+        # a rejection says why, and which earlier version of the file stays in force
+        log = context.log.warning if report.status == "rejected" else context.log.info
+        log(
             f"{report.file}: {report.status}, read {report.rows_read}, loaded "
             f"{report.rows_loaded}, quarantined {report.rows_quarantined} {report.reasons or ''}"
             + (f" ({report.message})" if report.message else "")

@@ -6,6 +6,29 @@ files as (
     select * from {{ ref('rpt_ingest_files') }}
 ),
 
+-- the versions whose quarantine rows are kept: each file's version in force, and a newer
+-- version rejected whole that left the loaded one in force (its rejection reason counts too)
+file_versions as (
+    select
+        load_id,
+        source,
+        system,
+        file_name,
+        rows_read,
+        loaded_at
+    from files
+    union all
+    select
+        newer_version_load_id as load_id,
+        source,
+        system,
+        file_name,
+        cast(null as bigint) as rows_read,
+        newer_version_rejected_at as loaded_at
+    from files
+    where newer_version_load_id is not null
+),
+
 personal_headers as (
     select * from {{ ref('personal_data_headers') }}
 ),
@@ -121,25 +144,25 @@ masked_examples as (
 
 final as (
     select
-        files.source,
-        files.system,
-        files.file_name,
-        files.load_id,
+        file_versions.source,
+        file_versions.system,
+        file_versions.file_name,
+        file_versions.load_id,
         per_kind.reason_kind,
         per_kind.is_whole_file,
         per_kind.rows_quarantined,
         case
-            when not per_kind.is_whole_file and files.rows_read > 0
-                then cast(per_kind.rows_quarantined as double) / files.rows_read
+            when not per_kind.is_whole_file and file_versions.rows_read > 0
+                then cast(per_kind.rows_quarantined as double) / file_versions.rows_read
         end as share_of_rows_read,
         per_kind.example_row_number,
         {{ mask_personal_text('per_kind.example_reason') }} as example_reason,
         {{ mask_personal_text(
             'coalesce(masked_examples.example_raw_values, per_kind.example_raw_values)'
         ) }} as example_raw_values,
-        files.loaded_at
+        file_versions.loaded_at
     from all_kinds as per_kind
-    inner join files on per_kind.load_id = files.load_id
+    inner join file_versions on per_kind.load_id = file_versions.load_id
     left join masked_examples
         on
             per_kind.load_id = masked_examples.load_id

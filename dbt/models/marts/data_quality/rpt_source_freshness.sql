@@ -11,8 +11,16 @@ build_clock as (
     select {{ local_build_timestamp() }} as measured_at
 ),
 
+-- a file's newest version is the one in force, or a newer one rejected whole that left the
+-- loaded one in force
 source_files as (
-    select * from files
+    select
+        *,
+        coalesce(newer_version_rejected_at, loaded_at) as newest_version_at,
+        case
+            when newer_version_load_id is not null then 'rejected' else status
+        end as newest_version_status
+    from files
     where source is not null
 ),
 
@@ -22,7 +30,7 @@ per_source as (
         system,
         count(*) as files_in_force,
         count(*) filter (where status = 'loaded') as files_loaded,
-        count(*) filter (where status = 'rejected') as files_rejected,
+        count(*) filter (where newest_version_status = 'rejected') as files_rejected,
         sum(rows_read) as rows_read,
         sum(rows_loaded) as rows_loaded,
         sum(rows_quarantined) as rows_quarantined,
@@ -35,10 +43,12 @@ last_file as (
     select
         source,
         file_name as last_file_name,
-        status as last_file_status,
-        loaded_at as last_file_at
+        newest_version_status as last_file_status,
+        newest_version_at as last_file_at
     from source_files
-    qualify row_number() over (partition by source order by loaded_at desc, file_name desc) = 1
+    qualify row_number() over (
+        partition by source order by newest_version_at desc, file_name desc
+    ) = 1
 ),
 
 ages as (
