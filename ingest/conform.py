@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ingest.contracts import WAREHOUSE_TIMEZONE, ColumnSpec, SourceContract, normalize_header
-from ingest.readers import EXCEL_EPOCH_1900, ROW_NUMBER, ROW_PROBLEM
+from ingest.readers import EXCEL_EPOCH_1900, EXCEL_ERRORS, ROW_NUMBER, ROW_PROBLEM
 
 # What people type into a cell to mean "nothing here"; a contract's missing_values add to these.
-# nan and NaN are what a script's pandas writes for a blank.
+# nan and NaN are what a script's pandas writes for a blank. Not #N/A: that is Excel's error of
+# a lookup that found nothing (EXCEL_ERRORS), which a contract may still list.
 NULL_TOKENS = (
     "",
     "-",
@@ -24,7 +25,6 @@ NULL_TOKENS = (
     "N/A",
     "n/a",
     "NA",
-    "#N/A",
     "NULL",
     "null",
     "None",
@@ -509,7 +509,19 @@ def conform(
         if spec.default is not None:
             value = value.fill_null(pl.lit(spec.default))
         typed_columns.append(value.alias(spec.name))
-        errors.append(error)
+        # the cell's error says what is wrong; "invalid decimal: '#DIV/0!'" would not
+        excel_error = pl.col(spec.name).is_in(EXCEL_ERRORS)
+        errors.append(
+            pl.when(excel_error)
+            .then(
+                pl.format(
+                    f"Excel error {{}} in {spec.name}: fix the formula in the source and export "
+                    "again",
+                    pl.col(spec.name),
+                )
+            )
+            .otherwise(error)
+        )
         errors.append(
             pl.when(pl.col(spec.name).str.contains(MOJIBAKE)).then(
                 pl.lit(f"mojibake in {spec.name}: the text was decoded wrongly before export")

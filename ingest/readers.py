@@ -30,6 +30,38 @@ EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
 EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 HEADER_LEVEL_SEPARATOR = "/"
 EXTRA_VALUES_SHOWN = 20  # of a row longer than its header, in its quarantine reason
+# The error values a cell can show, as a CSV saved from Excel (or WPS, or Google Sheets: #ERROR!)
+# writes them; conform quarantines a row holding one.
+EXCEL_ERRORS = (
+    "#BLOCKED!",
+    "#BUSY!",
+    "#CALC!",
+    "#CONNECT!",
+    "#DIV/0!",
+    "#ERROR!",
+    "#FIELD!",
+    "#GETTING_DATA",
+    "#N/A",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#PYTHON!",
+    "#REF!",
+    "#SPILL!",
+    "#UNKNOWN!",
+    "#VALUE!",
+)
+# calamine's names of the error values it reads from a workbook
+CALAMINE_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
+}
 
 
 class UnreadableFileError(Exception):
@@ -279,6 +311,38 @@ def workbook_epoch(path: Path) -> dt.date:
     return EXCEL_EPOCH_1904 if is_1904 else EXCEL_EPOCH_1900
 
 
+def _errors_as_text(path: Path) -> bytes:
+    """The .xlsx with its error cells stored as the error's text. calamine refuses a whole sheet
+    holding an error newer than the ones it knows (#SPILL!, #CALC!, #GETTING_DATA): read this
+    way, the cell shows as a CSV would show it, and only its row is quarantined."""
+    copy = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'(<(?:\w+:)?c\s[^>]*?)\bt="e"', rb'\1t="str"', data)
+            out.writestr(item, data)
+    return copy.getvalue()
+
+
+def _sheet_as_text(workbook: fastexcel.ExcelReader, wanted: str | int) -> pl.DataFrame:
+    """Every cell as text; a cell holding an Excel error as the error (#DIV/0!), which fastexcel
+    reads as blank and reports apart."""
+    sheet = workbook.load_sheet(wanted, header_row=None, dtypes="string")
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    frame = pl.from_arrow(batch)
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for error in cell_errors.errors if cell_errors else []:
+        row, column = error.position
+        name = re.search(r"Error\((\w+)\)", error.detail)
+        rows, texts = by_column.setdefault(column, ([], []))
+        rows.append(row)
+        texts.append(CALAMINE_ERRORS.get(name.group(1) if name else "", "#ERROR!"))
+    return frame.with_columns(
+        frame.to_series(column).scatter(rows, texts) for column, (rows, texts) in by_column.items()
+    )
+
+
 def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
     try:
         workbook = fastexcel.read_excel(str(path))
@@ -291,7 +355,12 @@ def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
     if isinstance(wanted, int) and wanted >= len(sheet_names):
         raise UnreadableFileError(f"sheet {wanted + 1} not found; the workbook has {sheet_names}")
     try:
-        raw = workbook.load_sheet(wanted, header_row=None, dtypes="string").to_polars()
+        try:
+            raw = _sheet_as_text(workbook, wanted)
+        except fastexcel.CalamineError as exc:
+            if "Unsupported cell error value" not in str(exc):
+                raise
+            raw = _sheet_as_text(fastexcel.read_excel(_errors_as_text(path)), wanted)
     except Exception as exc:
         raise UnreadableFileError(f"sheet {wanted!r} cannot be read: {exc}") from exc
     if raw.width == 0 or raw.height == 0:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import zipfile
 
 import duckdb
 import pytest
+import xlsxwriter
 from ingest_support import rows_by_key, write_export
 from real_style_drop import write_xlsx
 
@@ -15,6 +18,7 @@ from ingest.contracts import load_contracts
 from ingest.load import check_path, ingest_path
 
 PAYMENTS_HEADER = "回款单号,客户编码,对账单号,回款日期,回款金额"
+CAMPAIGNS_HEADER = ("活动编号", "活动名称", "开始日期", "预算")
 
 
 @pytest.fixture()
@@ -285,3 +289,91 @@ def test_a_file_downloaded_again_loads_after_the_first_download(tmp_path, con):
             "select file_name from raw._ingest_ledger order by loaded_at"
         ).fetchall()
     ] == ["crm_offices_20261121.csv", "crm_offices_20261121 (1).csv"]
+
+
+def write_xlsx_with_formulas(path, rows: list[tuple]) -> None:
+    """A workbook as Excel saves it: a formula cell keeps its formula and its last result, here
+    written as ("=formula", result). Excel stores the errors newer than 2007's (#SPILL!,
+    #CALC!) as error cells (t="e") like the older ones; xlsxwriter writes them as text, so its
+    sheet is rewritten here."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Sheet1")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, tuple):
+                sheet.write_formula(r, c, value[0], None, value[1])
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, value, dates)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(
+                    rb't="str"(><f[^>]*>[^<]*</f><v>#(?:SPILL|CALC)!</v>)', rb't="e"\1', data
+                )
+            out.writestr(item, data)
+
+
+def test_excel_error_cells_in_a_workbook_are_quarantined_naming_the_error(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    day = dt.date(2026, 3, 5)
+    write_xlsx_with_formulas(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            CAMPAIGNS_HEADER,
+            ("CP01", "华东区学术会", day, 150000),
+            ("CP02", "华南区巡展", day, ("=150000/D7", "#DIV/0!")),
+            # a name looked up in another sheet that has no such campaign
+            ("CP03", ("=VLOOKUP(A4,活动表!A:B,2,FALSE)", "#N/A"), day, 80000),
+            # a dynamic array blocked by the next cell: calamine refused the whole workbook
+            ("CP04", "西南区沙龙", day, ("=SEQUENCE(2)", "#SPILL!")),
+            ("CP05", "华北区巡展", ("=开始!B2", "#REF!"), 60000),
+        ],
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.status, report.rows_loaded, report.rows_quarantined) == ("loaded", 1, 4)
+    assert rows_by_key(con, "select campaign_id, campaign_name, budget from raw.crm_campaigns") == {
+        "CP01": ("华东区学术会", 150000.0)
+    }
+    fix = "fix the formula in the source and export again"
+    assert quarantined(con) == {
+        2: (f"Excel error #DIV/0! in budget: {fix}",),
+        3: (f"Excel error #N/A in campaign_name: {fix}",),
+        4: (f"Excel error #SPILL! in budget: {fix}",),
+        5: (f"Excel error #REF! in starts_on: {fix}",),
+    }
+
+
+def test_excel_errors_in_a_csv_saved_from_excel(tmp_path, con):
+    drop = tmp_path / "drop"
+    write_export(
+        drop / "erp_payments_20261121.csv",
+        PAYMENTS_HEADER,
+        [
+            "P1,C1,S1,2026-11-20,#DIV/0!",
+            # a statement number looked up from the bank slip: once read as blank
+            "P2,C1,#N/A,2026-11-20,100",
+            "P3,C1,#REF!,2026-11-20,100",
+            "P4,#NAME?,S1,2026-11-20,100",
+            "P5,C1,S1,2026-11-20,100",
+        ],
+        encoding="gb18030",
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 4)
+    assert payments(con) == {"P5": ("C1", 100.0)}
+    fix = "fix the formula in the source and export again"
+    assert quarantined(con) == {
+        1: (f"Excel error #DIV/0! in payment_amount: {fix}",),
+        2: (f"Excel error #N/A in statement_id: {fix}",),
+        3: (f"Excel error #REF! in statement_id: {fix}",),
+        4: (f"Excel error #NAME? in account_id: {fix}",),
+    }
