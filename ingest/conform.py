@@ -409,7 +409,7 @@ def _parsed(
     return parse_in_two_steps(text, quick, full).alias(PARSED_PREFIX + spec.name)
 
 
-def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
+def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
     """Return the typed value and an error message (null when fine) for one column; numbers,
     dates and timestamps come parsed (``_parsed``)."""
     text = pl.col(spec.name)
@@ -422,6 +422,14 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
             bad = text.is_not_null() & value.is_null()
             return value, pl.when(bad).then(pl.format(f"unknown code in {spec.name}: '{{}}'", text))
         return value, pl.lit(None, dtype=pl.String)
+    if spec.type in ("date", "timestamp"):
+        parsed = pl.col(PARSED_PREFIX + spec.name)
+        no_date = text.str.contains(_time_without_date(excel_epoch))
+        value = pl.when(~no_date).then(parsed.dt.date() if spec.type == "date" else parsed)
+        bad = text.is_not_null() & value.is_null()
+        return value, pl.when(no_date).then(
+            pl.format(f"{spec.name} has a time but no date: '{{}}'; export it with its date", text)
+        ).when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
     if spec.type in ("int", "decimal"):
         number = pl.col(PARSED_PREFIX + spec.name)
         if spec.type == "int":
@@ -431,14 +439,19 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
             value = number
     elif spec.type == "boolean":
         value = parse_boolean(text, spec)
-    elif spec.type == "month":
-        value = parse_month(text)
-    elif spec.type == "date":
-        value = pl.col(PARSED_PREFIX + spec.name).dt.date()
     else:
-        value = pl.col(PARSED_PREFIX + spec.name)
+        value = parse_month(text)
     bad = text.is_not_null() & value.is_null()
     return value, pl.when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
+
+
+def _time_without_date(excel_epoch: dt.date) -> str:
+    """A time of day written alone (09:00, 9:30:00 PM, 下午 3:05), or a workbook's time cell,
+    which the reader gives on Excel's day zero (1899-12-31; 1904-01-01 in the 1904 date system;
+    1899-12-30 as Access writes it)."""
+    day_zero = "|".join(sorted({"1899-12-30", "1899-12-31", excel_epoch.isoformat()}))
+    clock = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    return rf"^(?:{MERIDIEM})?\s*{clock}\s*(?:{MERIDIEM})?$|^(?:{day_zero})[ T]{clock}$"
 
 
 def _clean_mapping(values: dict[str, str]) -> dict[str, str]:
@@ -505,7 +518,7 @@ def conform(
 
     typed_columns, errors = [], [pl.col(ROW_PROBLEM)]
     for spec in contract.columns:
-        value, error = _typed(spec)
+        value, error = _typed(spec, excel_epoch)
         if spec.default is not None:
             value = value.fill_null(pl.lit(spec.default))
         typed_columns.append(value.alias(spec.name))

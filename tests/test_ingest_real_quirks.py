@@ -377,3 +377,56 @@ def test_excel_errors_in_a_csv_saved_from_excel(tmp_path, con):
         3: (f"Excel error #REF! in statement_id: {fix}",),
         4: (f"Excel error #NAME? in account_id: {fix}",),
     }
+
+
+def test_a_time_without_its_date_is_quarantined(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    # a time-only cell is a fraction of a day: it read as 1899-12-31 09:00
+    write_xlsx(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            CAMPAIGNS_HEADER,
+            ("CP01", "华东区学术会", dt.datetime(2026, 3, 5), 150000),
+            ("CP02", "华南区巡展", dt.time(9, 0), 150000),
+        ],
+    )
+    write_export(
+        drop / "crm_visits_20261121.csv",
+        "活动记录编号,员工工号,客户编码,活动类型,签到时间",
+        [
+            "V1,E1,C1,拜访,2026-03-05 09:00",
+            "V2,E1,C1,拜访,09:00",
+            "V3,E1,C1,拜访,9:30:00",
+            "V4,E1,C1,电话,下午 3:05",
+        ],
+    )
+    ingest_path(con, drop, load_contracts())
+
+    assert rows_by_key(con, "select campaign_id, starts_on from raw.crm_campaigns") == {
+        "CP01": (dt.date(2026, 3, 5),)
+    }
+    assert rows_by_key(con, "select visit_id, checked_in_at from raw.crm_visits") == {
+        "V1": (dt.datetime(2026, 3, 5, 9, 0),)
+    }
+    reasons = con.execute(
+        "select source, row_number, reason from raw._ingest_quarantine order by 1, 2"
+    ).fetchall()
+    assert reasons == [
+        (
+            "crm_campaigns",
+            2,
+            "starts_on has a time but no date: '1899-12-31 09:00:00'; export it with its date",
+        ),
+        ("crm_visits", 2, "checked_in_at has a time but no date: '09:00'; export it with its date"),
+        (
+            "crm_visits",
+            3,
+            "checked_in_at has a time but no date: '9:30:00'; export it with its date",
+        ),
+        (
+            "crm_visits",
+            4,
+            "checked_in_at has a time but no date: '下午 3:05'; export it with its date",
+        ),
+    ]
