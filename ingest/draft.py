@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.conform import (
-    DAY_MONTH_DATE,
+    SHORT_FIRST_DATE,
     SchemaError,
     clean_text,
     infer_date_order,
@@ -272,7 +272,7 @@ def _type_of(values: pl.Series) -> tuple[str, str | None, str | None, list[str]]
                 kind = "int" if whole and decimal == "." else "decimal"
                 return kind, None, (decimal if decimal != "." else None), notes
     order = None
-    if values.str.contains(DAY_MONTH_DATE).any():
+    if values.str.contains(SHORT_FIRST_DATE).any():
         try:
             order = infer_date_order(values)
         except SchemaError as exc:
