@@ -62,6 +62,9 @@ CALAMINE_ERRORS = {
     "Value": "#VALUE!",
     "GettingData": "#GETTING_DATA",
 }
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (a compound document)
+DAMAGED_WORKBOOK = "workbook is damaged or cut short (a copy that did not finish?): copy it again"
 
 
 class UnreadableFileError(Exception):
@@ -311,6 +314,65 @@ def workbook_epoch(path: Path) -> dt.date:
     return EXCEL_EPOCH_1904 if is_1904 else EXCEL_EPOCH_1900
 
 
+def _open_workbook(path: Path) -> fastexcel.ExcelReader:
+    """The workbook, told .xlsx from .xls by its name, else by its content (an .xlsx that an ERP
+    names .xls); a file that is no workbook is rejected saying what it is."""
+    try:
+        return fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own hierarchy for corrupt or wrong files
+        error = exc
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        try:
+            return fastexcel.read_excel(path.read_bytes())
+        except Exception:  # not a workbook of either kind: described below
+            pass
+    raise UnreadableFileError(_not_a_workbook(path, head)) from error
+
+
+def _not_a_workbook(path: Path, head: bytes) -> str:
+    """What a file named as a workbook that calamine cannot open is, in one short reason."""
+    if not head:
+        return "file is empty"
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return DAMAGED_WORKBOOK
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"a zip archive holding {shown or 'nothing'}, not a workbook: export it again"
+    if head.startswith(OLE_MAGIC):
+        return DAMAGED_WORKBOOK
+    text = _head_as_text(head)
+    if text is None:
+        return f"not a workbook, though named {path.suffix}: export it again"
+    if re.search(r"<(?:html|table|!doctype html)", text, re.IGNORECASE):
+        return (
+            "an HTML page saved with a workbook name, not a workbook: open it in Excel and save "
+            "as .xlsx, or export as CSV"
+        )
+    return (
+        f"a text file named {path.suffix}, not a workbook: export it again as a workbook, "
+        "or as CSV named .csv"
+    )
+
+
+def _head_as_text(head: bytes) -> str | None:
+    """The first bytes of a file as text, None when they are not text (a character cut at the
+    end of them is no sign of that)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", "replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return text if "\0" not in text else None
+    return None
+
+
 def _errors_as_text(path: Path) -> bytes:
     """The .xlsx with its error cells stored as the error's text. calamine refuses a whole sheet
     holding an error newer than the ones it knows (#SPILL!, #CALC!, #GETTING_DATA): read this
@@ -344,10 +406,7 @@ def _sheet_as_text(workbook: fastexcel.ExcelReader, wanted: str | int) -> pl.Dat
 
 
 def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
-    try:
-        workbook = fastexcel.read_excel(str(path))
-    except Exception as exc:  # fastexcel raises its own hierarchy for corrupt or wrong files
-        raise UnreadableFileError(f"workbook cannot be read: {exc}") from exc
+    workbook = _open_workbook(path)
     sheet_names = workbook.sheet_names
     wanted = contract.sheet
     if isinstance(wanted, str) and wanted not in sheet_names:

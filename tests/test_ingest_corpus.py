@@ -347,7 +347,9 @@ def test_truncated_workbook_is_rejected_whole(warehouse, drop, contracts):
     path.write_bytes(path.read_bytes()[:700])
     report = ingest_one(warehouse, drop, contracts)
     assert report.status == "rejected"
-    assert report.message.startswith("workbook cannot be read")
+    assert report.message == (
+        "workbook is damaged or cut short (a copy that did not finish?): copy it again"
+    )
     assert quarantine(warehouse) == {None: report.message}
 
 

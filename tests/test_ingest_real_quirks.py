@@ -4,6 +4,7 @@ written the way the systems or people that make them write it. Expected values b
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import zipfile
@@ -11,6 +12,7 @@ import zipfile
 import duckdb
 import pytest
 import xlsxwriter
+import xlwt
 from ingest_support import rows_by_key, write_export
 from real_style_drop import write_xlsx
 
@@ -430,3 +432,54 @@ def test_a_time_without_its_date_is_quarantined(tmp_path, con):
             "checked_in_at has a time but no date: '下午 3:05'; export it with its date",
         ),
     ]
+
+
+def test_files_named_as_workbooks_that_are_not_say_what_they_are(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    # a web ERP's "export to Excel": an HTML table under a workbook's name, in GBK
+    (drop / "crm_campaigns_20261121.xlsx").write_bytes(
+        '<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta http-equiv='
+        '"Content-Type" content="text/html; charset=gb2312"></head><body><table border="1">'
+        "<tr><td>活动编号</td><td>活动名称</td></tr><tr><td>CP01</td><td>华东区学术会</td></tr>"
+        "</table></body></html>".encode("gbk")
+    )
+    # a CSV renamed by hand
+    (drop / "crm_campaigns_20261122.xlsx").write_bytes(
+        "活动编号,活动名称\nCP01,华东区学术会\n".encode("gbk")
+    )
+    (drop / "crm_campaigns_20261123.xlsx").write_bytes(b"")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("campaigns.csv", "活动编号,活动名称\n")
+    (drop / "crm_campaigns_20261124.xlsx").write_bytes(archive.getvalue())
+    # a legacy .xls an old system names .xlsx: a workbook all the same, read by its content
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(("活动编号", "活动名称", "预算")):
+        sheet.write(0, c, value)
+        sheet.write(1, c, ("CP09", "西北区巡展", 90000)[c])
+    book.save(str(drop / "crm_campaigns_20261125.xlsx"))
+    reports = {r.file: r for r in ingest_path(con, drop, load_contracts())}
+
+    assert reports.pop("crm_campaigns_20261125.xlsx").status == "loaded"
+    assert {name: (r.status, r.message) for name, r in reports.items()} == {
+        "crm_campaigns_20261121.xlsx": (
+            "rejected",
+            "an HTML page saved with a workbook name, not a workbook: open it in Excel and save "
+            "as .xlsx, or export as CSV",
+        ),
+        "crm_campaigns_20261122.xlsx": (
+            "rejected",
+            "a text file named .xlsx, not a workbook: export it again as a workbook, or as CSV "
+            "named .csv",
+        ),
+        "crm_campaigns_20261123.xlsx": ("rejected", "file is empty"),
+        "crm_campaigns_20261124.xlsx": (
+            "rejected",
+            "a zip archive holding campaigns.csv, not a workbook: export it again",
+        ),
+    }
+    assert rows_by_key(con, "select campaign_id, budget from raw.crm_campaigns") == {
+        "CP09": (90000.0,)
+    }
