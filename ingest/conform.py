@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ingest.contracts import WAREHOUSE_TIMEZONE, ColumnSpec, SourceContract, normalize_header
-from ingest.readers import EXCEL_EPOCH_1900, ROW_NUMBER, ROW_PROBLEM
+from ingest.readers import EXCEL_EPOCH_1900, EXCEL_ERRORS, ROW_NUMBER, ROW_PROBLEM
 
 # What people type into a cell to mean "nothing here"; a contract's missing_values add to these.
-# nan and NaN are what a script's pandas writes for a blank.
+# nan and NaN are what a script's pandas writes for a blank. Not #N/A: that is Excel's error of
+# a lookup that found nothing (EXCEL_ERRORS), which a contract may still list.
 NULL_TOKENS = (
     "",
     "-",
@@ -24,7 +25,6 @@ NULL_TOKENS = (
     "N/A",
     "n/a",
     "NA",
-    "#N/A",
     "NULL",
     "null",
     "None",
@@ -69,14 +69,15 @@ DATETIME_FORMATS = (
     "%Y-%m-%d",
     "%Y%m%d",
 )
-# Day and month first, in either order: 5/3/2024, 05-03-2024 14:30, 5.3.24 2:30:15 PM.
-DAY_MONTH_DATE = (
-    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
+# A date whose first part is a day, a month or a two-digit year: 5/3/2024, 05-03-2024 14:30,
+# 5.3.24 2:30:15 PM, 26-03-05, 26/3/5.
+SHORT_FIRST_DATE = (
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{1,2})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp][Mm])?)?$"
 )
 # a time, then its offset from UTC (so the -2024 of 05-03-2024 is not one)
 UTC_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
-DATE_ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first"}
+DATE_ORDER_NAMES = {"dmy": "day-first", "mdy": "month-first", "ymd": "year-first"}
 # a month written without its day: 2023-11, 2023年11月, 2023/11, 202311 (a four-digit year
 # first, so an Excel serial number, 45231, is not one)
 MONTH_TEXT = r"^((?:19|20)\d{2})\s*(?:[年/.\-]\s*)?(\d{1,2})\s*月?$"
@@ -217,11 +218,18 @@ def _year_first(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{4}")).then(value)
 
 
-def _day_month(text: pl.Expr, order: str) -> pl.Expr:
-    parts = text.str.extract_groups(DAY_MONTH_DATE)
-    first, second, year = (parts.struct.field(str(i)) for i in (1, 2, 3))
-    day, month = (first, second) if order == "dmy" else (second, first)
-    year = pl.when(year.str.len_chars() == 2).then(pl.lit("20") + year).otherwise(year)
+def _date_in_order(text: pl.Expr, order: str) -> pl.Expr:
+    """A SHORT_FIRST_DATE read in ``order``: ``dmy`` or ``mdy`` with a two- or four-digit year
+    last, ``ymd`` with a two-digit year first (26-03-05); two-digit years are 20xx."""
+    parts = text.str.extract_groups(SHORT_FIRST_DATE)
+    first, second, third = (parts.struct.field(str(i)) for i in (1, 2, 3))
+    if order == "ymd":
+        short_year = (first.str.len_chars() == 2) & (third.str.len_chars() <= 2)
+        year, month, day = pl.when(short_year).then(pl.lit("20") + first), second, third
+    else:
+        day, month = (first, second) if order == "dmy" else (second, first)
+        digits = third.str.len_chars()
+        year = pl.when(digits == 2).then(pl.lit("20") + third).when(digits == 4).then(third)
     hour = parts.struct.field("4").cast(pl.Int32).fill_null(0)
     meridiem = parts.struct.field("8").str.to_uppercase()
     hour = (
@@ -255,7 +263,8 @@ def parse_datetime(
 
     Year-first forms (2024-03-05, 2024/3/5 14:30, 2024年3月5日, 20240305) and Excel serial day
     numbers (from the workbook's 1900 or 1904 epoch) are always read. ``formats`` adds a named
-    order of day and month (``dmy``, ``mdy``) or strptime formats. A value with a UTC offset
+    order of day and month (``dmy``, ``mdy``), year-first with a two-digit year (``ymd``:
+    26-03-05) or strptime formats. A value with a UTC offset
     (``Z``, ``+08:00``) is converted by it; a naive one is taken to be in ``timezone``.
     """
     is_serial = text.str.contains(r"^\d{5}(\.\d+)?$")
@@ -264,9 +273,9 @@ def parse_datetime(
     )
     candidates = [_year_first(text)]
     for fmt in formats:
-        if fmt in ("dmy", "mdy"):
-            candidates.append(_day_month(text, fmt))
-        elif fmt != "ymd":
+        if fmt in DATE_ORDER_NAMES:
+            candidates.append(_date_in_order(text, fmt))
+        else:
             candidates.append(text.str.to_datetime(fmt, strict=False, time_unit="us"))
     naive = pl.when(is_serial).then(serial).otherwise(pl.coalesce(candidates))
     if timezone is None:
@@ -326,49 +335,83 @@ def parse_in_two_steps(values: pl.Series, quick: pl.Expr | None, full: pl.Expr) 
 
 
 def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) -> str | None:
-    """The order of day and month in a column whose contract does not say it.
+    """The order of the parts of a column's SHORT_FIRST_DATEs, when its contract does not say it.
 
-    Values settle it when their first part is over 12 (day-first) or their second is
-    (month-first). A column where no value settles it, while some read as two different dates
-    (3/5/2024), or where values settle it both ways, raises SchemaError: guessing would load
-    wrong dates silently. None when no value has day and month first.
+    Each value fits the orders its parts allow: day-first (a day up to 31, then a month up to
+    12), month-first, and, with a two-digit year and day, year-first (26-03-05). The orders that
+    every value fits are the column's: one settles it (25/3/2024 with 3/5/2024: day-first;
+    26/3/5 with 26-03-15: year-first). A column whose values fit no order together, or several
+    while a value reads as different dates in them (3/5/2024; 26-03-05, 2026 or 2005), raises
+    SchemaError: guessing would load wrong dates silently. None when no value has this form.
     """
     if not values.str.contains(r"^\d{1,2}[/.\-]\d").any():
         return None  # the usual case, year-first: no need for the full pattern
     rows = row_numbers if row_numbers is not None else pl.Series(range(1, len(values) + 1))
+    first, second, third = (pl.col("p").struct.field(str(i)).cast(pl.Int32) for i in (1, 2, 3))
+    third_digits = pl.col("p").struct.field("3").str.len_chars()
+    fits = {
+        "dmy": first.is_between(1, 31) & second.is_between(1, 12) & third_digits.is_in([2, 4]),
+        "mdy": first.is_between(1, 12) & second.is_between(1, 31) & third_digits.is_in([2, 4]),
+        "ymd": (pl.col("p").struct.field("1").str.len_chars() == 2)
+        & second.is_between(1, 12)
+        & third.is_between(1, 31)
+        & (third_digits <= 2),
+    }
+    year = pl.when(third_digits == 2).then(third + 2000).otherwise(third)
+    # each order's reading of a value as one number, yyyymmdd
+    readings = {
+        "dmy": year * 10_000 + second * 100 + first,
+        "mdy": year * 10_000 + first * 100 + second,
+        "ymd": (first + 2000) * 10_000 + second * 100 + third,
+    }
     parts = (
         pl.DataFrame({"text": values, "row": rows})
-        .with_columns(pl.col("text").str.extract_groups(DAY_MONTH_DATE).alias("p"))
-        .select(
-            "text",
-            "row",
-            pl.col("p").struct.field("1").cast(pl.Int32).alias("first"),
-            pl.col("p").struct.field("2").cast(pl.Int32).alias("second"),
+        .with_columns(pl.col("text").str.extract_groups(SHORT_FIRST_DATE).alias("p"))
+        .filter(pl.col("p").struct.field("1").is_not_null())
+        .with_columns(
+            pl.sum_horizontal(
+                fit.cast(pl.Int32) * (1 << i) for i, fit in enumerate(fits.values())
+            ).alias("mask"),
+            *(reading.alias(order) for order, reading in readings.items()),
         )
-        .drop_nulls(["first", "second"])
+        .filter(pl.col("mask") > 0)  # a value no order reads is quarantined when parsed
     )
     if parts.is_empty():
         return None
-    day_first = parts.filter((pl.col("first") > 12) & (pl.col("second") <= 12))
-    month_first = parts.filter((pl.col("second") > 12) & (pl.col("first") <= 12))
-    if day_first.height and month_first.height:
+    orders = list(fits)
+    column_fits = 0b111
+    narrowed_by = None  # the value that last ruled an order out
+    for mask, row, text in (
+        parts.group_by("mask", maintain_order=True)
+        .agg(pl.col("row").first(), pl.col("text").first())
+        .iter_rows()
+    ):
+        if not column_fits & mask:
+            left = [o for i, o in enumerate(orders) if column_fits & (1 << i)]
+            ruled = [o for i, o in enumerate(orders) if mask & (1 << i)]
+            raise SchemaError(
+                f"mixes {_order_names(left, 'or')} dates (data row {narrowed_by[0]}: "
+                f"'{narrowed_by[1]}') and {_order_names(ruled, 'or')} ones (data row {row}: "
+                f"'{text}')"
+            )
+        if column_fits & mask != column_fits:
+            column_fits &= mask
+            narrowed_by = (row, text)
+    fitting = [o for i, o in enumerate(orders) if column_fits & (1 << i)]
+    differing = parts.filter(pl.any_horizontal(pl.col(o) != pl.col(fitting[0]) for o in fitting))
+    if differing.height:
         raise SchemaError(
-            f"mixes day-first dates (data row {day_first['row'][0]}: "
-            f"'{day_first['text'][0]}') and month-first ones (data row {month_first['row'][0]}: "
-            f"'{month_first['text'][0]}')"
+            f"has dates that read {'both ' if len(fitting) == 2 else ''}"
+            f"{_order_names(fitting, 'and')} (data row {differing['row'][0]}: "
+            f"'{differing['text'][0]}') and none that settles the order; declare it with "
+            + " or ".join(f"format: {o}" for o in fitting)
         )
-    if day_first.height:
-        return "dmy"
-    if month_first.height:
-        return "mdy"
-    both_ways = parts.filter(pl.col("first") != pl.col("second"))
-    if both_ways.height:
-        raise SchemaError(
-            f"has dates that read both day-first and month-first (data row "
-            f"{both_ways['row'][0]}: '{both_ways['text'][0]}') and none that settles the "
-            "order; declare it with format: dmy or format: mdy"
-        )
-    return "dmy"  # every value reads the same both ways (1/1/2024)
+    return fitting[0]  # every value reads the same in each order that fits (1/1/2024)
+
+
+def _order_names(orders: list[str], conjunction: str) -> str:
+    names = [DATE_ORDER_NAMES[o] for o in orders]
+    return ", ".join(names[:-1]) + f" {conjunction} " + names[-1] if len(names) > 1 else names[0]
 
 
 def summary_row(first_value: pl.Expr, labels: tuple[str, ...]) -> pl.Expr:
@@ -409,7 +452,7 @@ def _parsed(
     return parse_in_two_steps(text, quick, full).alias(PARSED_PREFIX + spec.name)
 
 
-def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
+def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
     """Return the typed value and an error message (null when fine) for one column; numbers,
     dates and timestamps come parsed (``_parsed``)."""
     text = pl.col(spec.name)
@@ -422,6 +465,14 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
             bad = text.is_not_null() & value.is_null()
             return value, pl.when(bad).then(pl.format(f"unknown code in {spec.name}: '{{}}'", text))
         return value, pl.lit(None, dtype=pl.String)
+    if spec.type in ("date", "timestamp"):
+        parsed = pl.col(PARSED_PREFIX + spec.name)
+        no_date = text.str.contains(_time_without_date(excel_epoch))
+        value = pl.when(~no_date).then(parsed.dt.date() if spec.type == "date" else parsed)
+        bad = text.is_not_null() & value.is_null()
+        return value, pl.when(no_date).then(
+            pl.format(f"{spec.name} has a time but no date: '{{}}'; export it with its date", text)
+        ).when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
     if spec.type in ("int", "decimal"):
         number = pl.col(PARSED_PREFIX + spec.name)
         if spec.type == "int":
@@ -431,14 +482,19 @@ def _typed(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
             value = number
     elif spec.type == "boolean":
         value = parse_boolean(text, spec)
-    elif spec.type == "month":
-        value = parse_month(text)
-    elif spec.type == "date":
-        value = pl.col(PARSED_PREFIX + spec.name).dt.date()
     else:
-        value = pl.col(PARSED_PREFIX + spec.name)
+        value = parse_month(text)
     bad = text.is_not_null() & value.is_null()
     return value, pl.when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
+
+
+def _time_without_date(excel_epoch: dt.date) -> str:
+    """A time of day written alone (09:00, 9:30:00 PM, 下午 3:05), or a workbook's time cell,
+    which the reader gives on Excel's day zero (1899-12-31; 1904-01-01 in the 1904 date system;
+    1899-12-30 as Access writes it)."""
+    day_zero = "|".join(sorted({"1899-12-30", "1899-12-31", excel_epoch.isoformat()}))
+    clock = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    return rf"^(?:{MERIDIEM})?\s*{clock}\s*(?:{MERIDIEM})?$|^(?:{day_zero})[ T]{clock}$"
 
 
 def _clean_mapping(values: dict[str, str]) -> dict[str, str]:
@@ -505,11 +561,23 @@ def conform(
 
     typed_columns, errors = [], [pl.col(ROW_PROBLEM)]
     for spec in contract.columns:
-        value, error = _typed(spec)
+        value, error = _typed(spec, excel_epoch)
         if spec.default is not None:
             value = value.fill_null(pl.lit(spec.default))
         typed_columns.append(value.alias(spec.name))
-        errors.append(error)
+        # the cell's error says what is wrong; "invalid decimal: '#DIV/0!'" would not
+        excel_error = pl.col(spec.name).is_in(EXCEL_ERRORS)
+        errors.append(
+            pl.when(excel_error)
+            .then(
+                pl.format(
+                    f"Excel error {{}} in {spec.name}: fix the formula in the source and export "
+                    "again",
+                    pl.col(spec.name),
+                )
+            )
+            .otherwise(error)
+        )
         errors.append(
             pl.when(pl.col(spec.name).str.contains(MOJIBAKE)).then(
                 pl.lit(f"mojibake in {spec.name}: the text was decoded wrongly before export")

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.conform import (
-    DAY_MONTH_DATE,
+    SHORT_FIRST_DATE,
     SchemaError,
     clean_text,
     infer_date_order,
@@ -37,6 +37,7 @@ from ingest.contracts import (
     normalize_header,
 )
 from ingest.readers import (
+    EXCEL_ERRORS,
     ROW_NUMBER,
     ROW_PROBLEM,
     UnreadableFileError,
@@ -271,7 +272,7 @@ def _type_of(values: pl.Series) -> tuple[str, str | None, str | None, list[str]]
                 kind = "int" if whole and decimal == "." else "decimal"
                 return kind, None, (decimal if decimal != "." else None), notes
     order = None
-    if values.str.contains(DAY_MONTH_DATE).any():
+    if values.str.contains(SHORT_FIRST_DATE).any():
         try:
             order = infer_date_order(values)
         except SchemaError as exc:
@@ -401,9 +402,12 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
     read = read_export(path, _probe_contract(path, fmt, delimiter, header_row))
     frame = read.frame.head(SAMPLE_ROWS).drop(ROW_NUMBER, ROW_PROBLEM)
     headers = list(frame.columns)
-    tokens = [t for t in ("?", "NULL", "-", "N/A", "(null)", "#N/A") if _holds(frame, t)]
+    tokens = [t for t in ("?", "NULL", "-", "N/A", "(null)") if _holds(frame, t)]
+    # Excel's errors (#N/A, #DIV/0!) type no column; ingest quarantines their rows, so they are
+    # not proposed as blank tokens either
     cleaned = frame.select(
-        clean_text(pl.col(h).cast(pl.String), ("", *tokens)).alias(h) for h in headers
+        clean_text(pl.col(h).cast(pl.String), ("", *tokens, *EXCEL_ERRORS)).alias(h)
+        for h in headers
     )
     # totals rows (合计, Grand Total) are not data: left out of the sample, named in the draft
     first_value = cleaned.select(pl.coalesce(headers).alias("first"))["first"]

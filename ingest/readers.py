@@ -30,6 +30,41 @@ EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)
 EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 HEADER_LEVEL_SEPARATOR = "/"
 EXTRA_VALUES_SHOWN = 20  # of a row longer than its header, in its quarantine reason
+# The error values a cell can show, as a CSV saved from Excel (or WPS, or Google Sheets: #ERROR!)
+# writes them; conform quarantines a row holding one.
+EXCEL_ERRORS = (
+    "#BLOCKED!",
+    "#BUSY!",
+    "#CALC!",
+    "#CONNECT!",
+    "#DIV/0!",
+    "#ERROR!",
+    "#FIELD!",
+    "#GETTING_DATA",
+    "#N/A",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#PYTHON!",
+    "#REF!",
+    "#SPILL!",
+    "#UNKNOWN!",
+    "#VALUE!",
+)
+# calamine's names of the error values it reads from a workbook
+CALAMINE_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
+}
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (a compound document)
+DAMAGED_WORKBOOK = "workbook is damaged or cut short (a copy that did not finish?): copy it again"
 
 
 class UnreadableFileError(Exception):
@@ -279,11 +314,99 @@ def workbook_epoch(path: Path) -> dt.date:
     return EXCEL_EPOCH_1904 if is_1904 else EXCEL_EPOCH_1900
 
 
-def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
+def _open_workbook(path: Path) -> fastexcel.ExcelReader:
+    """The workbook, told .xlsx from .xls by its name, else by its content (an .xlsx that an ERP
+    names .xls); a file that is no workbook is rejected saying what it is."""
     try:
-        workbook = fastexcel.read_excel(str(path))
+        return fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own hierarchy for corrupt or wrong files
-        raise UnreadableFileError(f"workbook cannot be read: {exc}") from exc
+        error = exc
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        try:
+            return fastexcel.read_excel(path.read_bytes())
+        except Exception:  # not a workbook of either kind: described below
+            pass
+    raise UnreadableFileError(_not_a_workbook(path, head)) from error
+
+
+def _not_a_workbook(path: Path, head: bytes) -> str:
+    """What a file named as a workbook that calamine cannot open is, in one short reason."""
+    if not head:
+        return "file is empty"
+    if head.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return DAMAGED_WORKBOOK
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"a zip archive holding {shown or 'nothing'}, not a workbook: export it again"
+    if head.startswith(OLE_MAGIC):
+        return DAMAGED_WORKBOOK
+    text = _head_as_text(head)
+    if text is None:
+        return f"not a workbook, though named {path.suffix}: export it again"
+    if re.search(r"<(?:html|table|!doctype html)", text, re.IGNORECASE):
+        return (
+            "an HTML page saved with a workbook name, not a workbook: open it in Excel and save "
+            "as .xlsx, or export as CSV"
+        )
+    return (
+        f"a text file named {path.suffix}, not a workbook: export it again as a workbook, "
+        "or as CSV named .csv"
+    )
+
+
+def _head_as_text(head: bytes) -> str | None:
+    """The first bytes of a file as text, None when they are not text (a character cut at the
+    end of them is no sign of that)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", "replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return text if "\0" not in text else None
+    return None
+
+
+def _errors_as_text(path: Path) -> bytes:
+    """The .xlsx with its error cells stored as the error's text. calamine refuses a whole sheet
+    holding an error newer than the ones it knows (#SPILL!, #CALC!, #GETTING_DATA): read this
+    way, the cell shows as a CSV would show it, and only its row is quarantined."""
+    copy = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'(<(?:\w+:)?c\s[^>]*?)\bt="e"', rb'\1t="str"', data)
+            out.writestr(item, data)
+    return copy.getvalue()
+
+
+def _sheet_as_text(workbook: fastexcel.ExcelReader, wanted: str | int) -> pl.DataFrame:
+    """Every cell as text; a cell holding an Excel error as the error (#DIV/0!), which fastexcel
+    reads as blank and reports apart."""
+    sheet = workbook.load_sheet(wanted, header_row=None, dtypes="string")
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    frame = pl.from_arrow(batch)
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for error in cell_errors.errors if cell_errors else []:
+        row, column = error.position
+        name = re.search(r"Error\((\w+)\)", error.detail)
+        rows, texts = by_column.setdefault(column, ([], []))
+        rows.append(row)
+        texts.append(CALAMINE_ERRORS.get(name.group(1) if name else "", "#ERROR!"))
+    return frame.with_columns(
+        frame.to_series(column).scatter(rows, texts) for column, (rows, texts) in by_column.items()
+    )
+
+
+def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
+    workbook = _open_workbook(path)
     sheet_names = workbook.sheet_names
     wanted = contract.sheet
     if isinstance(wanted, str) and wanted not in sheet_names:
@@ -291,7 +414,12 @@ def _read_excel(path: Path, contract: SourceContract) -> ExportRows:
     if isinstance(wanted, int) and wanted >= len(sheet_names):
         raise UnreadableFileError(f"sheet {wanted + 1} not found; the workbook has {sheet_names}")
     try:
-        raw = workbook.load_sheet(wanted, header_row=None, dtypes="string").to_polars()
+        try:
+            raw = _sheet_as_text(workbook, wanted)
+        except fastexcel.CalamineError as exc:
+            if "Unsupported cell error value" not in str(exc):
+                raise
+            raw = _sheet_as_text(fastexcel.read_excel(_errors_as_text(path)), wanted)
     except Exception as exc:
         raise UnreadableFileError(f"sheet {wanted!r} cannot be read: {exc}") from exc
     if raw.width == 0 or raw.height == 0:

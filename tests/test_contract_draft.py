@@ -109,6 +109,15 @@ def test_receivables_export_with_us_dates_and_yes_no(tmp_path):
     ).fetchone() == ("15752855", dt.date(2012, 10, 25), dt.date(2012, 11, 28), True)
 
 
+def test_excel_errors_neither_type_a_column_nor_become_blank_tokens(tmp_path):
+    rows = [*RECEIVABLES[:3], RECEIVABLES[3].replace("72.27", "#N/A")]
+    export = write_export(tmp_path / "receivables.csv", RECEIVABLES_HEADER, rows)
+    draft = draft_contract(export)
+    assert columns_of(draft)["InvoiceAmount"] == ("invoice_amount", "decimal", None)
+    # a lookup that found nothing is quarantined by ingest, not read as blank
+    assert "#N/A" not in draft.missing_tokens
+
+
 def test_ambiguous_dates_are_left_for_a_person(tmp_path):
     export = write_export(
         tmp_path / "visits.csv", "visit_no,visited", ["V1,1/2/2024", "V2,3/4/2024", "V3,5/6/2024"]

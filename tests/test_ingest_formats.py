@@ -163,6 +163,58 @@ def test_undeclared_day_month_order_is_inferred_or_refused(tmp_path, con, contra
     assert set(rows_by_key(con, VISITS)) == {"A1", "A2"}
 
 
+def test_two_digit_years_written_first_are_not_read_day_first(tmp_path, con, contracts):
+    """Chinese systems write the year first, some with two digits: 26/3/5 is 2026-03-05. Read
+    day-first (the first part is over 12) it was 26 March 2005."""
+    folder = drop(
+        tmp_path,
+        {
+            # a one-digit last part is no year: 26/3/5 reads year-first only, and so the column
+            "field_visits_20260401.csv": ["Y1;;;;;;;26/3/5 10:00;", "Y2;;;;;;;26-03-25 09:30;"],
+            # each value reads both ways (2026-03-05 or 26 March 2005): refused, not guessed
+            "field_visits_20260402.csv": ["Z1;;;;;;;26-03-05 10:00;", "Z2;;;;;;;26-03-25 10:00;"],
+        },
+    )
+    reports = {r.file: r for r in ingest_path(con, folder, contracts)}
+    inferred, refused = reports["field_visits_20260401.csv"], reports["field_visits_20260402.csv"]
+    assert (inferred.status, inferred.rows_loaded) == ("loaded", 2)
+    assert inferred.message == "dates in logged_at read year-first (from the values)"
+    assert {key: row[6] for key, row in rows_by_key(con, VISITS).items()} == {
+        "Y1": berlin_to_warehouse(2026, 3, 5, 10, 0),
+        "Y2": berlin_to_warehouse(2026, 3, 25, 9, 30),
+    }
+    assert (refused.status, refused.message) == (
+        "rejected",
+        "ambiguous dates: column logged_at has dates that read both day-first and year-first "
+        "(data row 1: '26-03-05 10:00') and none that settles the order; declare it with "
+        "format: dmy or format: ymd",
+    )
+
+    # declared, the order reads two-digit years first, and four-digit ones as ever
+    declared = tmp_path / "declared"
+    declared.mkdir()
+    (declared / "field_visits.yml").write_text(
+        CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'").replace(
+            "logged_at: {header: [Logged], type: timestamp}",
+            "logged_at: {header: [Logged], type: timestamp, format: ymd}",
+        ),
+        encoding="utf-8",
+    )
+    write_export(
+        tmp_path / "drop" / "field_visits_20260402.csv",
+        HEADER,
+        ["Z1;;;;;;;26-03-05 10:00;", "Z2;;;;;;;2026-03-25 10:00;"],
+    )
+    [report] = ingest_path(
+        con, tmp_path / "drop" / "field_visits_20260402.csv", load_contracts([declared])
+    )
+    assert (report.status, report.rows_loaded) == ("loaded", 2)
+    assert {key: row[6] for key, row in rows_by_key(con, VISITS).items() if key[0] == "Z"} == {
+        "Z1": berlin_to_warehouse(2026, 3, 5, 10, 0),
+        "Z2": berlin_to_warehouse(2026, 3, 25, 10, 0),
+    }
+
+
 def test_export_date_from_the_file_name_pattern_or_the_modification_time(tmp_path, con):
     folder = tmp_path / "contracts"
     folder.mkdir()

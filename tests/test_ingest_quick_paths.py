@@ -48,6 +48,8 @@ DATE_TEXTS = [
     "05-03-2024",
     "05/03/2024 14:30:00",
     "5.3.24 2:30:15 PM",
+    "26-03-05 09:30",
+    "26/3/5",
     "12024-03-05",
     "2024-02-30",
     "2024-02-29 23:59:59",
@@ -103,7 +105,7 @@ def assert_same(got: pl.Series, expected: pl.Series) -> None:
 
 
 @pytest.mark.parametrize("kind", ["date", "timestamp"])
-@pytest.mark.parametrize("formats", [(), ("dmy",), ("mdy",), ("%d/%m/%Y %H:%M:%S",)])
+@pytest.mark.parametrize("formats", [(), ("dmy",), ("mdy",), ("ymd",), ("%d/%m/%Y %H:%M:%S",)])
 @pytest.mark.parametrize("timezone", [None, WAREHOUSE_TIMEZONE, "UTC", "America/New_York"])
 def test_two_step_dates_equal_the_full_parse(kind, formats, timezone):
     zone = None if kind == "date" else timezone

@@ -4,10 +4,15 @@ written the way the systems or people that make them write it. Expected values b
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
+import zipfile
 
 import duckdb
 import pytest
+import xlsxwriter
+import xlwt
 from ingest_support import rows_by_key, write_export
 from real_style_drop import write_xlsx
 
@@ -15,6 +20,7 @@ from ingest.contracts import load_contracts
 from ingest.load import check_path, ingest_path
 
 PAYMENTS_HEADER = "回款单号,客户编码,对账单号,回款日期,回款金额"
+CAMPAIGNS_HEADER = ("活动编号", "活动名称", "开始日期", "预算")
 
 
 @pytest.fixture()
@@ -285,3 +291,195 @@ def test_a_file_downloaded_again_loads_after_the_first_download(tmp_path, con):
             "select file_name from raw._ingest_ledger order by loaded_at"
         ).fetchall()
     ] == ["crm_offices_20261121.csv", "crm_offices_20261121 (1).csv"]
+
+
+def write_xlsx_with_formulas(path, rows: list[tuple]) -> None:
+    """A workbook as Excel saves it: a formula cell keeps its formula and its last result, here
+    written as ("=formula", result). Excel stores the errors newer than 2007's (#SPILL!,
+    #CALC!) as error cells (t="e") like the older ones; xlsxwriter writes them as text, so its
+    sheet is rewritten here."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Sheet1")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, tuple):
+                sheet.write_formula(r, c, value[0], None, value[1])
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, value, dates)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(
+                    rb't="str"(><f[^>]*>[^<]*</f><v>#(?:SPILL|CALC)!</v>)', rb't="e"\1', data
+                )
+            out.writestr(item, data)
+
+
+def test_excel_error_cells_in_a_workbook_are_quarantined_naming_the_error(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    day = dt.date(2026, 3, 5)
+    write_xlsx_with_formulas(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            CAMPAIGNS_HEADER,
+            ("CP01", "华东区学术会", day, 150000),
+            ("CP02", "华南区巡展", day, ("=150000/D7", "#DIV/0!")),
+            # a name looked up in another sheet that has no such campaign
+            ("CP03", ("=VLOOKUP(A4,活动表!A:B,2,FALSE)", "#N/A"), day, 80000),
+            # a dynamic array blocked by the next cell: calamine refused the whole workbook
+            ("CP04", "西南区沙龙", day, ("=SEQUENCE(2)", "#SPILL!")),
+            ("CP05", "华北区巡展", ("=开始!B2", "#REF!"), 60000),
+        ],
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.status, report.rows_loaded, report.rows_quarantined) == ("loaded", 1, 4)
+    assert rows_by_key(con, "select campaign_id, campaign_name, budget from raw.crm_campaigns") == {
+        "CP01": ("华东区学术会", 150000.0)
+    }
+    fix = "fix the formula in the source and export again"
+    assert quarantined(con) == {
+        2: (f"Excel error #DIV/0! in budget: {fix}",),
+        3: (f"Excel error #N/A in campaign_name: {fix}",),
+        4: (f"Excel error #SPILL! in budget: {fix}",),
+        5: (f"Excel error #REF! in starts_on: {fix}",),
+    }
+
+
+def test_excel_errors_in_a_csv_saved_from_excel(tmp_path, con):
+    drop = tmp_path / "drop"
+    write_export(
+        drop / "erp_payments_20261121.csv",
+        PAYMENTS_HEADER,
+        [
+            "P1,C1,S1,2026-11-20,#DIV/0!",
+            # a statement number looked up from the bank slip: once read as blank
+            "P2,C1,#N/A,2026-11-20,100",
+            "P3,C1,#REF!,2026-11-20,100",
+            "P4,#NAME?,S1,2026-11-20,100",
+            "P5,C1,S1,2026-11-20,100",
+        ],
+        encoding="gb18030",
+    )
+    [report] = ingest_path(con, drop, load_contracts())
+
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 4)
+    assert payments(con) == {"P5": ("C1", 100.0)}
+    fix = "fix the formula in the source and export again"
+    assert quarantined(con) == {
+        1: (f"Excel error #DIV/0! in payment_amount: {fix}",),
+        2: (f"Excel error #N/A in statement_id: {fix}",),
+        3: (f"Excel error #REF! in statement_id: {fix}",),
+        4: (f"Excel error #NAME? in account_id: {fix}",),
+    }
+
+
+def test_a_time_without_its_date_is_quarantined(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    # a time-only cell is a fraction of a day: it read as 1899-12-31 09:00
+    write_xlsx(
+        drop / "crm_campaigns_20261121.xlsx",
+        [
+            CAMPAIGNS_HEADER,
+            ("CP01", "华东区学术会", dt.datetime(2026, 3, 5), 150000),
+            ("CP02", "华南区巡展", dt.time(9, 0), 150000),
+        ],
+    )
+    write_export(
+        drop / "crm_visits_20261121.csv",
+        "活动记录编号,员工工号,客户编码,活动类型,签到时间",
+        [
+            "V1,E1,C1,拜访,2026-03-05 09:00",
+            "V2,E1,C1,拜访,09:00",
+            "V3,E1,C1,拜访,9:30:00",
+            "V4,E1,C1,电话,下午 3:05",
+        ],
+    )
+    ingest_path(con, drop, load_contracts())
+
+    assert rows_by_key(con, "select campaign_id, starts_on from raw.crm_campaigns") == {
+        "CP01": (dt.date(2026, 3, 5),)
+    }
+    assert rows_by_key(con, "select visit_id, checked_in_at from raw.crm_visits") == {
+        "V1": (dt.datetime(2026, 3, 5, 9, 0),)
+    }
+    reasons = con.execute(
+        "select source, row_number, reason from raw._ingest_quarantine order by 1, 2"
+    ).fetchall()
+    assert reasons == [
+        (
+            "crm_campaigns",
+            2,
+            "starts_on has a time but no date: '1899-12-31 09:00:00'; export it with its date",
+        ),
+        ("crm_visits", 2, "checked_in_at has a time but no date: '09:00'; export it with its date"),
+        (
+            "crm_visits",
+            3,
+            "checked_in_at has a time but no date: '9:30:00'; export it with its date",
+        ),
+        (
+            "crm_visits",
+            4,
+            "checked_in_at has a time but no date: '下午 3:05'; export it with its date",
+        ),
+    ]
+
+
+def test_files_named_as_workbooks_that_are_not_say_what_they_are(tmp_path, con):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    # a web ERP's "export to Excel": an HTML table under a workbook's name, in GBK
+    (drop / "crm_campaigns_20261121.xlsx").write_bytes(
+        '<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta http-equiv='
+        '"Content-Type" content="text/html; charset=gb2312"></head><body><table border="1">'
+        "<tr><td>活动编号</td><td>活动名称</td></tr><tr><td>CP01</td><td>华东区学术会</td></tr>"
+        "</table></body></html>".encode("gbk")
+    )
+    # a CSV renamed by hand
+    (drop / "crm_campaigns_20261122.xlsx").write_bytes(
+        "活动编号,活动名称\nCP01,华东区学术会\n".encode("gbk")
+    )
+    (drop / "crm_campaigns_20261123.xlsx").write_bytes(b"")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("campaigns.csv", "活动编号,活动名称\n")
+    (drop / "crm_campaigns_20261124.xlsx").write_bytes(archive.getvalue())
+    # a legacy .xls an old system names .xlsx: a workbook all the same, read by its content
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    for c, value in enumerate(("活动编号", "活动名称", "预算")):
+        sheet.write(0, c, value)
+        sheet.write(1, c, ("CP09", "西北区巡展", 90000)[c])
+    book.save(str(drop / "crm_campaigns_20261125.xlsx"))
+    reports = {r.file: r for r in ingest_path(con, drop, load_contracts())}
+
+    assert reports.pop("crm_campaigns_20261125.xlsx").status == "loaded"
+    assert {name: (r.status, r.message) for name, r in reports.items()} == {
+        "crm_campaigns_20261121.xlsx": (
+            "rejected",
+            "an HTML page saved with a workbook name, not a workbook: open it in Excel and save "
+            "as .xlsx, or export as CSV",
+        ),
+        "crm_campaigns_20261122.xlsx": (
+            "rejected",
+            "a text file named .xlsx, not a workbook: export it again as a workbook, or as CSV "
+            "named .csv",
+        ),
+        "crm_campaigns_20261123.xlsx": ("rejected", "file is empty"),
+        "crm_campaigns_20261124.xlsx": (
+            "rejected",
+            "a zip archive holding campaigns.csv, not a workbook: export it again",
+        ),
+    }
+    assert rows_by_key(con, "select campaign_id, budget from raw.crm_campaigns") == {
+        "CP09": (90000.0,)
+    }
