@@ -340,8 +340,9 @@ def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) ->
     Each value fits the orders its parts allow: day-first (a day up to 31, then a month up to
     12), month-first, and, with a two-digit year and day, year-first (26-03-05). The orders that
     every value fits are the column's: one settles it (25/3/2024 with 3/5/2024: day-first;
-    26/3/5 with 26-03-15: year-first). A column whose values fit no order together, or several
-    while a value reads as different dates in them (3/5/2024; 26-03-05, 2026 or 2005), raises
+    26/3/5 with 26-03-15: year-first); a two-digit year first or last is told by the column's
+    years (``_plausible_year_place``). A column whose values fit no order together, or several
+    while a value reads as different dates in them (3/5/2024; 25/03/24, 2024 or 2025), raises
     SchemaError: guessing would load wrong dates silently. None when no value has this form.
     """
     if not values.str.contains(r"^\d{1,2}[/.\-]\d").any():
@@ -398,6 +399,8 @@ def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) ->
             column_fits &= mask
             narrowed_by = (row, text)
     fitting = [o for i, o in enumerate(orders) if column_fits & (1 << i)]
+    if "ymd" in fitting and len(fitting) > 1:
+        fitting = _plausible_year_place(parts, fitting, dt.date.today())
     differing = parts.filter(pl.any_horizontal(pl.col(o) != pl.col(fitting[0]) for o in fitting))
     if differing.height:
         raise SchemaError(
@@ -407,6 +410,35 @@ def infer_date_order(values: pl.Series, row_numbers: pl.Series | None = None) ->
             + " or ".join(f"format: {o}" for o in fitting)
         )
     return fitting[0]  # every value reads the same in each order that fits (1/1/2024)
+
+
+# A date is rarely this far from the day it is loaded (birth dates are not in exports).
+PLAUSIBLE_YEARS_AWAY = 10
+
+
+def _plausible_year_place(parts: pl.DataFrame, fitting: list[str], today: dt.date) -> list[str]:
+    """The orders left when a two-digit year may be first or last (25/03/24, 24-03-25).
+
+    Read in the wrong place, the years of a column are its days of the month: more distinct
+    years (05/03/24, 17/04/24, 28/05/24 as year-first: 2005, 2017, 2028) and often far from
+    today. The place with fewer distinct years wins; with as many, the only place whose years
+    are all within PLAUSIBLE_YEARS_AWAY of today (01/01/25, 01/02/25: 2025, not 2001). When
+    neither tells (a single 25/03/24), both stay and the column is refused as ambiguous."""
+    year_last = [o for o in fitting if o != "ymd"]
+    years = {
+        place: parts[orders[0]] // 10_000
+        for place, orders in (("first", ["ymd"]), ("last", year_last))
+    }
+    distinct = {place: values.n_unique() for place, values in years.items()}
+    if distinct["first"] != distinct["last"]:
+        return ["ymd"] if distinct["first"] < distinct["last"] else year_last
+    near = {
+        place: bool(((values - today.year).abs() <= PLAUSIBLE_YEARS_AWAY).all())
+        for place, values in years.items()
+    }
+    if near["first"] != near["last"]:
+        return ["ymd"] if near["first"] else year_last
+    return fitting
 
 
 def _order_names(orders: list[str], conjunction: str) -> str:

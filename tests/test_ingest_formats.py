@@ -171,22 +171,45 @@ def test_two_digit_years_written_first_are_not_read_day_first(tmp_path, con, con
         {
             # a one-digit last part is no year: 26/3/5 reads year-first only, and so the column
             "field_visits_20260401.csv": ["Y1;;;;;;;26/3/5 10:00;", "Y2;;;;;;;26-03-25 09:30;"],
-            # each value reads both ways (2026-03-05 or 26 March 2005): refused, not guessed
+            # each value reads both ways (2026-03-05 or 26 March 2005); day-first, the years
+            # would be the days of the month (2005, 2025): year-first it is
             "field_visits_20260402.csv": ["Z1;;;;;;;26-03-05 10:00;", "Z2;;;;;;;26-03-25 10:00;"],
+            # day-first, as a British system writes: year-first the years would be 2005,
+            # 2017 and 2028
+            "field_visits_20260403.csv": [
+                "D1;;;;;;;05/03/24 10:00;",
+                "D2;;;;;;;17/04/24 10:00;",
+                "D3;;;;;;;28/05/24 10:00;",
+            ],
+            # one year either way, both near today (2024 or 2025): refused, not guessed
+            "field_visits_20260404.csv": ["W1;;;;;;;25/03/24 10:00;", "W2;;;;;;;25/04/24 10:00;"],
         },
     )
     reports = {r.file: r for r in ingest_path(con, folder, contracts)}
-    inferred, refused = reports["field_visits_20260401.csv"], reports["field_visits_20260402.csv"]
-    assert (inferred.status, inferred.rows_loaded) == ("loaded", 2)
-    assert inferred.message == "dates in logged_at read year-first (from the values)"
+    refused = reports["field_visits_20260404.csv"]
+    for name, order in (
+        ("field_visits_20260401.csv", "year-first"),
+        ("field_visits_20260402.csv", "year-first"),
+        ("field_visits_20260403.csv", "day-first"),
+    ):
+        report = reports[name]
+        assert (report.status, report.message) == (
+            "loaded",
+            f"dates in logged_at read {order} (from the values)",
+        )
     assert {key: row[6] for key, row in rows_by_key(con, VISITS).items()} == {
         "Y1": berlin_to_warehouse(2026, 3, 5, 10, 0),
         "Y2": berlin_to_warehouse(2026, 3, 25, 9, 30),
+        "Z1": berlin_to_warehouse(2026, 3, 5, 10, 0),
+        "Z2": berlin_to_warehouse(2026, 3, 25, 10, 0),
+        "D1": berlin_to_warehouse(2024, 3, 5, 10, 0),
+        "D2": berlin_to_warehouse(2024, 4, 17, 10, 0),
+        "D3": berlin_to_warehouse(2024, 5, 28, 10, 0),
     }
     assert (refused.status, refused.message) == (
         "rejected",
         "ambiguous dates: column logged_at has dates that read both day-first and year-first "
-        "(data row 1: '26-03-05 10:00') and none that settles the order; declare it with "
+        "(data row 1: '25/03/24 10:00') and none that settles the order; declare it with "
         "format: dmy or format: ymd",
     )
 
