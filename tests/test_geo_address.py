@@ -1,8 +1,9 @@
 """The address parser on kinds of addresses the hospital list does not hold: no province or
 city in the text (the record's columns give them), autonomous areas and their short forms,
 county-level cities, 直辖市 counties, zones that are not districts, renamed and merged places,
-postcodes, floors and rooms, the hospital's name in the address, traditional characters, Hong
-Kong / Macao / Taiwan, townships, district names several cities share, and stray spaces.
+postcodes, floors and rooms, the hospital's name in the address, English, traditional
+characters, Hong Kong / Macao / Taiwan, townships, district names several cities share, and
+stray spaces.
 
 `tests/data/geo_address_variants.csv` holds them, written here from public knowledge: the
 expected province / city / district as the gazetteer (cpca's table, about 2017) names them
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_travel_geo import haversine_km
 
-from medops.geo.address import parse_address
+from medops.geo.address import gazetteer, parse_address
 
 VARIANTS_CSV = Path(__file__).resolve().parent / "data" / "geo_address_variants.csv"
 
@@ -100,6 +101,19 @@ def test_parsing_accuracy_on_real_style_address_variants():
         ("香港九龍窩打老道25號", (None, None), ("香港特别行政区", None, None)),
         # a postcode in front
         ("(310003)浙江省杭州市上城区庆春路79号", (None, None), ("浙江省", "杭州市", "上城区")),
+        # English, read by the places' pinyin; the province tells namesakes apart
+        ("No. 1 Shuaifuyuan, Dongcheng District, Beijing 100730", (None, None),
+         ("北京市", "北京市", "东城区")),
+        ("Chaoyang District, Changchun, Jilin Province", (None, None),
+         ("吉林省", "长春市", "朝阳区")),
+        ("No. 85 Jiefang South Road, Yingze District, Taiyuan, Shanxi", (None, None),
+         ("山西省", "太原市", "迎泽区")),
+        ("No. 277 Yanta West Road, Xi'an, Shaanxi 710061", (None, None),
+         ("陕西省", "西安市", None)),
+        ("Kunshan, Jiangsu", (None, None), ("江苏省", "苏州市", "昆山市")),
+        ("Jinghong, Xishuangbanna Dai Autonomous Prefecture, Yunnan", (None, None),
+         ("云南省", "西双版纳傣族自治州", "景洪市")),
+        ("102 Pok Fu Lam Road, Hong Kong", (None, None), ("香港特别行政区", None, None)),
     ],
 )  # fmt: skip
 def test_address_places(address, record, expected):
@@ -119,3 +133,21 @@ def test_the_records_district_column_is_read():
     parsed = parse_address("解放大道1277号", "湖北省", "武汉市", "江汉区")
     assert (parsed.district, parsed.precision) == ("江汉区", "district")
     assert parse_address("商城大道N1号", "浙江省", None, "义乌市").city == "金华市"
+
+
+def test_every_place_has_a_romanized_spelling_and_namesakes_stay_apart():
+    """seeds/geo_place_pinyin.csv (python -m medops.geo.pinyin, with pypinyin installed)."""
+    gaz = gazetteer()
+    spelled = {p.adcode for places in gaz.romanized.values() for p in places}
+    assert spelled == set(gaz.places)
+    provinces = {
+        key: {p.province for p in places if p.level == "province"}
+        for key, places in gaz.romanized.items()
+    }
+    assert provinces["shanxi"] == {"山西省"}  # 陕西 is Shaanxi
+    assert provinces["shaanxi"] == {"陕西省"}
+    assert provinces["tibet"] == provinces["xizang"] == {"西藏自治区"}
+    # a character read two ways in place names (朝阳 chaoyang, 长宁 changning) keeps both
+    assert {"北京市", "吉林省", "辽宁省"} <= {p.province for p in gaz.romanized["chaoyang"]}
+    assert "长宁区" in {p.district for p in gaz.romanized["changning"]}
+    assert "阿坝藏族羌族自治州" in {p.city for p in gaz.romanized["aba"]}

@@ -20,6 +20,8 @@ township coordinates; see docs/travel.md, geocoding):
 - an address that names no city: a county, county-level city or zone unique in its province
   (浙江省义乌市, 河北省雄安新区); one that names no province either: a district unique in the
   country (海淀区, 余姚市), never a guess among namesakes (鼓楼区 is in four cities);
+- an address in English by the places' romanized names (`seeds/geo_place_pinyin.csv`: No. 1
+  Shuaifuyuan, Dongcheng District, Beijing is read as 北京市东城区);
 - the road (路, 街, 大道, 巷 ...) and house number.
 
 `precision` says how the location was found: ``zone`` (a development zone's own centre),
@@ -180,6 +182,7 @@ class Gazetteer:
     townships: dict[tuple[str, str], list[tuple[str, str, Place | None]]]  # folded, name, home
     zones: dict[tuple[str, str], list[Zone]]
     unique_zones: list[tuple[str, Zone]]  # zone names that one city's zone alone uses
+    romanized: dict[str, list[Place]]  # pinyin or English name -> places (dongcheng, harbin)
 
 
 def _read_seed(name: str) -> list[dict[str, str]]:
@@ -277,6 +280,9 @@ def gazetteer() -> Gazetteer:
     for (province, _), names in districts.items():
         alone.setdefault(province, []).extend(n for n in names if _tells_alone(n))
     zones = _read_zones(district_rows)
+    romanized: dict[str, list[Place]] = {}
+    for row in _read_seed("geo_place_pinyin.csv"):
+        romanized.setdefault(row["pinyin"], []).append(places[row["adcode"]])
     # a zone written without its city (河北省雄安新区) by a name no other city's zone uses
     zone_names = [(n, z) for city_zones in zones.values() for z in city_zones for n in z.folded]
     cities_of_name: dict[str, set[tuple[str, str]]] = {}
@@ -294,7 +300,65 @@ def gazetteer() -> Gazetteer:
         townships=_read_townships(places),
         zones=zones,
         unique_zones=[(n, z) for n, z in zone_names if len(cities_of_name[n]) == 1 and len(n) >= 3],
+        romanized=romanized,
     )
+
+
+# English words that say what kind of place a part names, not which one
+_ENGLISH_PLACE_WORDS = frozenset(
+    ("province", "city", "district", "county", "prefecture", "autonomous", "region", "league",
+     "banner", "municipality", "special", "administrative", "sar", "new", "area", "china",
+     "pr", "prc", "p", "r", "peoples", "republic", "of", "the")
+)  # fmt: skip
+# words of the street, building or institution: a part holding one names no place
+_ENGLISH_STREET_WORDS = frozenset(
+    ("road", "rd", "street", "st", "avenue", "ave", "boulevard", "lane", "alley", "hutong",
+     "lu", "jie", "dajie", "dadao", "no", "number", "building", "bldg", "tower", "floor", "room",
+     "unit", "block", "suite", "hospital", "university")
+)  # fmt: skip
+_LATIN_WORD = re.compile(r"[a-z]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english_to_chinese(address: str, gaz: Gazetteer) -> str:
+    """An address written in English (No. 1 Shuaifuyuan, Dongcheng District, Beijing 100730)
+    as the Chinese names of the places it names, largest first (北京市北京市东城区): each
+    comma-separated part that is no street, building or institution, read by its pinyin
+    (`seeds/geo_place_pinyin.csv`), or by its first words where the rest says who lives there
+    (Xinjiang Uygur Autonomous Region, Aba Tibetan and Qiang Autonomous Prefecture); the
+    province first, then a city in it, then a district in that city (or, with no city, in the
+    province)."""
+    parts: list[list[str]] = []  # per part, its readings, longest first
+    for part in re.split(r"[,;]", address.lower().replace("'", "").replace("’", "")):
+        words = [w for w in _LATIN_WORD.findall(part) if w not in _ENGLISH_PLACE_WORDS]
+        if words and not _ENGLISH_STREET_WORDS.intersection(words):
+            parts.append(["".join(words[:n]) for n in range(len(words), 0, -1)])
+    found: list[Place] = []
+
+    def pick(level: str, fits) -> Place | None:
+        """The one place of the level that a part names and that fits what was found; English
+        names the largest place last."""
+        for readings in reversed(parts):
+            for reading in readings:
+                places = {p for p in gaz.romanized.get(reading, []) if p.level == level and fits(p)}
+                if len(places) == 1:
+                    place = places.pop()
+                    if place.province not in gaz.municipal_cities or level == "district":
+                        parts.remove(readings)  # Beijing names the municipality and its city
+                    found.append(place)
+                    return place
+        return None
+
+    province = pick("province", lambda p: True)
+    city = pick("city", lambda p: province is None or p.province == province.province)
+    pick(
+        "district",
+        lambda p: (
+            (province is None or p.province == province.province)
+            and (city is None or p.city == city.city)
+        ),
+    )
+    return "".join(p.district or p.city or p.province for p in found)
 
 
 def _clean(text: str) -> str:
@@ -354,6 +418,8 @@ def parse_address(
     """Parse one address; ``province`` / ``city`` / ``district`` are the record's own columns
     when known (full or short names, or names the aliases seed knows)."""
     gaz = gazetteer()
+    if address and not _HAN.search(address):
+        address = _english_to_chinese(_fold(address), gaz)
     text = _clean(address)
     prov = _named_exactly(province, gaz.provinces)
     rest = text
