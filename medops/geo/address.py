@@ -467,25 +467,20 @@ def parse_address(
         key = (city_place.province, city_place.city)
         after_city = searched = rest
         read_up_to = 0
-        if zone_place is None:
-            for zone in gaz.zones.get(key, []):
-                # a zone, or a district redrawn since the gazetteer (余杭区, 钱塘区), by its name,
-                # which is then not read as a district's (雄安新区 does not name 安新县)
-                hit = next((n for n in zone.folded if n in after_city), None)
-                if hit:
-                    zone_place = zone
-                    start = after_city.index(hit)
-                    read_up_to = start + len(hit)
-                    searched = after_city[:start] + " " * len(hit) + after_city[read_up_to:]
-                    break
+        for zone in gaz.zones.get(key, []):
+            # a zone, or a district redrawn since the gazetteer (余杭区, 钱塘区), by its name,
+            # which is then not read as a district's (雄安新区 does not name 安新县)
+            hit = next((n for n in zone.folded if n in after_city), None)
+            if hit:
+                zone_place = zone
+                start = after_city.index(hit)
+                read_up_to = start + len(hit)
+                searched = after_city[:start] + " " * len(hit) + after_city[read_up_to:]
+                break
         if district_place is None:
             district_place = _named_exactly(district, gaz.districts.get(key, []))
-            if (
-                zone_place
-                and district_place
-                and _fold(district_place.district) in zone_place.folded
-            ):
-                district_place = None
+            if zone_place and district_place and district_place.district in zone_place.names:
+                district_place = None  # the column names a district the zone redraws (余杭区)
         if district_place is None:
             found = _find_name(searched, gaz.districts.get(key, []))
             if found:
@@ -511,7 +506,6 @@ def parse_address(
             found = _find_name(after_city, gaz.province_districts.get(prov.province, []))
             if found:
                 district_place = found[0]
-                city_place = _city_of(gaz, district_place)
     road = number = None
     match = _ROAD.search(rest)
     if match:
@@ -520,6 +514,8 @@ def parse_address(
         match = _NUMBER.search(rest)
         number = match.group(1) if match else None
     if district_place is not None:
+        # its own city: an alias or the province-wide search may name one of another city
+        # (济南市莱芜区 is the table's 莱芜市莱城区)
         city_place = _city_of(gaz, district_place)
     if zone_place and zone_place.longitude is not None and district_place is None:
         located, precision = None, "zone"
