@@ -42,6 +42,18 @@ HOSPITALS = {
     parts[0]: (*parts[1:6], (float(parts[6]), float(parts[7])) if len(parts) == 8 else None)
     for parts in (line.split() for line in HOSPITAL_ROWS.strip().splitlines())
 }
+# account id, name, province / city / district columns as some CRMs fill them (blank, short,
+# a district merged away, traditional characters), address, and the place they all name
+COLUMNS_AS_WRITTEN = [
+    ("KH0011", "吉林大学第一医院", "", "长春", "", "朝阳区新民大街71号",
+     ("吉林省", "长春市", "朝阳区")),
+    ("KH0012", "上海市第十人民医院", "上海", "上海", "闸北区", "延长中路301号",
+     ("上海市", "上海市", "静安区")),
+    ("KH0013", "浙江大学医学院附属第二医院", "", "", "", "杭州市上城区解放路88号",
+     ("浙江省", "杭州市", "上城区")),
+    ("KH0014", "廣東省人民醫院", "廣東省", "廣州市", "越秀區", "中山二路106號",
+     ("广东省", "广州市", "越秀区")),
+]  # fmt: skip
 HEADER = ["客户编码", "客户名称", "客户类型", "医院等级", "上级客户编码", "省份", "城市", "区县",
           "详细地址", "联系电话", "统一社会信用代码", "负责人工号", "创建日期"]  # fmt: skip
 
@@ -98,6 +110,15 @@ def _write_exports(drop: Path) -> None:
             [*_account_cells("KH0010"), None],
         ],
     )
+    _workbook(
+        drop / "crm_accounts_20261203.xlsx",
+        HEADER,
+        [
+            [account_id, name, "医院", "三甲", None, province, city, district, address, None,
+             None, "E001", "2019-03-12"]
+            for account_id, name, province, city, district, address, _ in COLUMNS_AS_WRITTEN
+        ],
+    )  # fmt: skip
     # 北京协和医院: three check-ins at the gates, 100-250 m off the CRM's pin (enough to come
     # first); 四川大学华西医院: one (too few: the CRM's pin comes first)
     visits = [("V1", "KH0001", 0.0012, 0.0009), ("V2", "KH0001", -0.0015, 0.0004),
@@ -147,6 +168,7 @@ def test_exports_with_coordinates_load_whole_and_without_schema_drift(warehouse)
     assert [(r.rows_read, r.rows_loaded, r.rows_quarantined) for r in accounts] == [
         (7, 7, 0),
         (3, 3, 0),
+        (4, 4, 0),
     ]
     assert all(not r.missing_columns and not r.unmapped_columns for r in accounts)
     assert all(not r.warnings for r in accounts)
@@ -204,3 +226,16 @@ def test_implausible_positions_fall_back_to_the_address_with_their_reason(wareho
         # the district centre, not the rejected pin: within the district's radius
         if HOSPITALS[account_id][5] is not None:
             assert _error_m(location, account_id) < 15_000, account_id
+
+
+def test_short_blank_merged_and_traditional_columns_name_their_district(warehouse):
+    """The record's columns as some CRMs fill them, read with the address by the parser: the
+    customer lands at its district's centre, named as the gazetteer names it."""
+    found = rows(
+        warehouse[0],
+        "select location_id, province, city, district, coordinate_precision"
+        " from marts.dim_geo_locations where location_type = 'customer'",
+    )
+    located = {row[0]: row[1:] for row in found}
+    for account_id, *_, expected in COLUMNS_AS_WRITTEN:
+        assert located[account_id] == (*expected, "district"), account_id

@@ -130,6 +130,7 @@ def test_the_warehouse_model_takes_the_finest_cached_answer_per_address(tmp_path
             "account_id": ["A1", "A2"],
             "province": ["浙江省", "浙江省"],
             "city": ["杭州市", "杭州市"],
+            "district": [None, None],
             "address": ["杭州市上城区庆春路79号", "无此地址"],
         }
     )

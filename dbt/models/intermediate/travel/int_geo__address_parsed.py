@@ -1,7 +1,8 @@
-"""One row per office and customer account: its address parsed by medops.geo.address (short
-district names, county-level cities, development zones, townships, road), read with the
-record's own province and city. int_geo__address_places fills a district the columns and the
-full-name SQL match left blank from here, and takes a development zone's own centre. Where the
+"""One row per office and customer account: its address parsed by medops.geo.address (full
+and short names, renamed places, county-level cities, development zones, townships, road),
+read with the record's own province, city and district columns, which the parser normalises
+(浙江 -> 浙江省, 闸北区 -> 静安区). int_geo__address_places joins the result to the gazetteer and
+takes a development zone's own centre. Where the
 optional online geocoder (`medops geocode`) has cached a point or street for the address, that
 coordinate comes along (nothing is asked online here)."""
 
@@ -61,6 +62,7 @@ def _parsed_rows(
             record["address"] or "",
             (record["province"] or "").strip() or None,
             (record["city"] or "").strip() or None,
+            (record["district"] or "").strip() or None,
         )
         rows.append(
             {
@@ -85,7 +87,7 @@ def _parsed_rows(
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    columns = ["province", "city", "address"]
+    columns = ["province", "city", "district", "address"]
     offices = dbt.ref("stg_crm__offices").select(", ".join(["office_id", *columns])).pl()
     accounts = dbt.ref("stg_crm__accounts").select(", ".join(["account_id", *columns])).pl()
     online = _online_hits(session)
