@@ -243,6 +243,118 @@ def test_a_shared_credit_code_or_phone_joins_two_branches_of_one_legal_entity():
     assert score_pair(a, b, RULES).score < RULES.match_threshold
 
 
+def _one_customer(*records: tuple[str, str, str, str | None]) -> bool:
+    """Whether CRM records (name, province, city, district) resolve to one golden customer."""
+    rows = [
+        {"account_id": f"R{i}", "account_name": name, "province": province, "city": city,
+         "district": district, "address": None, "phone": None, "credit_code": None,
+         "created_on": dt.date(2020, 1, 1)}
+        for i, (name, province, city, district) in enumerate(records)
+    ]  # fmt: skip
+    schema = {c: pl.Date if c == "created_on" else pl.Utf8 for c in rows[0]}
+    matches, _ = match_accounts(pl.DataFrame(rows, schema=schema), decisions=[])
+    return matches["golden_customer_id"].n_unique() == 1
+
+
+def test_invisible_characters_and_latin_case_do_not_make_another_name():
+    # a zero-width space or byte-order mark comes along with names copied from web pages
+    # and first cells of CSV files
+    assert same_customer("温州医科大学附属第一医院\u200b", "温州医科大学附属第一医院")[0]
+    assert same_customer("\ufeff浙江省人民医院", "浙江省人民医院")[0]
+    assert same_customer(
+        "LEPU MEDICAL TECHNOLOGY (BEIJING) CO., LTD.", "Lepu Medical Technology (Beijing) Co., Ltd."
+    )[0]
+
+
+def test_a_provincial_hospital_is_not_the_capital_citys_of_the_same_kind():
+    # every CRM record has a city; the provincial hospital's is the capital's
+    zj = ("浙江省", "杭州市", None)
+    assert not _one_customer(("浙江省中医院", *zj), ("杭州市中医院", *zj))
+    assert not _one_customer(("浙江省肿瘤医院", *zj), ("杭州市肿瘤医院", *zj))
+    assert not _one_customer(("西藏自治区人民医院", "西藏自治区", "拉萨市", None),
+                             ("拉萨市人民医院", "西藏自治区", "拉萨市", None))  # fmt: skip
+    assert _one_customer(("广东省中医院", "广东省", "广州市", "越秀区"),
+                         ("广东省中医医院", "广东省", "广州市", None))  # fmt: skip
+
+
+def test_a_level_word_alone_stands_for_the_records_own_place():
+    assert normalize_name("省人民医院", frozenset({"湖南省", "长沙市"})).regions == {"湖南省"}
+    assert _one_customer(("市一院", "河南省", "郑州市", None),
+                         ("郑州市第一人民医院", "河南省", "郑州市", None))  # fmt: skip
+    assert _one_customer(("省立医院", "福建省", "福州市", None),
+                         ("福建省立医院", "福建省", "福州市", None))  # fmt: skip
+    assert _one_customer(("区中心医院", "上海市", "上海市", "徐汇区"),
+                         ("上海市徐汇区中心医院", "上海市", "上海市", "徐汇区"))  # fmt: skip
+    assert not _one_customer(("区中心医院", "上海市", "上海市", "徐汇区"),
+                             ("上海市闵行区中心医院", "上海市", "上海市", "闵行区"))  # fmt: skip
+    assert not _one_customer(("市人民医院", "湖南省", "湘潭市", None),
+                             ("湘潭县人民医院", "湖南省", "湘潭市", None))  # fmt: skip
+    # a word of its own and a place of its own are not the level word
+    assert normalize_name("市场监管医疗器械有限公司", frozenset({"湖南省"})).regions == set()
+    assert normalize_name("市中区人民医院", frozenset({"山东省", "济南市"})).regions == {"市中区"}
+
+
+def test_places_in_forms_the_place_table_lacks():
+    # a county renamed as a city or district (the table holds one of the two names)
+    assert _one_customer(("宁乡县人民医院", "湖南省", "长沙市", None),
+                         ("宁乡市人民医院", "湖南省", "长沙市", "宁乡市"))  # fmt: skip
+    assert _one_customer(("余杭市第一人民医院", "浙江省", "杭州市", "余杭区"),
+                         ("杭州市余杭区第一人民医院", "浙江省", "杭州市", "余杭区"))  # fmt: skip
+    assert _one_customer(("即墨市人民医院", "山东省", "青岛市", "即墨区"),
+                         ("青岛市即墨区人民医院", "山东省", "青岛市", "即墨区"))  # fmt: skip
+    assert _one_customer(("日喀则地区人民医院", "西藏自治区", "日喀则市", None),
+                         ("日喀则市人民医院", "西藏自治区", "日喀则市", None))  # fmt: skip
+    # autonomous prefectures by their stem or first character, cities by their first character
+    dali = ("云南省", "大理白族自治州", None)
+    assert _one_customer(("大理州人民医院", *dali), ("大理白族自治州人民医院", *dali))
+    bazhou = ("新疆维吾尔自治区", "巴音郭楞蒙古自治州", "库尔勒市")
+    assert _one_customer(("巴州人民医院", *bazhou), ("巴音郭楞蒙古自治州人民医院", *bazhou))
+    urumqi = ("新疆维吾尔自治区", "乌鲁木齐市", None)
+    assert _one_customer(("乌市中医医院", *urumqi), ("乌鲁木齐市中医医院", *urumqi))
+    # the own city with one character mistyped
+    sz = ("广东省", "深圳市", "罗湖区")
+    assert _one_customer(("深证市人民医院", *sz), ("深圳市人民医院", *sz))
+    # a prefecture and the county-level city of one stem stay two places
+    changji = ("新疆维吾尔自治区", "昌吉回族自治州", "昌吉市")
+    assert not _one_customer(("昌吉州人民医院", *changji), ("昌吉市人民医院", *changji))
+    kashi = ("新疆维吾尔自治区", "喀什地区", "喀什市")
+    assert not _one_customer(("喀什地区第一人民医院", *kashi), ("喀什市人民医院", *kashi))
+    assert _one_customer(("喀什地区第一人民医院", *kashi), ("喀什第一人民医院", *kashi))
+
+
+def test_a_place_name_before_a_road_word_is_a_road():
+    own = frozenset({"上海市", "黄浦区"})
+    assert normalize_name("老百姓大药房(南京路店)", own).regions == set()
+    assert normalize_name("一心堂(北京东路店)", frozenset({"云南省", "昆明市"})).regions == set()
+
+
+def test_a_department_after_the_hospital_name_is_the_hospital():
+    assert same_customer("浙江省人民医院设备科", "浙江省人民医院")[0]
+    assert same_customer("北京协和医院 心内科", "中国医学科学院北京协和医院")[0]
+    assert same_customer("四川大学华西医院(放射科)", "四川大学华西医院")[0]
+    assert same_customer("郑州大学第一附属医院-医学装备部", "郑大一附院")[0]
+    assert same_customer("南京鼓楼医院ICU", "南京大学医学院附属鼓楼医院")[0]
+    # a department is not the hospital of that speciality, nor a numbered medical centre
+    assert not same_customer("温州医科大学附属第一医院眼科", "温州医科大学附属眼视光医院")[0]
+    assert not same_customer("北京大学人民医院口腔科", "北京大学口腔医院")[0]
+    assert not same_customer("中国人民解放军总医院", "中国人民解放军总医院第七医学中心")[0]
+
+
+def test_a_towns_health_centre_is_one_customer_under_the_towns_names():
+    yuhang = ("浙江省", "杭州市", "余杭区")
+    assert _one_customer(("余杭区良渚镇卫生院", *yuhang),
+                         ("杭州市余杭区良渚街道社区卫生服务中心", *yuhang))  # fmt: skip
+    liuyang = ("湖南省", "长沙市", "浏阳市")
+    assert _one_customer(("浏阳市沿溪乡卫生院", *liuyang), ("浏阳市沿溪镇卫生院", *liuyang))
+    assert _one_customer(("浏阳市沿溪镇中心卫生院", *liuyang), ("浏阳市沿溪镇卫生院", *liuyang))
+    assert not _one_customer(("浏阳市沿溪镇卫生院", *liuyang), ("浏阳市永安镇卫生院", *liuyang))
+    panyu = ("广东省", "广州市", "番禺区")
+    assert not _one_customer(("番禺区石楼镇社区卫生服务中心", *panyu),
+                             ("番禺区石碁镇社区卫生服务中心", *panyu))  # fmt: skip
+    # a neighbourhood's centre is not the town's 卫生院
+    assert not same_customer("西湖区新华社区卫生服务中心", "西湖区新华镇卫生院")[0]
+
+
 # --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
 
 

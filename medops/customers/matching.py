@@ -189,15 +189,22 @@ def _similarity(a: str, b: str) -> float:
 
 # kinds that say nothing about a company's line of business: 乐普医疗 names the brand 乐普
 _GENERIC_COMPANY_KINDS = ("", "医疗", "控股", "医疗控股", "生物")
-# kinds written with or without 医院 (华西口腔 / 华西口腔医院, 爱尔眼科 / 爱尔眼科医院)
-_KIND_SHORT = {"口腔医院": "口腔", "眼科医院": "眼科"}
+# kinds written with or without 医院 (华西口腔 / 华西口腔医院, 爱尔眼科 / 爱尔眼科医院), and a
+# grade that is part of the name (中心卫生院 is a 卫生院)
+_KIND_SHORT = {"口腔医院": "口腔", "眼科医院": "眼科", "中心卫生院": "卫生院"}
+# the one public health centre of a town: a 卫生院, renamed 社区卫生服务中心 when the town
+# becomes a street (良渚镇卫生院 -> 良渚街道社区卫生服务中心)
+_TOWN_HEALTH_CENTRES = ("卫生院", "社区卫生服务中心")
 
 
 def _kinds(a: NormalizedName, b: NormalizedName) -> tuple[str, str]:
-    """The kinds as compared: a numbered hospital is 第N人民医院 or 第N医院 alike (宁波一院)."""
+    """The kinds as compared: a numbered hospital is 第N人民医院 or 第N医院 alike (宁波一院); a
+    town's health centre is one, whichever of its names."""
     kind_a, kind_b = _KIND_SHORT.get(a.kind, a.kind), _KIND_SHORT.get(b.kind, b.kind)
     if a.ordinal is not None and a.ordinal == b.ordinal:
         kind_a, kind_b = (k.replace("人民医院", "医院") for k in (kind_a, kind_b))
+    if a.towns & b.towns and {kind_a, kind_b} <= set(_TOWN_HEALTH_CENTRES):
+        kind_b = kind_a
     return kind_a, kind_b
 
 
@@ -242,15 +249,14 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
             return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
-    for level in (_TOWN_LEVEL, _VILLAGE_LEVEL):
-        here = {p for p in a.localities if p.endswith(level)}
-        there = {p for p in b.localities if p.endswith(level)}
+    villages_a = {p for p in a.localities if p.endswith(_VILLAGE_LEVEL)}
+    villages_b = {p for p in b.localities if p.endswith(_VILLAGE_LEVEL)}
+    for here, there in ((a.towns, b.towns), (villages_a, villages_b)):
         if here and there and not here & there:
             return "different street or village"  # 北山街道 / 灵隐街道 社区卫生服务站
     return None
 
 
-_TOWN_LEVEL = ("街道", "镇", "乡")
 _VILLAGE_LEVEL = ("村", "社区")
 
 
@@ -336,8 +342,8 @@ def same_customer(
     own = frozenset({province}) if province else None
     a, b = normalize_name(name_a, own), normalize_name(name_b, own)
     places = (
-        with_own_places(a.regions, province, None),
-        with_own_places(b.regions, province, None),
+        with_own_places(a, province, None),
+        with_own_places(b, province, None),
     )
     result = score_pair(a, b, rules, places=places)
     return result.score >= rules.match_threshold, result.score
@@ -374,7 +380,7 @@ def _records(accounts: pl.DataFrame) -> list[_Record]:
                 account_id=row["account_id"],
                 name=cache[key],
                 city=row["city"] or "",
-                places=with_own_places(cache[key].regions, row["province"], row["city"]),
+                places=with_own_places(cache[key], row["province"], row["city"]),
                 province=row["province"],
                 address=clean_text(row["address"]) if row["address"] else None,
                 phone=_clean_phone(row["phone"]),

@@ -96,6 +96,7 @@ KIND_WORDS = (
     "精密制造",
     "医疗设备",
     "生物科技",
+    "中心卫生院",
     "卫生院",
     "医疗",
     "医药",
@@ -106,10 +107,30 @@ KIND_WORDS = (
     "医院",
     "附属",
     "贸易",
-    "镇",
 )
 _REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州",
                     "自治县", "地区", "省", "市", "盟", "区", "县", "旗")  # fmt: skip
+# Peoples named in autonomous areas (大理白族自治州, 伊犁哈萨克自治州): such a place is called
+# by the name before them (大理, 伊犁州).
+_PEOPLES = tuple(
+    (
+        "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 "
+        "哈萨克 傣 黎 傈僳 佤 畲 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 "
+        "达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 "
+        "乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 "
+        "门巴 珞巴 基诺 高山 各"
+    ).split()
+)
+# A place written at a level it had before or after a change (余杭市 for 余杭区, 宁乡市 for
+# 宁乡县, 日喀则地区 for 日喀则市) or by its stem (大理州): the level word at its end.
+_LEVEL_WORDS = ("自治州", "地区", "州", "盟", "县", "市", "区", "旗")
+_COUNTY_OR_PREFECTURE = ("县", "市", "区", "地区", "旗", "盟")
+# a level word alone at the start of a name (省人民医院, 市一院) stands for the record's own
+# place of that level, unless it starts a word of its own (市场, 区域, 省级)
+_OWN_LEVEL_WORDS = ("自治区", "自治州", "地区", "省", "市", "区", "县", "州", "盟", "旗")
+_NOT_OWN_LEVEL_AFTER = tuple("域场政属级民委直辖")
+# a place name followed by these is a road (北京路, 南京东路), not a place
+_ROAD_AFTER = ("路", "街", "大道", "大街", "巷", "弄", "东路", "西路", "南路", "北路", "中路")
 _CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 _CN_NUMERALS = dict(enumerate("〇一二三四五六七八九十"))
 _CN_DIGIT_VALUE = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
@@ -129,6 +150,13 @@ _AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
 _TRAILING_CAMPUS = re.compile(
     r"^(.+(?:医院|口腔|眼科|齿科|中心|药房))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
 )
+# A department written after a hospital's name or in brackets (设备科, 心内科, 医学装备部, 采购中心,
+# ICU): the hospital is the customer. Not a campus, branch or an institution of its own
+# (门诊部, 北部, 社区卫生服务中心, 第七医学中心).
+_DEPARTMENT = re.compile(r"[^\d()第]{1,8}?(?:科室|科|部|处|中心|室|病区|办公室)|[a-z]{2,6}")
+_NOT_DEPARTMENT = ("门诊部", "分部", "本部", "总部", "东部", "西部", "南部", "北部", "卫生服务",
+                   "医学中心", "分院", "院区", "医院", "诊所", "药房", "店")  # fmt: skip
+_HOSPITAL_THEN_REST = re.compile(r"^(.+(?:医院|卫生院|保健院))(.+)$")
 _DROP = re.compile(r"[\s·•.,，、。:：;；'\"“”‘’\-—_/\\|*#&]+")
 
 
@@ -172,6 +200,12 @@ class NormalizedName:
         for word in sorted(_GENERIC_BRANCH_WORDS, key=len, reverse=True):
             specific = specific.replace(word, "")
         return specific or None
+
+    @property
+    def towns(self) -> frozenset[str]:
+        """The towns and streets named, by their stem: 良渚镇 and 良渚街道 are one place before
+        and after the town became a street, and so are 沿溪乡 and 沿溪镇."""
+        return frozenset(_town_stem(p) for p in self.localities if p.endswith(_TOWN_LEVEL))
 
     @property
     def is_bare_kind(self) -> bool:
@@ -343,12 +377,29 @@ class RegionVocabulary:
     short_to_official: dict[str, frozenset[str]]
     longest: int
     codes: dict[str, frozenset[str]] = field(default_factory=dict)  # official name -> adcodes
+    # every place by its stem (余杭 -> 余杭区, 大理 -> 大理白族自治州, 大理市)
+    stems: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def short(self, name: str) -> str:
         for suffix in _REGION_SUFFIXES:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                return name[: -len(suffix)]
+                stem = name[: -len(suffix)]
+                return _without_peoples(stem) if suffix.startswith("自治") else stem
         return name
+
+
+def _without_peoples(stem: str) -> str:
+    """大理白族 -> 大理, 海西蒙古族藏族 -> 海西, 伊犁哈萨克 -> 伊犁 (a stem of two characters or
+    more is kept: 鄂伦春 stays)."""
+    changed = True
+    while changed:
+        changed = False
+        for people in _PEOPLES:
+            for form in (people + "族", people) if len(people) >= 2 else (people + "族",):
+                if stem.endswith(form) and len(stem) - len(form) >= 2:
+                    stem = stem[: -len(form)]
+                    changed = True
+    return stem
 
 
 @cache
@@ -356,7 +407,9 @@ def region_vocabulary() -> RegionVocabulary:
     path = resources.files("cpca").joinpath("resources/adcodes.csv")
     official: set[str] = set()
     short_to_official: dict[str, set[str]] = {}
+    stems: dict[str, set[str]] = {}
     codes: dict[str, set[str]] = {}
+    shortener = RegionVocabulary(frozenset(), {}, 0)
     with resources.as_file(path) as p, p.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             name, code = row["name"].strip(), row["adcode"][:6]
@@ -364,15 +417,37 @@ def region_vocabulary() -> RegionVocabulary:
                 continue
             official.add(name)
             codes.setdefault(name, set()).add(code)
+            short = shortener.short(name)
+            if short == name:
+                continue
+            stems.setdefault(short, set()).add(name)
             # provinces, prefecture and county-level cities are often written without 省/市
             if code.endswith("00") or name.endswith("市"):
-                short = RegionVocabulary(frozenset(), {}, 0).short(name)
-                if short != name:
-                    short_to_official.setdefault(short, set()).add(name)
-    longest = max(len(n) for n in official | set(short_to_official))
-    shorts = {short: frozenset(names) for short, names in short_to_official.items()}
+                short_to_official.setdefault(short, set()).add(name)
     frozen_codes = {name: frozenset(c) for name, c in codes.items()}
-    return RegionVocabulary(frozenset(official), shorts, longest, frozen_codes)
+    shorts = {
+        short: _prefecture_over_its_seat(frozenset(names), frozen_codes)
+        for short, names in short_to_official.items()
+    }
+    longest = max(len(n) for n in official | set(short_to_official))
+    return RegionVocabulary(
+        frozenset(official),
+        shorts,
+        longest,
+        frozen_codes,
+        {stem: frozenset(names) for stem, names in stems.items()},
+    )
+
+
+def _prefecture_over_its_seat(
+    names: frozenset[str], codes: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """喀什 is 喀什地区 rather than its seat 喀什市, 大理 大理白族自治州 rather than 大理市: a short
+    form shared by a prefecture and a county-level city inside it names the prefecture."""
+    prefectures = {c[:4] for n in names for c in codes[n] if c[4:] == "00" and c[2:] != "0000"}
+    return frozenset(
+        n for n in names if not all(c[4:] != "00" and c[:4] in prefectures for c in codes[n])
+    )
 
 
 @cache
@@ -393,8 +468,11 @@ def _ordinal_value(text: str) -> int:
 
 
 def clean_text(name: str) -> str:
-    """Half-width, simplified, ASCII brackets, no punctuation or spaces."""
+    """Half-width, simplified, lower-case Latin, ASCII brackets, no punctuation, spaces or
+    invisible format characters (a zero-width space or byte-order mark copied along with a
+    name from a web page or the first cell of a CSV file)."""
     text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").casefold()
     text = text.replace("[", "(").replace("]", ")").replace("【", "(").replace("】", ")")
     text = text.replace("〔", "(").replace("〕", ")")
     if any(ord(c) > 0x2E80 for c in text):
@@ -418,21 +496,58 @@ def _other_place_heads_hospital(rest: str) -> bool:
     return len(distinct) >= 2 and kind.endswith(("医院", "卫生院", "保健院"))
 
 
+def _place_form(
+    head: str, vocab: RegionVocabulary, own_places: frozenset[str] | None
+) -> frozenset[str]:
+    """The places ``head`` names in a form the table lacks: a level it had before or after a
+    change (余杭市, 宁乡市, 日喀则地区), an autonomous prefecture by its stem (大理州); or, for the
+    record's own places only, a long prefecture by its first character (巴州, 锡盟, 乌市) or the
+    own place with one character mistyped (深证市 filed in 深圳市)."""
+    level = next((w for w in _LEVEL_WORDS if head.endswith(w)), None)
+    if level is None:
+        return frozenset()
+    stem = head[: -len(level)]
+    if len(stem) >= 2:
+        if level in ("州", "自治州", "盟"):
+            candidates = {c for c in vocab.stems.get(stem, ()) if c.endswith(level[-1])}
+        else:
+            candidates = {c for c in vocab.stems.get(stem, ()) if c.endswith(_COUNTY_OR_PREFECTURE)}
+        candidates = _prefecture_over_its_seat(frozenset(candidates), vocab.codes)
+        if own_places is not None:
+            candidates = _within(candidates, own_places)
+        if candidates:
+            return candidates
+    own = {p for p in own_places or () if p in vocab.official and p.endswith(level)}
+    if len(stem) == 1 and level in ("州", "盟", "市"):
+        hits = {p for p in own if p.startswith(stem) and len(vocab.short(p)) >= 3}
+    else:
+        hits = {p for p in own if len(p) == len(head) and sum(map(str.__ne__, p, head)) == 1}
+    return frozenset(hits) if len(hits) == 1 else frozenset()
+
+
 def _strip_regions(
     text: str, vocab: RegionVocabulary, own_places: frozenset[str] | None, whole: bool = False
 ) -> tuple[str, set[str]]:
     """Place names at the start of ``text``, repeatedly (浙江省杭州市...), removed; returned
     as official names (a short form as the record's own place of that name, else every place
-    it may stand for). Unless ``whole``, a name is never reduced to nothing (上海市 alone stays
-    a name)."""
+    it may stand for; see ``_place_form`` for the forms the table lacks). A place name before
+    路 or 街 is a road (北京路). Unless ``whole``, a name is never reduced to nothing (上海市
+    alone stays a name)."""
     found: set[str] = set()
     changed = True
     while changed and text:
         changed = False
-        for size in range(min(vocab.longest, len(text) - (0 if whole else 1)), 1, -1):
+        sizes = range(min(vocab.longest, len(text) - (0 if whole else 1)), 1, -1)
+        for size in sizes:
             head = text[:size]
+            if text.startswith(_ROAD_AFTER, size):
+                continue
+            level = next((w for w in _LEVEL_WORDS if text.startswith(w, size)), "")
             if head in vocab.official:
                 found.add(head)
+            elif level and (longer := _place_form(head + level, vocab, own_places)):
+                found |= longer  # 即墨区 (即墨市 in the table), not 即墨 and a stray 区
+                size += len(level)
             elif head in vocab.short_to_official:
                 candidates = vocab.short_to_official[head]
                 if own_places is not None and not _within(candidates, own_places):
@@ -448,7 +563,37 @@ def _strip_regions(
             text = text[size:]
             changed = True
             break
+        else:
+            for size in sizes:
+                places = () if text.startswith(_ROAD_AFTER, size) else _place_form(
+                    text[:size], vocab, own_places
+                )  # fmt: skip
+                if places:
+                    found |= places
+                    text = text[size:]
+                    changed = True
+                    break
     return text, found
+
+
+def _own_level_word(text: str, vocab: RegionVocabulary, own_places: frozenset[str]) -> str:
+    """省人民医院 filed in 湖南省 -> 湖南省人民医院, 市一院 filed in 郑州市 -> 郑州市一院: a name
+    that starts with a level word alone names the record's own place of that level (a
+    prefecture before a county-level city for 市)."""
+    word = next((w for w in _OWN_LEVEL_WORDS if text.startswith(w)), None)
+    if word is None or len(text) == len(word) or text.startswith(_NOT_OWN_LEVEL_AFTER, len(word)):
+        return text
+    if any(text[:size] in vocab.official for size in range(2, min(len(text), vocab.longest) + 1)):
+        return text  # 市中区人民医院: a place of its own
+    own = sorted(
+        (
+            p
+            for p in own_places
+            if p in vocab.official and p.endswith(word) and not p.endswith("自治" + word)
+        ),
+        key=lambda p: min(c[4:] != "00" for c in vocab.codes[p]),
+    )
+    return own[0] + text[len(word) :] if own else text
 
 
 def _strip_legal_forms(text: str, whole: bool = False) -> tuple[str, list[str]]:
@@ -463,6 +608,23 @@ def _strip_legal_forms(text: str, whole: bool = False) -> tuple[str, list[str]]:
                 changed = True
                 break
     return text, forms
+
+
+def _town_stem(name: str) -> str:
+    for level in _TOWN_LEVEL:
+        if name.endswith(level) and len(name) - len(level) >= 2:
+            return name[: -len(level)]
+    return name
+
+
+def _is_department(text: str) -> bool:
+    return bool(_DEPARTMENT.fullmatch(text)) and not any(w in text for w in _NOT_DEPARTMENT)
+
+
+def _without_department(text: str) -> str:
+    """``浙江省人民医院设备科`` -> ``浙江省人民医院``."""
+    match = _HOSPITAL_THEN_REST.match(text)
+    return match.group(1) if match and _is_department(match.group(2)) else text
 
 
 def _split_branch_tail(text: str) -> tuple[str, str | None]:
@@ -514,6 +676,8 @@ def normalize_name(
     for inner in _BRACKETS.findall(text):
         if len(inner) > 4 and inner.endswith(("医院", "医学院")):
             continue  # a second hospital name in brackets is a dual name, not a qualifier
+        if _is_department(inner):
+            continue
         rest, places = _strip_regions(inner, vocab, None, whole=True)
         regions |= places
         rest, forms = _strip_legal_forms(rest, whole=True)
@@ -528,6 +692,9 @@ def normalize_name(
             kept.append(rest)
     # abbreviation rules read the name without its bracketed qualifiers (上海一院(北部))
     outside = _BRACKETS.sub("", text).replace("(", "").replace(")", "")
+    if own_places:
+        outside = _own_level_word(outside, vocab, own_places)
+    outside = _without_department(outside)
     outside = hospital_aliases().get(outside, outside)
     outside = _CN_NUMBER3.sub(lambda m: "".join(_CN_DIGIT_VALUE[c] for c in m.group()), outside)
     institution, outside = split_institution(outside, own_places)
@@ -578,6 +745,9 @@ def normalize_name(
         core, places = _strip_regions(match.group(2), vocab, own_places)
         regions |= places
     distinct, kind = _split_kind(core)
+    localities = tuple(a + b for a, b in _LOCALITY.findall(distinct))
+    if localities and distinct.endswith(localities[-1]):
+        distinct = distinct[: -len(localities[-1])] + _town_stem(localities[-1])  # 良渚镇卫生院
     return NormalizedName(
         text=text,
         core=core,
@@ -589,7 +759,7 @@ def normalize_name(
         legal_forms=tuple(legal_forms),
         branch="".join(branch_parts) or None,
         branch_office=branch_office,
-        localities=tuple(a + b for a, b in _LOCALITY.findall(distinct)),
+        localities=localities,
         named_by_school=school_only,
     )
 
@@ -639,15 +809,17 @@ def finest_place(places: frozenset[str]) -> tuple[int, frozenset[str]]:
     return 0, frozenset()
 
 
-def with_own_places(
-    places: frozenset[str], province: str | None, city: str | None
-) -> frozenset[str]:
+def with_own_places(name: NormalizedName, province: str | None, city: str | None) -> frozenset[str]:
     """The name's places completed by the record's province and city where the name names
-    none: a place inside the name counts against the record's (北京协和医院 filed in 武汉)."""
-    provinces, cities, _ = _place_levels(places)
-    added = set(places)
+    none: a place inside the name counts against the record's (北京协和医院 filed in 武汉). A
+    name made of a province and a kind (浙江省中医院) is the province's hospital, not the
+    city's where the record stands (杭州市中医院 is another hospital)."""
+    provinces, cities, _ = _place_levels(name.regions)
+    added = set(name.regions)
     if province and not provinces:
         added.add(province)
+    if name.is_named_by_place and provinces:
+        return frozenset(added)
     if city and not cities and (not provinces or _place_levels(frozenset({city}))[0] & provinces):
         added.add(city)
     return frozenset(added)
