@@ -355,6 +355,43 @@ def test_a_towns_health_centre_is_one_customer_under_the_towns_names():
     assert not same_customer("西湖区新华社区卫生服务中心", "西湖区新华镇卫生院")[0]
 
 
+def test_a_chain_store_by_its_registered_name_and_by_its_shop_sign():
+    changsha = ("湖南省", "长沙市", None)
+    assert _one_customer(("老百姓大药房连锁股份有限公司长沙芙蓉中路店", *changsha),
+                         ("老百姓大药房(芙蓉中路店)", *changsha))  # fmt: skip
+    yueyang = ("湖南省", "岳阳市", None)
+    assert _one_customer(("益丰大药房连锁股份有限公司岳阳第十二分店", *yueyang),
+                         ("益丰大药房(岳阳第12分店)", *yueyang))  # fmt: skip
+    assert not _one_customer(("益丰大药房连锁股份有限公司岳阳第十二分店", *yueyang),
+                             ("益丰大药房连锁股份有限公司岳阳第十三分店", *yueyang))  # fmt: skip
+    shenzhen = ("广东省", "深圳市", None)
+    assert _one_customer(("深圳市海王星辰健康药房连锁有限公司第018分店", *shenzhen),
+                         ("海王星辰健康药房(18分店)", *shenzhen))  # fmt: skip
+    kunming = ("云南省", "昆明市", None)
+    assert _one_customer(("一心堂药业集团股份有限公司昆明北京路连锁店", *kunming),
+                         ("一心堂(北京路店)", *kunming))  # fmt: skip
+
+
+def test_a_company_and_a_branch_registered_under_its_name_are_two_customers():
+    guangzhou = ("广东省", "广州市", None)
+    assert not _one_customer(("大参林医药集团股份有限公司", *guangzhou),
+                             ("大参林医药集团股份有限公司第八十二分店", *guangzhou))  # fmt: skip
+    # the branch is the hospital people know by its own name
+    changsha = ("湖南省", "长沙市", "天心区")
+    assert _one_customer(("爱尔眼科医院集团股份有限公司长沙爱尔眼科医院", *changsha),
+                         ("长沙爱尔眼科医院", *changsha))  # fmt: skip
+
+
+def test_a_member_of_a_county_hospitals_alliance_is_its_own_customer():
+    deqing = ("浙江省", "湖州市", "德清县")
+    assert not _one_customer(("德清县人民医院", *deqing),
+                             ("德清县人民医院医共体新市分院", *deqing))  # fmt: skip
+    assert not _one_customer(("德清县人民医院医共体新市分院", *deqing),
+                             ("德清县人民医院医共体洛舍分院", *deqing))  # fmt: skip
+    assert _one_customer(("德清县人民医院医共体新市分院", *deqing),
+                         ("德清县人民医院(医共体新市分院)", *deqing))  # fmt: skip
+
+
 # --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
 
 

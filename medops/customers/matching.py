@@ -249,6 +249,10 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
             return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
+    if a.is_establishment != b.is_establishment:
+        company = b if a.is_establishment else a
+        if company.legal_forms and not company.branch:
+            return "a company and its branch"  # XX股份有限公司 / XX股份有限公司第八十二分店
     villages_a = {p for p in a.localities if p.endswith(_VILLAGE_LEVEL)}
     villages_b = {p for p in b.localities if p.endswith(_VILLAGE_LEVEL)}
     for here, there in ((a.towns, b.towns), (villages_a, villages_b)):

@@ -53,7 +53,11 @@ LEGAL_FORMS = (
 BRANCH_WORDS = ("分院", "院区", "本部", "总部", "北部", "南部", "东部", "西部", "东院", "西院",
                 "南院", "北院", "分公司", "分部", "门诊部", "分店", "店", "诊所")  # fmt: skip
 _GENERIC_BRANCH_WORDS = ("分院", "院区", "本部", "总部", "分公司", "分部", "门诊部", "分店", "店",
-                         "诊所", "公司")  # fmt: skip
+                         "诊所", "公司", "连锁")  # fmt: skip
+# a branch that is a member of a hospital's 医共体 / 医联体 is an institution of its own
+_ALLIANCE_WORDS = ("医共体", "医联体", "健共体", "医疗共同体", "医疗集团")
+# how a chain describes itself, dropped with the legal forms (老百姓大药房连锁股份有限公司)
+_CHAIN_WORDS = ("连锁",)
 # Generic words at the end of a name: what kind of organisation it is, not which one.
 KIND_WORDS = (
     "社区卫生服务中心",
@@ -148,7 +152,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)")
 _AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
 # A campus written without brackets: 上海市第一人民医院宝山分院.
 _TRAILING_CAMPUS = re.compile(
-    r"^(.+(?:医院|口腔|眼科|齿科|中心|药房))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
+    r"^(.+(?:医院|口腔|眼科|齿科|中心|药房|健康|体检))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
 )
 # A department written after a hospital's name or in brackets (设备科, 心内科, 医学装备部, 采购中心,
 # ICU): the hospital is the customer. Not a campus, branch or an institution of its own
@@ -173,8 +177,16 @@ class NormalizedName:
     regions: frozenset[str]
     legal_forms: tuple[str, ...]
     branch: str | None
-    # a company's branch office in a named place (广东分公司): its own registration and customer
+    # a company's branch office in a named place (广东分公司), or a member of a hospital's
+    # 医共体 (医共体新市分院): its own registration and customer
     branch_office: str | None = None
+    # the branch qualifier without generic words, the record's own city and the way a number
+    # is written: what tells one branch of a chain from another (城西分院 -> 城西; 长沙芙蓉中路店
+    # filed in 长沙 -> 芙蓉中路; 第十二分店, 第012分店 -> 12; 总部, 分公司 -> None)
+    specific_branch: str | None = None
+    # a branch written after the company's legal form (XX股份有限公司第八十二分店): registered
+    # on its own, another customer than the company
+    is_establishment: bool = False
     # towns/streets and villages named in the distinctive part (良渚镇, 安溪村)
     localities: tuple[str, ...] = ()
     # named by its university alone (附属第一医院), not by a place of its own (附属北京儿童医院)
@@ -189,17 +201,6 @@ class NormalizedName:
         """Nothing but places, a kind and perhaps a number (辽阳市第二人民医院): which hospital it
         is depends on exactly which place it names."""
         return not (self.distinct or self.affiliation)
-
-    @property
-    def specific_branch(self) -> str | None:
-        """The branch qualifier without its generic words (城西分院 -> 城西; 总部, 分公司 -> None):
-        what tells one branch of a chain from another."""
-        if not self.branch:
-            return None
-        specific = self.branch
-        for word in sorted(_GENERIC_BRANCH_WORDS, key=len, reverse=True):
-            specific = specific.replace(word, "")
-        return specific or None
 
     @property
     def towns(self) -> frozenset[str]:
@@ -601,13 +602,47 @@ def _strip_legal_forms(text: str, whole: bool = False) -> tuple[str, list[str]]:
     changed = True
     while changed:
         changed = False
-        for form in LEGAL_FORMS:
+        for form in LEGAL_FORMS + _CHAIN_WORDS:
             if text.endswith(form) and (whole or len(text) > len(form)):
                 forms.append(form)
                 text = text[: -len(form)]
                 changed = True
                 break
     return text, forms
+
+
+_CN_NUMBER = re.compile(r"第?([〇零一二三四五六七八九十百]+|\d+)号?")
+
+
+def _number_value(text: str) -> int:
+    """十二 -> 12, 八十二 -> 82, 一百零八 -> 108, 018 -> 18."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, 0
+    for c in text:
+        if c in "十百":
+            total += (digit or 1) * (10 if c == "十" else 100)
+            digit = 0
+        else:
+            digit = 0 if c in "〇零" else _CN_DIGITS[c]
+    return total + digit
+
+
+def _specific_branch(
+    branch: str | None, vocab: RegionVocabulary, own_places: frozenset[str] | None
+) -> str | None:
+    if not branch:
+        return None
+    for place in sorted(own_places or (), key=len, reverse=True):
+        codes = vocab.codes.get(place, ())
+        if any(c[4:] == "00" for c in codes):  # the own province or city, not a district
+            for form in (place, vocab.short(place)):
+                if branch.startswith(form) and len(branch) > len(form):
+                    branch = branch[len(form) :]
+    for word in sorted(_GENERIC_BRANCH_WORDS, key=len, reverse=True):
+        branch = branch.replace(word, "")
+    branch = _CN_NUMBER.sub(lambda m: str(_number_value(m.group(1))), branch)
+    return branch or None
 
 
 def _town_stem(name: str) -> str:
@@ -706,7 +741,9 @@ def normalize_name(
     for token in COUNTRY_TOKENS:
         outside = outside.removeprefix(token)
     outside, tail = _split_branch_tail(outside)
+    is_establishment = False
     if tail:
+        is_establishment = _specific_branch(tail, vocab, own_places) is not None
         _, tail_places = _strip_regions(tail, vocab, None, whole=True)
         regions |= tail_places
         branch_parts.append(tail)
@@ -744,6 +781,10 @@ def normalize_name(
         affiliation = match.group(1)
         core, places = _strip_regions(match.group(2), vocab, own_places)
         regions |= places
+    branch = "".join(branch_parts) or None
+    specific_branch = _specific_branch(branch, vocab, own_places)
+    if branch and any(word in branch for word in _ALLIANCE_WORDS):
+        branch_office = specific_branch  # 医共体新市分院: a member hospital, not a campus
     distinct, kind = _split_kind(core)
     localities = tuple(a + b for a, b in _LOCALITY.findall(distinct))
     if localities and distinct.endswith(localities[-1]):
@@ -757,8 +798,10 @@ def normalize_name(
         affiliation=affiliation,
         regions=frozenset(regions),
         legal_forms=tuple(legal_forms),
-        branch="".join(branch_parts) or None,
+        branch=branch,
         branch_office=branch_office,
+        specific_branch=specific_branch,
+        is_establishment=is_establishment,
         localities=localities,
         named_by_school=school_only,
     )
