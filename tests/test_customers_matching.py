@@ -392,6 +392,35 @@ def test_a_member_of_a_county_hospitals_alliance_is_its_own_customer():
                          ("德清县人民医院(医共体新市分院)", *deqing))  # fmt: skip
 
 
+def test_words_added_to_a_brand_name_another_organisation_of_the_brand():
+    assert not same_customer("北京和睦家医院", "北京京北和睦家医院")[0]
+    assert not same_customer("上海和睦家医院", "上海和睦家新城医院")[0]
+    assert not same_customer("北京和睦家医院", "北京和睦家康复医院")[0]
+    assert not same_customer("华润湖南医药有限公司", "华润湖南瑞格医药有限公司")[0]
+    # one legal entity shows through its credit code
+    a, b = normalize_name("华润湖南医药有限公司"), normalize_name("华润湖南瑞格医药有限公司")
+    same = (None, None, "914300007000000001")
+    assert score_pair(a, b, RULES, same, same).score >= RULES.match_threshold
+
+
+def test_a_group_named_without_a_place_is_not_a_local_company_of_its_brand():
+    assert not same_customer("爱尔眼科医院集团股份有限公司", "长沙爱尔眼科医院")[0]
+    assert not same_customer("九州通医药集团股份有限公司", "湖南九州通医药有限公司")[0]
+    # a group named with its city, written without 集团, is the same company
+    assert same_customer("上海瑞慈医疗集团有限公司", "上海瑞慈医疗")[0]
+    assert same_customer("爱尔眼科医院集团股份有限公司", "爱尔眼科")[0]
+
+
+def test_names_in_latin_letters_are_compared_whole():
+    assert not same_customer(
+        "Shanghai United Imaging Healthcare Co., Ltd.",
+        "Shanghai United Imaging Intelligence Co., Ltd.",
+    )[0]
+    assert same_customer(
+        "Shanghai United Imaging Healthcare Co., Ltd.", "SHANGHAI UNITED IMAGING HEALTHCARE CO LTD"
+    )[0]
+
+
 # --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
 
 

@@ -105,6 +105,7 @@ class MatchRules:
     bare_kind_name_score: float
     min_cluster_link_score: float
     max_address_distance_km: float
+    added_words_name_score: float
 
 
 def load_match_rules(path: Path = MATCH_RULES_CSV) -> MatchRules:
@@ -229,12 +230,28 @@ def name_score(a: NormalizedName, b: NormalizedName, distinct_weight: float) -> 
     else:
         distinct = 1.0 if not a.distinct and not b.distinct else 0.0
     kind_a, kind_b = _kinds(a, b)
+    if not (kind_a or kind_b) and (_is_latin(a.distinct) or _is_latin(b.distinct)):
+        # a name in Latin letters is not split into brand and kind: the whole name is compared
+        # (united imaging healthcare / united imaging intelligence)
+        return distinct
     if kind_a and kind_b:
         # squared: kinds that only overlap (医疗科技 / 科技) are different organisations
         kind = _similarity(kind_a, kind_b) ** 2
     else:
         kind = 1.0 if not kind_a and not kind_b else 0.5
     return distinct_weight * distinct + (1 - distinct_weight) * kind
+
+
+def _is_latin(text: str) -> bool:
+    return text.isascii() and any(c.isalpha() for c in text)
+
+
+def _added_words(a: NormalizedName, b: NormalizedName) -> bool:
+    """One distinctive part is the other's with two or more characters added (和睦家 /
+    京北和睦家, 和睦家新城, 和睦家康复; 华润湖南 / 华润湖南瑞格): the added words name another
+    organisation of the brand, not a way of writing the same one."""
+    short, long = sorted((a.distinct, b.distinct), key=len)
+    return bool(short) and short in long and len(long) - len(short) >= 2
 
 
 def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
@@ -249,6 +266,10 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
             return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
+    if a.is_group != b.is_group:
+        group, other = (a, b) if a.is_group else (b, a)
+        if not group.regions and other.regions:
+            return "a group and a local company"  # 爱尔眼科医院集团 / 长沙爱尔眼科医院
     if a.is_establishment != b.is_establishment:
         company = b if a.is_establishment else a
         if company.legal_forms and not company.branch:
@@ -295,6 +316,8 @@ def score_pair(
     names = name_score(a, b, rules.distinct_weight)
     if _bare_kind_unplaced(a, b, places_a, places_b):
         names = min(names, rules.bare_kind_name_score)
+    if _added_words(a, b):
+        names = min(names, rules.added_words_name_score)
     name_conflict = name_conflict_reason(a, b)
     region_conflict = regions_conflict(places_a, places_b)
     same_credit = bool(credit_a) and credit_a == credit_b
