@@ -421,6 +421,23 @@ def test_names_in_latin_letters_are_compared_whole():
     )[0]
 
 
+def test_one_credit_code_is_one_legal_entity_whatever_its_names():
+    # a renamed company keeps its 统一社会信用代码
+    a, b = normalize_name("柳州医药股份有限公司"), normalize_name("柳药集团股份有限公司")
+    same = (None, None, "91450200MA0000001X")
+    assert score_pair(a, b, RULES, same, same).score >= RULES.match_threshold
+    assert score_pair(a, b, RULES).score < RULES.match_threshold
+    # a code typed on the record of another numbered hospital does not merge the two
+    one, two = normalize_name("上海市第一人民医院"), normalize_name("上海市第二人民医院")
+    assert score_pair(one, two, RULES, same, same).score == 0
+
+
+def test_a_campus_written_without_brackets_after_a_short_form():
+    name = normalize_name("浙大一院之江院区")
+    assert (name.affiliation, name.ordinal, name.specific_branch) == ("浙江大学", 1, "之江")
+    assert same_customer("浙大一院之江院区", "浙江大学医学院附属第一医院")[0]
+
+
 # --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
 
 

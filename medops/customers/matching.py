@@ -266,14 +266,6 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
             return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
-    if a.is_group != b.is_group:
-        group, other = (a, b) if a.is_group else (b, a)
-        if not group.regions and other.regions:
-            return "a group and a local company"  # 爱尔眼科医院集团 / 长沙爱尔眼科医院
-    if a.is_establishment != b.is_establishment:
-        company = b if a.is_establishment else a
-        if company.legal_forms and not company.branch:
-            return "a company and its branch"  # XX股份有限公司 / XX股份有限公司第八十二分店
     villages_a = {p for p in a.localities if p.endswith(_VILLAGE_LEVEL)}
     villages_b = {p for p in b.localities if p.endswith(_VILLAGE_LEVEL)}
     for here, there in ((a.towns, b.towns), (villages_a, villages_b)):
@@ -283,6 +275,19 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
 
 
 _VILLAGE_LEVEL = ("村", "社区")
+
+
+def _legal_entity_conflict(a: NormalizedName, b: NormalizedName) -> str | None:
+    """Why two names are two legal entities of one brand, unless one credit code shows one."""
+    if a.is_group != b.is_group:
+        group, other = (a, b) if a.is_group else (b, a)
+        if not group.regions and other.regions:
+            return "a group and a local company"  # 爱尔眼科医院集团 / 长沙爱尔眼科医院
+    if a.is_establishment != b.is_establishment:
+        company = b if a.is_establishment else a
+        if company.legal_forms and not company.branch:
+            return "a company and its branch"  # XX股份有限公司 / XX股份有限公司第八十二分店
+    return None
 
 
 def _bare_kind_unplaced(
@@ -340,12 +345,17 @@ def score_pair(
     branch_a, branch_b = a.specific_branch, b.specific_branch
     # two branches of a chain (西湖店 / 滨江店), or one name at addresses far apart, are two
     # customers unless the same legal entity shows (one credit code or phone: the campuses of
-    # one hospital)
+    # one hospital); a group and its local company only unless one credit code
     if not (name_conflict or same_credit or same_phone):
         if branch_a and branch_b and branch_a != branch_b:
             name_conflict = "different branches"
         elif address_km is not None and address_km > rules.max_address_distance_km:
             name_conflict = f"addresses {address_km:.0f} km apart"
+    if not (name_conflict or same_credit):
+        name_conflict = _legal_entity_conflict(a, b)
+    if same_credit and not name_conflict:
+        # one 统一社会信用代码 is one legal entity, whatever its names (柳州医药 renamed 柳药集团)
+        score = max(score, rules.match_threshold)
     if credit_conflict or name_conflict:
         score = 0.0
     return PairScore(

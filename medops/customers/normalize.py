@@ -152,7 +152,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)")
 _AFFILIATION = re.compile(r"^(.*附属|.{0,8}?(?:大学|科学院))(.+医院)$")
 # A campus written without brackets: 上海市第一人民医院宝山分院.
 _TRAILING_CAMPUS = re.compile(
-    r"^(.+(?:医院|口腔|眼科|齿科|中心|药房|健康|体检))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
+    r"^(.+(?:院|口腔|眼科|齿科|中心|药房|健康|体检))(.{1,6}?(?:分院|院区|分店|店|诊所|门诊部))$"
 )
 # A department written after a hospital's name or in brackets (设备科, 心内科, 医学装备部, 采购中心,
 # ICU): the hospital is the customer. Not a campus, branch or an institution of its own
@@ -662,6 +662,17 @@ def _without_department(text: str) -> str:
     return match.group(1) if match and _is_department(match.group(2)) else text
 
 
+def _without_trailing_campus(text: str, branch_parts: list[str], regions: set[str]) -> str:
+    """``上海市第一人民医院宝山分院`` -> ``上海市第一人民医院``; the campus goes to
+    ``branch_parts`` and the places it names to ``regions``."""
+    campus = _TRAILING_CAMPUS.match(text)
+    if not campus:
+        return text
+    branch_parts.append(campus.group(2))
+    regions |= _strip_regions(campus.group(2), region_vocabulary(), None, whole=True)[1]
+    return campus.group(1)
+
+
 def _split_branch_tail(text: str) -> tuple[str, str | None]:
     """``XX股份有限公司广东分公司`` -> (``XX股份有限公司``, ``广东分公司``): a legal form inside the
     name followed by more than legal forms marks the branch of a company."""
@@ -730,6 +741,7 @@ def normalize_name(
     if own_places:
         outside = _own_level_word(outside, vocab, own_places)
     outside = _without_department(outside)
+    outside = _without_trailing_campus(outside, branch_parts, regions)  # 浙大一院之江院区
     outside = hospital_aliases().get(outside, outside)
     outside = _CN_NUMBER3.sub(lambda m: "".join(_CN_DIGIT_VALUE[c] for c in m.group()), outside)
     institution, outside = split_institution(outside, own_places)
@@ -758,11 +770,7 @@ def normalize_name(
     outside, legal_forms = _strip_legal_forms(outside)
     if legal_forms and legal_forms[0] == "分公司":
         branch_parts.append("分公司")
-    campus = _TRAILING_CAMPUS.match(outside)
-    if campus:
-        outside = campus.group(1)
-        branch_parts.append(campus.group(2))
-        regions |= _strip_regions(campus.group(2), vocab, None, whole=True)[1]
+    outside = _without_trailing_campus(outside, branch_parts, regions)
     core = outside + "".join(kept)
 
     ordinal = None
