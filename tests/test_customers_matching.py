@@ -438,6 +438,21 @@ def test_a_campus_written_without_brackets_after_a_short_form():
     assert same_customer("浙大一院之江院区", "浙江大学医学院附属第一医院")[0]
 
 
+def test_a_second_name_in_brackets_is_the_same_hospital_under_either_name():
+    changsha = ("湖南省", "长沙市", None)
+    assert _one_customer(("湖南省人民医院(湖南师范大学附属第一医院)", *changsha),
+                         ("湖南师范大学附属第一医院", *changsha))  # fmt: skip
+    hangzhou = ("浙江省", "杭州市", None)
+    assert _one_customer(("杭州市妇产科医院(杭州市妇幼保健院)", *hangzhou),
+                         ("杭州市妇幼保健院", *hangzhou))  # fmt: skip
+    hefei = ("安徽省", "合肥市", None)
+    assert _one_customer(("省立医院", *hefei),
+                         ("中国科学技术大学附属第一医院(安徽省立医院)", *hefei))  # fmt: skip
+    # the school's own hospital is not the one its first affiliated hospital's name points to
+    assert not same_customer("深圳市人民医院(南方科技大学第一附属医院)", "南方科技大学医院")[0]
+    assert not same_customer("湖南省人民医院(湖南师范大学附属第一医院)", "湖南省儿童医院")[0]
+
+
 # --- naming rules from the seeds: universities, ordinals, numbers, former names, brands --------
 
 

@@ -315,7 +315,17 @@ def score_pair(
 ) -> PairScore:
     """Score two records; evidence is (address, phone, credit code), each cleaned or None;
     ``places`` the records' places (default: the places in their names); ``address_km`` how far
-    apart the addresses' districts or zones are, when both are located that precisely."""
+    apart the addresses' districts or zones are, when both are located that precisely. A name
+    with a second name scores as the better of its two names."""
+    if a.second_name or b.second_name:
+        return max(
+            (
+                score_pair(x, y, rules, evidence_a, evidence_b, places, address_km)
+                for x in a.names
+                for y in b.names
+            ),
+            key=lambda s: s.score,
+        )
     (address_a, phone_a, credit_a), (address_b, phone_b, credit_b) = evidence_a, evidence_b
     places_a, places_b = places or (a.regions, b.regions)
     names = name_score(a, b, rules.distinct_weight)
@@ -434,13 +444,14 @@ def _block_keys(record: _Record) -> set[tuple]:
         keys.add(("credit", record.credit_code))
     if record.phone:
         keys.add(("phone", record.phone))
-    distinct = record.name.distinct
-    if len(distinct) >= 2:
-        keys |= {("bigram", record.city, distinct[i : i + 2]) for i in range(len(distinct) - 1)}
-    elif distinct:
-        keys.add(("bigram", record.city, distinct))
-    else:
-        keys.add(("kind", record.city, record.name.kind, record.name.ordinal))
+    for name in record.name.names:
+        distinct = name.distinct
+        if len(distinct) >= 2:
+            keys |= {("bigram", record.city, distinct[i : i + 2]) for i in range(len(distinct) - 1)}
+        elif distinct:
+            keys.add(("bigram", record.city, distinct))
+        else:
+            keys.add(("kind", record.city, name.kind, name.ordinal))
     return keys
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -191,6 +191,16 @@ class NormalizedName:
     localities: tuple[str, ...] = ()
     # named by its university alone (附属第一医院), not by a place of its own (附属北京儿童医院)
     named_by_school: bool = False
+    # a second name of the hospital in brackets (湖南省人民医院(湖南师范大学附属第一医院)): the
+    # record is the same customer as a record under either name
+    second_name: NormalizedName | None = None
+
+    @property
+    def names(self) -> tuple[NormalizedName, ...]:
+        """The name, and its second name when it has one (each without a second name)."""
+        if self.second_name is None:
+            return (self,)
+        return (replace(self, second_name=None), self.second_name)
 
     @property
     def is_group(self) -> bool:
@@ -719,9 +729,11 @@ def normalize_name(
     branch_office = None
     branch_parts: list[str] = []
     kept: list[str] = []
+    second_names: list[str] = []
     for inner in _BRACKETS.findall(text):
-        if len(inner) > 4 and inner.endswith(("医院", "医学院")):
-            continue  # a second hospital name in brackets is a dual name, not a qualifier
+        if len(inner) > 4 and inner.endswith(("医院", "医学院", "保健院", "卫生院")):
+            second_names.append(inner.removeprefix("原"))  # a dual or former name
+            continue
         if _is_department(inner):
             continue
         rest, places = _strip_regions(inner, vocab, None, whole=True)
@@ -810,6 +822,7 @@ def normalize_name(
         branch_office=branch_office,
         specific_branch=specific_branch,
         is_establishment=is_establishment,
+        second_name=normalize_name(second_names[0], own_places, aliases) if second_names else None,
         localities=localities,
         named_by_school=school_only,
     )
