@@ -484,6 +484,16 @@ def test_military_numbers_former_and_dual_names():
     assert same_customer("江苏省人民医院(南京医科大学第一附属医院)", "南医大一附院")[0]
 
 
+def test_divisions_of_the_xinjiang_production_and_construction_corps():
+    xj = "新疆维吾尔自治区"
+    assert same_customer("新疆生产建设兵团第一师医院", "兵团一师医院", province=xj)[0]
+    assert same_customer("新疆生产建设兵团第四师医院", "兵团第四师医院", province=xj)[0]
+    assert same_customer("新疆生产建设兵团医院", "兵团医院", province=xj)[0]
+    assert not same_customer("新疆生产建设兵团第一师医院", "兵团第二师医院", province=xj)[0]
+    assert not same_customer("新疆生产建设兵团医院", "新疆生产建设兵团第十二师医院", province=xj)[0]
+    assert not same_customer("新疆生产建设兵团第一师医院", "阿克苏地区第一人民医院", province=xj)[0]
+
+
 def test_a_company_is_named_by_its_brand_without_legal_form_or_line_of_business():
     assert same_customer("国药控股股份有限公司", "国药")[0]
     assert same_customer("乐普(北京)医疗器械股份有限公司", "乐普医疗")[0]
