@@ -484,6 +484,11 @@ def test_military_numbers_former_and_dual_names():
     assert same_customer("江苏省人民医院(南京医科大学第一附属医院)", "南医大一附院")[0]
 
 
+def test_the_spoken_short_form_of_a_maternal_and_child_health_hospital():
+    assert same_customer("湖州市妇保院", "湖州市妇幼保健院")[0]
+    assert not same_customer("湖州市妇保院", "湖州市儿童医院")[0]
+
+
 def test_divisions_of_the_xinjiang_production_and_construction_corps():
     xj = "新疆维吾尔自治区"
     assert same_customer("新疆生产建设兵团第一师医院", "兵团一师医院", province=xj)[0]
