@@ -9,8 +9,8 @@
 3. Scoring (``score_pair``): a name score from rapidfuzz (distinctive part and kind weighed by
    ``distinct_weight``); a different hospital number, parent institution, branch office or
    credit code vetoes the pair; address, phone and credit-code evidence and the place-name
-   conflict adjust the rest. Every
-   weight and threshold is a row of ``seeds/customer_match_rules.csv``.
+   conflict adjust the rest, and one credit code (one legal entity) makes a match unless the
+   names conflict. Every weight and threshold is a row of ``seeds/customer_match_rules.csv``.
 4. Clustering: accepted pairs, best first, join clusters with union-find; a join is refused when
    it would put two different credit codes or an analyst's keep-apart pair into one cluster, or
    grow a cluster beyond ``max_cluster_size`` (the guard against chaining A~B~C~...).

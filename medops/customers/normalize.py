@@ -9,7 +9,11 @@ the parts that tell customers apart and the parts that every name carries:
 - ``ordinal``: 第一 / 第二 of a numbered hospital; a different ordinal is a different hospital;
 - ``regions``: place names (上海, 西湖区), weakened: they only count when they contradict;
 - ``legal_forms``: 有限公司, 集团, 分公司 ..., dropped from the core; 集团 marks a group head;
-- ``branch``: a campus or branch qualifier in brackets (北部, 东院, 分院), kept as evidence.
+- ``branch``: a campus or branch qualifier in brackets (北部, 东院, 分院), kept as evidence;
+- ``second_name``: a second hospital name in brackets (a dual or former name).
+
+A department after a hospital's name (设备科, ICU) is dropped, and a level word alone at the
+start (省人民医院, 市一院) stands for the record's own place of that level.
 
 Full-/half-width forms and bracket styles are unified with NFKC, traditional characters are
 converted with OpenCC (t2s), and analysts' abbreviation rules (``seeds/customer_name_aliases.csv``:
