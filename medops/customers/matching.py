@@ -355,7 +355,8 @@ def score_pair(
     branch_a, branch_b = a.specific_branch, b.specific_branch
     # two branches of a chain (西湖店 / 滨江店), or one name at addresses far apart, are two
     # customers unless the same legal entity shows (one credit code or phone: the campuses of
-    # one hospital); a group and its local company only unless one credit code
+    # one hospital); a group and its local company, or a company and a branch registered under
+    # its name, unless one credit code shows one
     if not (name_conflict or same_credit or same_phone):
         if branch_a and branch_b and branch_a != branch_b:
             name_conflict = "different branches"
