@@ -9,8 +9,8 @@
 3. Scoring (``score_pair``): a name score from rapidfuzz (distinctive part and kind weighed by
    ``distinct_weight``); a different hospital number, parent institution, branch office or
    credit code vetoes the pair; address, phone and credit-code evidence and the place-name
-   conflict adjust the rest. Every
-   weight and threshold is a row of ``seeds/customer_match_rules.csv``.
+   conflict adjust the rest, and one credit code (one legal entity) makes a match unless the
+   names conflict. Every weight and threshold is a row of ``seeds/customer_match_rules.csv``.
 4. Clustering: accepted pairs, best first, join clusters with union-find; a join is refused when
    it would put two different credit codes or an analyst's keep-apart pair into one cluster, or
    grow a cluster beyond ``max_cluster_size`` (the guard against chaining A~B~C~...).
@@ -105,6 +105,7 @@ class MatchRules:
     bare_kind_name_score: float
     min_cluster_link_score: float
     max_address_distance_km: float
+    added_words_name_score: float
 
 
 def load_match_rules(path: Path = MATCH_RULES_CSV) -> MatchRules:
@@ -189,15 +190,22 @@ def _similarity(a: str, b: str) -> float:
 
 # kinds that say nothing about a company's line of business: 乐普医疗 names the brand 乐普
 _GENERIC_COMPANY_KINDS = ("", "医疗", "控股", "医疗控股", "生物")
-# kinds written with or without 医院 (华西口腔 / 华西口腔医院, 爱尔眼科 / 爱尔眼科医院)
-_KIND_SHORT = {"口腔医院": "口腔", "眼科医院": "眼科"}
+# kinds written with or without 医院 (华西口腔 / 华西口腔医院, 爱尔眼科 / 爱尔眼科医院), and a
+# grade that is part of the name (中心卫生院 is a 卫生院)
+_KIND_SHORT = {"口腔医院": "口腔", "眼科医院": "眼科", "中心卫生院": "卫生院"}
+# the one public health centre of a town: a 卫生院, renamed 社区卫生服务中心 when the town
+# becomes a street (良渚镇卫生院 -> 良渚街道社区卫生服务中心)
+_TOWN_HEALTH_CENTRES = ("卫生院", "社区卫生服务中心")
 
 
 def _kinds(a: NormalizedName, b: NormalizedName) -> tuple[str, str]:
-    """The kinds as compared: a numbered hospital is 第N人民医院 or 第N医院 alike (宁波一院)."""
+    """The kinds as compared: a numbered hospital is 第N人民医院 or 第N医院 alike (宁波一院); a
+    town's health centre is one, whichever of its names."""
     kind_a, kind_b = _KIND_SHORT.get(a.kind, a.kind), _KIND_SHORT.get(b.kind, b.kind)
     if a.ordinal is not None and a.ordinal == b.ordinal:
         kind_a, kind_b = (k.replace("人民医院", "医院") for k in (kind_a, kind_b))
+    if a.towns & b.towns and {kind_a, kind_b} <= set(_TOWN_HEALTH_CENTRES):
+        kind_b = kind_a
     return kind_a, kind_b
 
 
@@ -222,12 +230,28 @@ def name_score(a: NormalizedName, b: NormalizedName, distinct_weight: float) -> 
     else:
         distinct = 1.0 if not a.distinct and not b.distinct else 0.0
     kind_a, kind_b = _kinds(a, b)
+    if not (kind_a or kind_b) and (_is_latin(a.distinct) or _is_latin(b.distinct)):
+        # a name in Latin letters is not split into brand and kind: the whole name is compared
+        # (united imaging healthcare / united imaging intelligence)
+        return distinct
     if kind_a and kind_b:
         # squared: kinds that only overlap (医疗科技 / 科技) are different organisations
         kind = _similarity(kind_a, kind_b) ** 2
     else:
         kind = 1.0 if not kind_a and not kind_b else 0.5
     return distinct_weight * distinct + (1 - distinct_weight) * kind
+
+
+def _is_latin(text: str) -> bool:
+    return text.isascii() and any(c.isalpha() for c in text)
+
+
+def _added_words(a: NormalizedName, b: NormalizedName) -> bool:
+    """One distinctive part is the other's with two or more characters added (和睦家 /
+    京北和睦家, 和睦家新城, 和睦家康复; 华润湖南 / 华润湖南瑞格): the added words name another
+    organisation of the brand, not a way of writing the same one."""
+    short, long = sorted((a.distinct, b.distinct), key=len)
+    return bool(short) and short in long and len(long) - len(short) >= 2
 
 
 def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
@@ -242,16 +266,28 @@ def name_conflict_reason(a: NormalizedName, b: NormalizedName) -> str | None:
             return "different parent institution"  # 哈尔滨医科大学附属第一医院 / 哈尔滨市第一医院
     if a.branch_office != b.branch_office:
         return "different branch office"  # a company and its 广东分公司
-    for level in (_TOWN_LEVEL, _VILLAGE_LEVEL):
-        here = {p for p in a.localities if p.endswith(level)}
-        there = {p for p in b.localities if p.endswith(level)}
+    villages_a = {p for p in a.localities if p.endswith(_VILLAGE_LEVEL)}
+    villages_b = {p for p in b.localities if p.endswith(_VILLAGE_LEVEL)}
+    for here, there in ((a.towns, b.towns), (villages_a, villages_b)):
         if here and there and not here & there:
             return "different street or village"  # 北山街道 / 灵隐街道 社区卫生服务站
     return None
 
 
-_TOWN_LEVEL = ("街道", "镇", "乡")
 _VILLAGE_LEVEL = ("村", "社区")
+
+
+def _legal_entity_conflict(a: NormalizedName, b: NormalizedName) -> str | None:
+    """Why two names are two legal entities of one brand, unless one credit code shows one."""
+    if a.is_group != b.is_group:
+        group, other = (a, b) if a.is_group else (b, a)
+        if not group.regions and other.regions:
+            return "a group and a local company"  # 爱尔眼科医院集团 / 长沙爱尔眼科医院
+    if a.is_establishment != b.is_establishment:
+        company = b if a.is_establishment else a
+        if company.legal_forms and not company.branch:
+            return "a company and its branch"  # XX股份有限公司 / XX股份有限公司第八十二分店
+    return None
 
 
 def _bare_kind_unplaced(
@@ -279,12 +315,24 @@ def score_pair(
 ) -> PairScore:
     """Score two records; evidence is (address, phone, credit code), each cleaned or None;
     ``places`` the records' places (default: the places in their names); ``address_km`` how far
-    apart the addresses' districts or zones are, when both are located that precisely."""
+    apart the addresses' districts or zones are, when both are located that precisely. A name
+    with a second name scores as the better of its two names."""
+    if a.second_name or b.second_name:
+        return max(
+            (
+                score_pair(x, y, rules, evidence_a, evidence_b, places, address_km)
+                for x in a.names
+                for y in b.names
+            ),
+            key=lambda s: s.score,
+        )
     (address_a, phone_a, credit_a), (address_b, phone_b, credit_b) = evidence_a, evidence_b
     places_a, places_b = places or (a.regions, b.regions)
     names = name_score(a, b, rules.distinct_weight)
     if _bare_kind_unplaced(a, b, places_a, places_b):
         names = min(names, rules.bare_kind_name_score)
+    if _added_words(a, b):
+        names = min(names, rules.added_words_name_score)
     name_conflict = name_conflict_reason(a, b)
     region_conflict = regions_conflict(places_a, places_b)
     same_credit = bool(credit_a) and credit_a == credit_b
@@ -307,12 +355,18 @@ def score_pair(
     branch_a, branch_b = a.specific_branch, b.specific_branch
     # two branches of a chain (西湖店 / 滨江店), or one name at addresses far apart, are two
     # customers unless the same legal entity shows (one credit code or phone: the campuses of
-    # one hospital)
+    # one hospital); a group and its local company, or a company and a branch registered under
+    # its name, unless one credit code shows one
     if not (name_conflict or same_credit or same_phone):
         if branch_a and branch_b and branch_a != branch_b:
             name_conflict = "different branches"
         elif address_km is not None and address_km > rules.max_address_distance_km:
             name_conflict = f"addresses {address_km:.0f} km apart"
+    if not (name_conflict or same_credit):
+        name_conflict = _legal_entity_conflict(a, b)
+    if same_credit and not name_conflict:
+        # one 统一社会信用代码 is one legal entity, whatever its names (柳州医药 renamed 柳药集团)
+        score = max(score, rules.match_threshold)
     if credit_conflict or name_conflict:
         score = 0.0
     return PairScore(
@@ -336,8 +390,8 @@ def same_customer(
     own = frozenset({province}) if province else None
     a, b = normalize_name(name_a, own), normalize_name(name_b, own)
     places = (
-        with_own_places(a.regions, province, None),
-        with_own_places(b.regions, province, None),
+        with_own_places(a, province, None),
+        with_own_places(b, province, None),
     )
     result = score_pair(a, b, rules, places=places)
     return result.score >= rules.match_threshold, result.score
@@ -374,7 +428,7 @@ def _records(accounts: pl.DataFrame) -> list[_Record]:
                 account_id=row["account_id"],
                 name=cache[key],
                 city=row["city"] or "",
-                places=with_own_places(cache[key].regions, row["province"], row["city"]),
+                places=with_own_places(cache[key], row["province"], row["city"]),
                 province=row["province"],
                 address=clean_text(row["address"]) if row["address"] else None,
                 phone=_clean_phone(row["phone"]),
@@ -391,13 +445,14 @@ def _block_keys(record: _Record) -> set[tuple]:
         keys.add(("credit", record.credit_code))
     if record.phone:
         keys.add(("phone", record.phone))
-    distinct = record.name.distinct
-    if len(distinct) >= 2:
-        keys |= {("bigram", record.city, distinct[i : i + 2]) for i in range(len(distinct) - 1)}
-    elif distinct:
-        keys.add(("bigram", record.city, distinct))
-    else:
-        keys.add(("kind", record.city, record.name.kind, record.name.ordinal))
+    for name in record.name.names:
+        distinct = name.distinct
+        if len(distinct) >= 2:
+            keys |= {("bigram", record.city, distinct[i : i + 2]) for i in range(len(distinct) - 1)}
+        elif distinct:
+            keys.add(("bigram", record.city, distinct))
+        else:
+            keys.add(("kind", record.city, name.kind, name.ordinal))
     return keys
 
 
