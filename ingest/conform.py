@@ -499,7 +499,7 @@ def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
         return value, pl.lit(None, dtype=pl.String)
     if spec.type in ("date", "timestamp"):
         parsed = pl.col(PARSED_PREFIX + spec.name)
-        no_date = text.str.contains(_time_without_date(excel_epoch))
+        no_date = text.str.contains(time_without_date(excel_epoch))
         value = pl.when(~no_date).then(parsed.dt.date() if spec.type == "date" else parsed)
         bad = text.is_not_null() & value.is_null()
         return value, pl.when(no_date).then(
@@ -520,13 +520,39 @@ def _typed(spec: ColumnSpec, excel_epoch: dt.date) -> tuple[pl.Expr, pl.Expr]:
     return value, pl.when(bad).then(pl.format(f"invalid {spec.type} in {spec.name}: '{{}}'", text))
 
 
-def _time_without_date(excel_epoch: dt.date) -> str:
+def time_without_date(excel_epoch: dt.date) -> str:
     """A time of day written alone (09:00, 9:30:00 PM, 下午 3:05), or a workbook's time cell,
     which the reader gives on Excel's day zero (1899-12-31; 1904-01-01 in the 1904 date system;
     1899-12-30 as Access writes it)."""
     day_zero = "|".join(sorted({"1899-12-30", "1899-12-31", excel_epoch.isoformat()}))
     clock = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
     return rf"^(?:{MERIDIEM})?\s*{clock}\s*(?:{MERIDIEM})?$|^(?:{day_zero})[ T]{clock}$"
+
+
+def _joined_columns(frame: pl.DataFrame, contract: SourceContract) -> dict[str, list[str]]:
+    """Each column built ``from:`` several headers whose headers the file all has -> the file's
+    headers, in the contract's order."""
+    in_file = {normalize_header(h): h for h in frame.columns if h not in (ROW_NUMBER, ROW_PROBLEM)}
+    return {
+        spec.name: [in_file[normalize_header(h)] for h in spec.joined]
+        for spec in contract.columns
+        if spec.joined and all(normalize_header(h) in in_file for h in spec.joined)
+    }
+
+
+def joined_text(parts: list[pl.Expr], excel_epoch: dt.date) -> pl.Expr:
+    """The parts' values joined by a space; blank when any part is blank. A workbook gives a
+    date cell at midnight (2026-03-02 00:00:00) and a time cell on its day zero (1899-12-31
+    09:12:00): joined, the date keeps its day and the time its clock, 2026-03-02 09:12:00."""
+    day_zero = "|".join(sorted({"1899-12-30", "1899-12-31", excel_epoch.isoformat()}))
+    trimmed = []
+    for i, part in enumerate(parts):
+        if i < len(parts) - 1:
+            part = part.str.replace(r"[ T]00:00:00$", "")
+        if i > 0:
+            part = part.str.replace(rf"^(?:{day_zero})[ T]", "")
+        trimmed.append(part)
+    return pl.concat_str(trimmed, separator=" ")
 
 
 def _clean_mapping(values: dict[str, str]) -> dict[str, str]:
@@ -536,6 +562,7 @@ def _clean_mapping(values: dict[str, str]) -> dict[str, str]:
 
 def _map_headers(frame: pl.DataFrame, contract: SourceContract) -> tuple[dict[str, str], list[str]]:
     by_header = contract.column_for_header()
+    joined = contract.joined_headers()
     renames: dict[str, str] = {}
     unmapped: list[str] = []
     for header in frame.columns:
@@ -543,7 +570,8 @@ def _map_headers(frame: pl.DataFrame, contract: SourceContract) -> tuple[dict[st
             continue
         canonical = by_header.get(normalize_header(header))
         if canonical is None:
-            unmapped.append(header)
+            if normalize_header(header) not in joined:
+                unmapped.append(header)
         elif canonical in renames.values():
             raise SchemaError(f"two columns map to {canonical!r}: check the headers")
         else:
@@ -555,9 +583,12 @@ def conform(
     frame: pl.DataFrame, contract: SourceContract, excel_epoch: dt.date = EXCEL_EPOCH_1900
 ) -> Conformed:
     renames, unmapped = _map_headers(frame, contract)
-    present = set(renames.values())
+    joined = _joined_columns(frame, contract)
+    present = set(renames.values()) | set(joined)
     missing = [c for c in contract.columns if c.name not in present]
-    missing_required = [f"{c.name} ({'/'.join(c.headers)})" for c in missing if c.required]
+    missing_required = [
+        f"{c.name} ({'/'.join(c.headers) or ' + '.join(c.joined)})" for c in missing if c.required
+    ]
     if missing_required:
         raise SchemaError("required columns missing: " + ", ".join(missing_required))
 
@@ -582,6 +613,10 @@ def conform(
         extra.alias(EXTRA_COLUMNS),
         first_value.alias(FIRST_VALUE),
         *[cleaned_text(h).alias(c) for h, c in renames.items()],
+        *[
+            joined_text([cleaned_text(h) for h in headers], excel_epoch).alias(c)
+            for c, headers in joined.items()
+        ],
         *[pl.lit(None, dtype=pl.String).alias(c.name) for c in missing],
     )
     date_formats, notes = _date_formats(cleaned, contract)

@@ -56,6 +56,7 @@ FILE_KEYS = {
 }
 COLUMN_KEYS = {
     "header",
+    "from",
     "type",
     "required",
     "values",
@@ -114,6 +115,9 @@ class ColumnSpec:
     false_words: tuple[str, ...] = FALSE_WORDS
     # its Great Expectations (not null, codes, bounds, order) block publishing when they fail
     critical: bool = False
+    # headers whose values, joined by a space, make the column's (``from:``): a timestamp
+    # exported as a date column and a time column, an ID an export does not have
+    joined: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,10 @@ class SourceContract:
         """Map every accepted (normalized) header to its canonical column name."""
         return {normalize_header(h): c.name for c in self.columns for h in c.headers}
 
+    def joined_headers(self) -> set[str]:
+        """The (normalized) headers that columns built ``from:`` several headers read."""
+        return {normalize_header(h) for c in self.columns for h in c.joined}
+
 
 def _check_keys(where: str, keys, allowed: set[str]) -> None:
     """A misspelt key would otherwise be ignored without a word (formt: dmy)."""
@@ -195,7 +203,13 @@ def _parse_column(
     source: str, name: str, raw: dict, default_date_format: str | None = None
 ) -> ColumnSpec:
     _check_keys(f"{source}.{name}", raw, COLUMN_KEYS)
-    headers = raw.get("header", name)
+    joined = tuple(str(h) for h in raw.get("from", ()))
+    if joined and ("header" in raw or len(joined) < 2):
+        raise ContractError(
+            f"{source}.{name}: from names two or more headers whose values make the column, "
+            "instead of header"
+        )
+    headers = () if joined else raw.get("header", name)
     headers = tuple([headers] if isinstance(headers, str) else headers)
     col_type = raw.get("type", "text")
     if col_type not in COLUMN_TYPES:
@@ -240,6 +254,7 @@ def _parse_column(
         true_words=_words(raw.get("true_words"), TRUE_WORDS),
         false_words=_words(raw.get("false_words"), FALSE_WORDS),
         critical=bool(raw.get("critical", False)),
+        joined=joined,
     )
 
 

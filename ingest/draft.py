@@ -11,23 +11,28 @@ the file does not have. Whatever it could not decide is said in a comment beside
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 
 from ingest.conform import (
     SHORT_FIRST_DATE,
+    SUMMARY_ROWS,
     SchemaError,
     clean_text,
     infer_date_order,
+    joined_text,
     parse_boolean,
     parse_datetime,
     parse_number,
     summary_row,
+    time_without_date,
 )
 from ingest.contracts import (
     ColumnSpec,
@@ -37,6 +42,7 @@ from ingest.contracts import (
     normalize_header,
 )
 from ingest.readers import (
+    EXCEL_EPOCH_1900,
     EXCEL_ERRORS,
     ROW_NUMBER,
     ROW_PROBLEM,
@@ -59,40 +65,12 @@ FORMATS_BY_SUFFIX = {
 SAMPLE_ROWS = 20_000
 CODE_COLUMN_MAX_VALUES = 30  # a column the target maps: its values are listed up to this many
 CODE_COLUMN_FEW_VALUES = 12  # another column, repeating few values, is probably a code too
-# Headers other systems use for our canonical columns (compared squashed: case, spaces,
-# underscores and punctuation ignored, so InvoiceDate, invoice_date and "Invoice Date" agree).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "opportunity_id": ("opportunity id", "opportunity", "deal id", "商机id", "机会编号"),
-    "opportunity_name": ("opportunity name", "deal name", "商机", "项目名称"),
-    "account_id": ("account id", "customer id", "customerid", "客户id", "客户代码"),
-    "account_name": ("account", "account name", "customer", "customer name", "客户"),
-    "owner_id": ("owner id", "sales rep id", "负责人", "销售工号"),
-    "owner_name": ("owner", "opportunity owner", "sales agent", "sales rep", "销售", "业务员"),
-    "current_stage": ("stage", "deal stage", "status", "商机阶段", "阶段"),
-    "product_line": ("product", "product family", "product line", "产品", "产品系列"),
-    "amount": ("amount", "close value", "deal value", "value", "金额", "合同金额"),
-    "created_on": ("created date", "create date", "engage date", "created", "创建时间"),
-    "close_on": ("close date", "closing date", "closed date", "成交日期", "关闭日期"),
-    "closed_on": ("close date", "closed date", "actual close date"),
-    "expected_close_on": ("expected close date", "close date", "预计签约日期"),
-    "customer_id": ("customer id", "customerid", "customer number", "客户号", "客户代码"),
-    "customer_name": ("customer", "customer name", "客户"),
-    "invoice_id": ("invoice number", "invoicenumber", "invoice no", "invoice id", "发票号"),
-    "invoiced_on": ("invoice date", "invoicedate", "issue date", "billing date", "开票时间"),
-    "due_on": ("due date", "duedate", "payment due", "应收日期", "到期时间"),
-    "invoice_amount": ("invoice amount", "invoiceamount", "amount", "发票金额", "应收金额"),
-    "settled_on": ("settled date", "settleddate", "paid date", "payment date", "回款日期"),
-    "disputed": ("disputed", "in dispute", "是否争议", "争议"),
-    "ticket_id": ("number", "incident", "ticket", "ticket id", "issue key", "工单号"),
-    "ticket_status": ("incident state", "state", "status", "ticket status", "工单状态"),
-    "priority": ("priority", "优先级"),
-    "event_at": ("sys updated at", "sys updated on", "updated", "event time", "变更时间"),
-    "opened_at": ("opened at", "opened", "created", "created at", "创建时间", "报修时间"),
-    "resolved_at": ("resolved at", "resolved", "resolution date", "解决时间"),
-    "closed_at": ("closed at", "closed", "关闭时间"),
-    "update_no": ("sys mod count", "update count", "updates", "变更序号"),
-    "assigned_to": ("assigned to", "assignee", "engineer", "工程师"),
-}
+# Headers other systems use for our canonical columns, one pair a row (a header may stand for
+# several columns: the target's columns decide), compared squashed: case, spaces, underscores
+# and punctuation ignored, so InvoiceDate, invoice_date and "Invoice Date" agree.
+SYNONYMS_FILE = Path(__file__).resolve().parent / "header_synonyms.csv"
+# A header that names an identifier (单据编号, 发票号, 工号, Invoice No): its digits are a code.
+ID_HEADER = re.compile(r"id$|_id|编号|号码|编码|号$|number|^no$|\bno\b|key", re.IGNORECASE)
 # What the marts cannot show without a column (the column's name in any contract).
 MART_NEEDS: dict[str, str] = {
     "owner_id": "owners by name only: the employee dimension is built from names",
@@ -138,6 +116,7 @@ class ColumnDraft:
     decimal: str | None = None
     values: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    joined: tuple[str, ...] = ()  # headers whose values make this column (``from:``)
 
 
 @dataclass
@@ -164,24 +143,44 @@ def squash(header: str) -> str:
     return re.sub(r"[\W_]+", "", normalize_header(spaced))
 
 
+@cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """Canonical column -> the headers other systems give it (ingest/header_synonyms.csv)."""
+    synonyms: dict[str, list[str]] = {}
+    with SYNONYMS_FILE.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            synonyms.setdefault(row["column"], []).append(row["header"])
+    return {column: tuple(headers) for column, headers in synonyms.items()}
+
+
 def _names_for(column: ColumnSpec) -> set[str]:
-    return {squash(h) for h in (*column.headers, column.name, *SYNONYMS.get(column.name, ()))}
+    return {squash(h) for h in (*column.headers, column.name, *_synonyms().get(column.name, ()))}
 
 
-def match_columns(headers: list[str], contract: SourceContract) -> dict[str, str]:
+def match_columns(
+    headers: list[str], contract: SourceContract, parts: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
     """File header -> the contract's column it most likely is (each column used once).
-    Exact headers first, then canonical names and synonyms."""
+    Exact headers first, then canonical names and synonyms. A column made of several (``parts``:
+    a date and a time) is matched by its parts, the last first (签到时间 before 签到日期)."""
     exact = contract.column_for_header()
+
+    def names(header: str) -> list[str]:
+        return list(reversed((parts or {}).get(header, ()))) or [header]
+
     matched: dict[str, str] = {}
     for header in headers:
-        name = exact.get(normalize_header(header))
+        name = next((exact[n] for n in map(normalize_header, names(header)) if n in exact), None)
         if name and name not in matched.values():
             matched[header] = name
     for header in headers:
         if header in matched:
             continue
         for column in contract.columns:
-            if column.name not in matched.values() and squash(header) in _names_for(column):
+            known = _names_for(column)
+            if column.name not in matched.values() and any(
+                squash(n) in known for n in names(header)
+            ):
                 matched[header] = column.name
                 break
     return matched
@@ -237,18 +236,28 @@ def _header_row(path: Path, fmt: str, delimiter: str) -> int:
         return 1
     if fmt == "csv":
         rows = list(csv.reader(_head_text(path).splitlines()[:20], delimiter=delimiter))
+        numbered = list(enumerate(rows, start=1))
     else:
         frame = read_export(path, _probe_contract(path, fmt, delimiter, 1)).frame
         # the reader names blank header cells column_N: they are blank here
-        frame = frame.drop(ROW_NUMBER, ROW_PROBLEM)
-        first = [None if re.fullmatch(r"column_\d+", c) else c for c in frame.columns]
-        rows = [first, *[list(r) for r in frame.head(19).rows()]]
-    filled = [sum(1 for cell in row if cell and str(cell).strip()) for row in rows]
+        values = frame.drop(ROW_NUMBER, ROW_PROBLEM)
+        first = [None if re.fullmatch(r"column_\d+", c) else c for c in values.columns]
+        # blank rows are not read, so each row keeps its number in the sheet (row 1: the first)
+        numbered = [
+            (1, first),
+            *(
+                (number + 1, list(row))
+                for number, row in zip(
+                    frame[ROW_NUMBER].head(19), values.head(19).rows(), strict=True
+                )
+            ),
+        ]
+    filled = [sum(1 for cell in row if cell and str(cell).strip()) for _, row in numbered]
     widest = max(filled, default=0)
-    for index, row in enumerate(rows):
+    for (number, row), count in zip(numbered, filled, strict=True):
         numeric = any(re.fullmatch(r"[\d.,/: -]+", str(cell).strip()) for cell in row if cell)
-        if filled[index] >= max(1, 0.8 * widest) and not numeric:
-            return index + 1
+        if count >= max(1, 0.8 * widest) and not numeric:
+            return number
     return 1
 
 
@@ -281,7 +290,8 @@ def _type_of(values: pl.Series) -> tuple[str, str | None, str | None, list[str]]
     formats = (order,) if order else ()
     parsed = frame.select(parse_datetime(pl.col("v"), formats=formats).alias("d"))["d"]
     if parsed.is_not_null().all():
-        kind = "timestamp" if values.str.contains(":").any() else "date"
+        # a workbook's date cells read as midnight (2026-01-05 00:00:00): a date all the same
+        kind = "timestamp" if (parsed.dt.time() != dt.time()).any() else "date"
         return kind, (order if order and not notes else None), None, notes
     return "text", None, None, notes
 
@@ -320,6 +330,11 @@ def suggest_codes(found: list[str], column: ColumnSpec | None) -> dict[str, str 
         guess = known.get(key) or (key if key in codes else None)
         for lookup in lookups:
             guess = guess or lookup.get(key)
+        if guess is None:
+            # 银行承兑汇票 holds 承兑汇票: the code of the longest known name the value holds
+            names = {**{n: c for lookup in lookups for n, c in lookup.items()}, **known}
+            held = [n for n in names if len(n) >= 2 and n in key]
+            guess = names[max(held, key=len)] if held else None
         if guess is None and column is not None:
             # closed won -> won, 2 - high -> p2_high: a code that the value's words contain
             guess = next((c for c in sorted(codes) if squash(c.split("_")[-1]) in key), None)
@@ -363,11 +378,14 @@ def _primary_key(
             and not frame.select(key).is_duplicated().any()
         ):
             return list(target.primary_key)
-    id_like = re.compile(r"id$|_id|编号|号码|编码|number|^no$|key", re.IGNORECASE)
-    ordered = sorted(columns, key=lambda c: not id_like.search(c.name + " " + c.header))
+    ordered = sorted(
+        columns, key=lambda c: not (ID_HEADER.search(c.name) or ID_HEADER.search(c.header))
+    )
     for column in ordered:
         values = frame[column.header]
-        if values.null_count() == 0 and values.n_unique() == frame.height:
+        # a moment or an amount that happens to be unique in the file is no row's identity
+        identity = column.type in ("text", "int")
+        if identity and values.null_count() == 0 and values.n_unique() == frame.height:
             return [column.name]
     # an event log: an id with a counter or a time makes the key
     for first in ordered[:3]:
@@ -409,19 +427,38 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
         clean_text(pl.col(h).cast(pl.String), ("", *tokens, *EXCEL_ERRORS)).alias(h)
         for h in headers
     )
-    # totals rows (合计, Grand Total) are not data: left out of the sample, named in the draft
+    # totals rows (合计, Grand Total) and a report's footer lines are not data: left out of the
+    # sample, named in the draft
     first_value = cleaned.select(pl.coalesce(headers).alias("first"))["first"]
     is_summary = pl.select(summary_row(pl.lit(first_value), SUMMARY_LABELS)).to_series()
     summary_labels = first_value.filter(is_summary).unique().sort().to_list()
     cleaned = cleaned.filter(~is_summary)
+    footer_labels, cleaned = _footer_rows(cleaned)
+    joined = _date_and_time_pairs(cleaned)
+    cleaned = cleaned.with_columns(
+        joined_text([pl.col(h) for h in pair], read.excel_epoch).alias(_joined_header(pair))
+        for pair in joined
+    )
+    # a date column and a time column read as one timestamp, in the time column's place
+    by_time = {pair[1]: pair for pair in joined}
+    paired = {h for pair in joined for h in pair}
+    headers = [
+        _joined_header(by_time[h]) if h in by_time else h
+        for h in headers
+        if h in by_time or h not in paired
+    ]
 
     scored = []
     for contract in candidate_contracts(extra_dirs):
-        matched = match_columns(headers, contract)
+        matched = match_columns(headers, contract, {_joined_header(p): p for p in joined})
+        matched = _key_from_identifier(matched, cleaned, contract)
         required = [c.name for c in contract.columns if c.required]
         covered = sum(1 for r in required if r in matched.values())
-        scored.append((len(matched) + covered, len(matched), contract, matched))
-    scored.sort(key=lambda s: (-s[0], s[2].source))
+        # a required column the file lacks (a receivable's due date) outweighs columns that
+        # merely match (a customer's name, a department)
+        score = len(matched) + covered - 2 * (len(required) - covered)
+        scored.append((score, len(matched), contract, matched))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2].source))
     best = scored[0] if scored and scored[0][1] else None
     target = best[2] if best else None
     matched = best[3] if best else {}
@@ -437,7 +474,10 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
         spec = next((c for c in target.columns if c.name == name), None) if target else None
         if spec is not None and (spec.type, kind) in COMPATIBLE:
             kind = spec.type  # an id of digits stays text; whole amounts stay decimal
+        if spec is None and kind == "int" and ID_HEADER.search(header):
+            kind = "text"  # a document or bill number: digits, but a code
         column = ColumnDraft(header, name, kind, date_format=date_format, decimal=decimal)
+        column.joined = next((pair for pair in joined if _joined_header(pair) == header), ())
         column.notes = notes
         blanks = cleaned[header].null_count()
         column.required = bool(spec and spec.required) and blanks == 0
@@ -460,6 +500,8 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
             column.notes.append(f"the values read as {kind}; {target.source} expects {spec.type}")
         columns.append(column)
     _order_from_siblings(columns)
+    primary_key = _primary_key(cleaned, columns, target)
+    columns, primary_key = _key_made_of_columns(columns, primary_key, target)
 
     lacks = (
         [f"the source: {SOURCE_LACKS[target.source]}"]
@@ -485,12 +527,101 @@ def draft_contract(path: Path, extra_dirs: Iterable[Path] = ()) -> Draft:
         source=target,
         alternatives=alternatives,
         columns=columns,
-        primary_key=_primary_key(cleaned, columns, target),
+        primary_key=primary_key,
         missing_tokens=tokens,
-        summary_rows=summary_labels,
+        summary_rows=summary_labels + footer_labels,
         lacks=lacks,
         export_date_note=_export_date_note(path),
     )
+
+
+def _footer_rows(cleaned: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
+    """A report's footer lines (Confidential Information - Do Not Distribute, Copyright (c)
+    2000-2026 ..., Generated By: ...): the last rows of the file that hold one text and nothing
+    else. Each is named by its words up to a number, colon or bracket, with * for the rest."""
+    filled = cleaned.select(
+        pl.sum_horizontal(pl.all().is_not_null()).alias("filled"),
+        pl.coalesce(cleaned.columns).alias("first"),
+    )
+    footer = 0
+    for count, first in reversed(filled.rows()):
+        if count != 1 or re.fullmatch(r"[\d\s.,:/%-]+", first):
+            break
+        footer += 1
+    if footer == 0 or footer == cleaned.height:
+        return [], cleaned
+    labels = []
+    for text in filled["first"].tail(footer):
+        words = re.split(r"[\d:：(（]", text, maxsplit=1)[0].strip()
+        labels.append(f"{words}*" if words != text.strip() else words)
+    return sorted(set(labels)), cleaned.head(cleaned.height - footer)
+
+
+def _date_and_time_pairs(cleaned: pl.DataFrame) -> list[tuple[str, str]]:
+    """(date header, time header) of a column holding times of day only (09:12, a workbook's
+    time cell) right after a column of dates: a check-in or attendance export that writes one
+    moment as two columns (签到日期, 签到时间)."""
+    time_only = time_without_date(EXCEL_EPOCH_1900)
+    pairs = []
+    for before, after in zip(cleaned.columns, cleaned.columns[1:], strict=False):
+        times = cleaned[after].drop_nulls()
+        if times.is_empty() or not times.str.contains(time_only).all():
+            continue
+        kind, *_ = _type_of(cleaned[before].drop_nulls())
+        if kind == "date":
+            pairs.append((before, after))
+    return pairs
+
+
+def _joined_header(pair: tuple[str, ...]) -> str:
+    return " + ".join(pair)
+
+
+def _key_from_identifier(
+    matched: dict[str, str], cleaned: pl.DataFrame, target: SourceContract
+) -> dict[str, str]:
+    """The target's one-column key, when the file has no column for it, is the file's own
+    document number: its first column whose header names an identifier (单据编号, Number) and
+    whose values are all there and unique, unless that column fills another required column."""
+    if len(target.primary_key) != 1 or target.primary_key[0] in matched.values():
+        return matched
+    [key] = target.primary_key
+    required = {c.name for c in target.columns if c.required}
+    for header in cleaned.columns:
+        values = cleaned[header]
+        if (
+            ID_HEADER.search(header)
+            and matched.get(header) not in required
+            and values.null_count() == 0
+            and values.n_unique() == cleaned.height
+        ):
+            return matched | {header: key}
+    return matched
+
+
+def _key_made_of_columns(
+    columns: list[ColumnDraft], primary_key: list[str], target: SourceContract | None
+) -> tuple[list[ColumnDraft], list[str]]:
+    """An export without an id of its own (a check-in record: one person at one moment) whose
+    rows the key of several columns tells apart: the target's one-column key is made from
+    those columns' values (``from:``), so the rows load under the target's key."""
+    if (
+        target is None
+        or len(target.primary_key) != 1
+        or len(primary_key) < 2
+        or target.primary_key[0] in {c.name for c in columns}
+    ):
+        return columns, primary_key
+    [key] = target.primary_key
+    by_name = {c.name: c for c in columns}
+    parts = tuple(
+        h for name in primary_key for h in (by_name[name].joined or (by_name[name].header,))
+    )
+    made = ColumnDraft(_joined_header(parts), key, "text", required=True, joined=parts)
+    made.notes = [
+        f"the file has no {key}: made of {' + '.join(primary_key)}, which tell its rows apart"
+    ]
+    return [made, *columns], [key]
 
 
 def _holds(frame: pl.DataFrame, token: str) -> bool:
@@ -532,7 +663,7 @@ EXPORT_DATE_HEADERS = {
     )
 }
 AMBIGUOUS_DATES = "read both day-first and month-first"
-SUMMARY_LABELS = ("合计", "小计", "总计", "Total", "Grand Total", "Totals", "Sum")
+SUMMARY_LABELS = (*SUMMARY_ROWS, "Totals", "Sum")
 # (target's type, type the values read as) where the target's type holds the values as well
 COMPATIBLE = {("text", "int"), ("text", "decimal"), ("decimal", "int"), ("timestamp", "date")}
 YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}
@@ -602,7 +733,10 @@ def render(draft: Draft) -> str:
     lines.append("columns:")
     for column in draft.columns:
         lines.append(f"  {column.name}:")
-        lines.append(f"    header: {_scalar([column.header])}")
+        if column.joined:
+            lines.append(f"    from: {_scalar(list(column.joined))}")
+        else:
+            lines.append(f"    header: {_scalar([column.header])}")
         lines.append(f"    type: {column.type}")
         if column.required or column.name in draft.primary_key:
             lines.append("    required: true")

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -388,3 +389,53 @@ def test_totals_and_footer_rows_are_quarantined_as_not_data(tmp_path, con):
             "not data",
         ),
     ]
+
+
+CHECK_INS = """
+source: check_ins
+system: crm
+file_pattern: "check_ins*.xlsx"
+format: xlsx
+primary_key: [check_in_id]
+columns:
+  check_in_id: {from: [工号, 日期, 时间], type: text, required: true}
+  employee_id: {header: [工号], type: text, required: true}
+  checked_in_at: {from: [日期, 时间], type: timestamp, required: true}
+"""
+
+
+def test_a_column_made_from_several_headers(tmp_path, con):
+    """A moment exported as a date and a time of day (text or workbook cells, as 钉钉 and 企业微信
+    write them) is one timestamp; an export without row ids gets one from the columns that tell
+    its rows apart; a row with a part blank gets none, and is quarantined when it is required."""
+    (tmp_path / "check_ins.yml").write_text(CHECK_INS, encoding="utf-8")
+    contract = load_contract(tmp_path / "check_ins.yml")
+    book = openpyxl.Workbook()
+    for row in [
+        ("工号", "日期", "时间"),
+        ("E1", "2026-03-02", "09:12"),
+        ("E1", dt.date(2026, 3, 2), dt.time(14, 38, 5)),  # a date cell and a time cell
+        ("E2", "2026/3/3", "下午 3:05"),
+        ("E2", "2026/3/4", None),
+    ]:
+        book.active.append(row)
+    book.save(tmp_path / "check_ins_20260305.xlsx")
+    [report] = ingest_path(con, tmp_path / "check_ins_20260305.xlsx", [contract])
+    assert (report.rows_loaded, report.reasons) == (
+        3,
+        {"missing value in check_in_id": 1, "missing value in checked_in_at": 1},
+    )
+    assert report.unmapped_columns == []  # 日期 and 时间 are read, not schema drift
+    assert con.execute(
+        "select check_in_id, employee_id, checked_in_at from raw.check_ins order by 3"
+    ).fetchall() == [
+        ("E1 2026-03-02 09:12", "E1", dt.datetime(2026, 3, 2, 9, 12)),
+        ("E1 2026-03-02 14:38:05", "E1", dt.datetime(2026, 3, 2, 14, 38, 5)),
+        ("E2 2026/3/3 下午 3:05", "E2", dt.datetime(2026, 3, 3, 15, 5)),
+    ]
+    both = CHECK_INS.replace(
+        "from: [日期, 时间], type: timestamp", "from: [日期, 时间], header: 日期"
+    )
+    (tmp_path / "check_ins.yml").write_text(both, encoding="utf-8")
+    with pytest.raises(ContractError, match="from names two or more headers"):
+        load_contract(tmp_path / "check_ins.yml")

@@ -46,11 +46,18 @@ targets as (
         tickets.service_tier,
         tickets.device_class,
         tickets.is_device_unknown,
-        tickets.customer_calendar_id
+        tickets.customer_calendar_id,
+        tickets.current_priority
     from tickets
     cross join (values ('accept'), ('arrive'), ('resolve')) as kinds (sla_target)
-    -- remote fixes have no on-site arrival to measure
-    where kinds.sla_target != 'arrive' or tickets.resolution_mode = 'on_site'
+    -- remote fixes have no on-site arrival to measure; an export without the 处理方式 says a
+    -- ticket was on site by its arrival time
+    where
+        (kinds.sla_target != 'accept' or tickets.export_records_acceptance)
+        and (
+            kinds.sla_target != 'arrive'
+            or coalesce(tickets.resolution_mode = 'on_site', tickets.arrived_at is not null)
+        )
 ),
 
 measured as (
@@ -62,11 +69,12 @@ measured as (
     cross join as_of
 ),
 
--- the priority in force at the moment measured: the last change at or before it
+-- the priority in force at the moment measured: the last change at or before it; the
+-- ticket's own priority when no status history comes with it (a ticket export alone)
 with_priority as (
     select
         measured.*,
-        history.priority
+        coalesce(history.priority, measured.current_priority) as priority
     from measured
     left join history
         on

@@ -47,6 +47,16 @@ policy_versions as (
     from {{ ref('service_sla_policies') }}
 ),
 
+-- the ticket exports whose tickets name devices the device export knows; an export none of
+-- whose tickets does comes from a desk whose devices MedOps does not get (a company without a
+-- device export, a second desk): its tickets take their priority's default policy, as an event
+-- log's do, rather than none
+files_naming_devices as (
+    select distinct tickets.source_file_name
+    from tickets
+    inner join devices on tickets.serial_no = devices.serial_no
+),
+
 milestones as (
     select
         ticket_id,
@@ -93,7 +103,14 @@ final as (
         products.product_line as device_class,
         -- a device export's ticket whose device is missing or not in the device export: a
         -- data gap, so no SLA policy (the default policy is for desks that record no devices)
-        tickets.source_records_devices and products.product_line is null as is_device_unknown,
+        tickets.source_records_devices
+        and files_naming_devices.source_file_name is not null
+        and products.product_line is null as is_device_unknown,
+        -- an export that records no acceptance (受理) of any of its tickets (an incident list)
+        -- has none to measure, rather than every acceptance open
+        max(case when tickets.accepted_at is not null then 1 else 0 end)
+            over (partition by tickets.source_file_name)
+        = 1 as export_records_acceptance,
         tickets.channel,
         tickets.priority as current_priority,
         coalesce(milestones.initial_priority, tickets.priority) as initial_priority,
@@ -127,6 +144,7 @@ final as (
         policy_versions.policy_version
     from tickets
     left join milestones on tickets.ticket_id = milestones.ticket_id
+    left join files_naming_devices on tickets.source_file_name = files_naming_devices.source_file_name
     left join devices on tickets.serial_no = devices.serial_no
     left join products on devices.sku = products.sku
     left join accounts on tickets.account_id = accounts.account_id

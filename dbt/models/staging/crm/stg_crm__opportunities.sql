@@ -32,21 +32,23 @@ final as (
         -- an export with the current stage only (see DECISIONLOG, "Thin exports"): the account
         -- and the owner are known by name (the owner becomes an employee of that name,
         -- int_employee_teams); the close date is the actual one of a closed deal, the
-        -- expected one of an open deal
+        -- expected one of an open deal; a report without a name, amount or close date gives
+        -- none
+        {%- set close_on = optional_column(current_only, 'close_on', 'date', 'current_only') %}
         select
             current_only.opportunity_id,
-            current_only.opportunity_name,
+            {{ optional_column(current_only, 'opportunity_name', 'string', 'current_only') }} as opportunity_name,
             current_only.account_name as account_id,
             'name:' || current_only.owner_name as owner_id,
             cast(null as string) as product_line,
             cast(null as string) as channel,
             cast(null as string) as lead_id,
-            cast(current_only.amount as decimal(18, 2)) as amount,
+            cast({{ optional_column(current_only, 'amount', 'double', 'current_only') }} as decimal(18, 2)) as amount,
             current_only.created_on,
-            case when not coalesce(stages.is_closed, false) then current_only.close_on end
+            case when not coalesce(stages.is_closed, false) then {{ close_on }} end
                 as expected_close_on,
             current_only.current_stage,
-            case when stages.is_closed then current_only.close_on end as closed_on,
+            case when stages.is_closed then {{ close_on }} end as closed_on,
             cast(null as string) as lost_reason,
             true as is_current_stage_only,
             current_only._exported_on as exported_on,

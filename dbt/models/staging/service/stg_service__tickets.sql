@@ -34,21 +34,22 @@ final as (
         -- a service desk's event log (see DECISIONLOG, "Thin exports"): a ticket is its latest
         -- update; accepted when it first left 新建 (New); the customer known by its location's
         -- name, the engineer by name; no device, so the SLA is the default policy of its
-        -- priority (device class '*' in service_sla_policies)
+        -- priority (device class '*' in service_sla_policies); a log without a location,
+        -- category, assignee or resolution and closing times gives none
         select
             events.ticket_id,
             cast(null as string) as serial_no,
-            events.location as account_id,
+            {{ optional_column(event_log, 'location', 'string', 'events') }} as account_id,
             cast(null as string) as channel,
             events.priority,
-            events.category as fault_type,
+            {{ optional_column(event_log, 'category', 'string', 'events') }} as fault_type,
             events.opened_at as created_at,
             accepted.accepted_at,
             cast(null as timestamp) as dispatched_at,
             cast(null as timestamp) as arrived_at,
-            events.resolved_at,
-            events.closed_at,
-            events.assigned_to as engineer_id,
+            {{ optional_column(event_log, 'resolved_at', 'timestamp', 'events') }} as resolved_at,
+            {{ optional_column(event_log, 'closed_at', 'timestamp', 'events') }} as closed_at,
+            {{ optional_column(event_log, 'assigned_to', 'string', 'events') }} as engineer_id,
             cast(null as string) as resolution_mode,
             events.ticket_status,
             cast(null as bigint) as satisfaction,
