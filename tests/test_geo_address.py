@@ -69,6 +69,9 @@ def test_parsing_accuracy_on_real_style_address_variants():
         ("鼓楼区东街134号", ("福建省", "福州市"), ("福建省", "福州市", "鼓楼区")),
         ("鼓楼区中山路321号", (None, "南京"), ("江苏省", "南京市", "鼓楼区")),
         ("拱墅区半山东路1号", ("浙江", "杭州"), ("浙江省", "杭州市", "拱墅区")),
+        # the city both in the column and in the text: read past it, so its name does not
+        # start a county's (长沙 of 长沙县)
+        ("长沙市雨花区韶山南路161号", ("湖南省", "长沙市"), ("湖南省", "长沙市", "雨花区")),
         # nothing above the district: one unique in the country, never a guess among namesakes
         ("海淀区中关村大街", (None, None), ("北京市", "北京市", "海淀区")),
         ("余姚市阳明西路800号", (None, None), ("浙江省", "宁波市", "余姚市")),

@@ -433,12 +433,15 @@ def parse_address(
     ]  # fmt: skip
     city_place = gaz.municipal_cities.get(prov.province) if prov else None
     if city_place is None:
-        city_place = _named_exactly(city, city_names)
-    if city_place is None:
+        named = _named_exactly(city, city_names)
         found = _find_name(rest, city_names)
-        if found:
+        # the text read past its city, also when the record's column names it: 长沙市雨花区 is
+        # not read from 长沙 on (长沙县); a text naming another city yields to the column
+        if found and named in (None, found[0]):
             city_place, end = found
             rest = rest[end:]
+        else:
+            city_place = named
     district_place = zone_place = township = None
     if city_place is None:
         # a zone, county or county-level city written without its city (河北省雄安新区,
