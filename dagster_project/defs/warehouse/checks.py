@@ -47,14 +47,24 @@ where abs(kpis.outstanding_amount - coalesce(snapshot.open_amount, 0)) > {CENT}
 order by kpis.month_end
 """
 
-# One SLA row per ticket and target that applies (accept and resolve always, arrive for on-site
-# tickets), no more and no fewer.
+# One SLA row per ticket and target that applies, no more and no fewer: resolve always; accept
+# unless no ticket records an acceptance (an incident list has none to measure); arrive for
+# on-site tickets, and for tickets with an arrival time where the export says no 处理方式.
 SLA_ROWS_SQL = """
-with expected as (
+with acceptance as (
+    select bool_or(accepted_at is not null) as is_recorded
+    from marts.fct_service_tickets
+),
+expected as (
     select tickets.ticket_id, targets.sla_target
     from marts.fct_service_tickets as tickets
+    cross join acceptance
     cross join (values ('accept'), ('arrive'), ('resolve')) as targets (sla_target)
-    where targets.sla_target != 'arrive' or tickets.resolution_mode = 'on_site'
+    where (targets.sla_target != 'accept' or acceptance.is_recorded)
+        and (
+            targets.sla_target != 'arrive'
+            or coalesce(tickets.resolution_mode = 'on_site', tickets.arrived_at is not null)
+        )
 ),
 actual as (
     select ticket_id, sla_target, count(*) as sla_rows
@@ -116,8 +126,9 @@ MART_RULES = [
         "sla_rows_are_tickets_times_targets",
         SLA_TARGETS,
         SERVICE_TICKETS,
-        "One SLA row per ticket and applicable target: accept and resolve for every ticket, "
-        "arrive for on-site tickets.",
+        "One SLA row per ticket and applicable target: resolve for every ticket, accept "
+        "where the exports record acceptances, arrive for on-site tickets (or, without a "
+        "处理方式, those with an arrival time).",
         SLA_ROWS_SQL,
     ),
     (

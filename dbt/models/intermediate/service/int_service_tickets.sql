@@ -106,10 +106,10 @@ final as (
         tickets.source_records_devices
         and files_naming_devices.source_file_name is not null
         and products.product_line is null as is_device_unknown,
-        -- an export that records no acceptance (受理) of any of its tickets (an incident list)
-        -- has none to measure, rather than every acceptance open
-        max(case when tickets.accepted_at is not null then 1 else 0 end)
-            over (partition by tickets.source_file_name)
+        -- tickets exports none of which records an acceptance (受理) of any ticket (an incident
+        -- list) have none to measure, rather than every acceptance open; over all the exports,
+        -- not per file: one day's file may hold only tickets not yet accepted
+        max(case when tickets.accepted_at is not null then 1 else 0 end) over ()
         = 1 as export_records_acceptance,
         tickets.channel,
         tickets.priority as current_priority,
