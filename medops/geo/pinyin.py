@@ -15,10 +15,11 @@ regenerating the gazetteer; the seed is committed so that pypinyin is not a depe
 
 from __future__ import annotations
 
-import csv
 import itertools
 import sys
 from pathlib import Path
+
+import polars as pl
 
 from medops.geo.address import place_stem
 
@@ -54,17 +55,15 @@ def spellings(name: str) -> list[str]:
 
 
 def write_seed(path: Path = SEED_PATH) -> int:
-    with GAZETTEER_PATH.open(encoding="utf-8", newline="") as f:
-        places = list(csv.DictReader(f))
-    rows = []
-    for place in places:
-        name = place["district"] or place["city"] or place["province"]
-        rows.extend({"adcode": place["adcode"], "pinyin": s} for s in spellings(name))
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["adcode", "pinyin"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return len(rows)
+    places = pl.read_csv(GAZETTEER_PATH, infer_schema=False)
+    rows = [
+        {"adcode": place["adcode"], "pinyin": spelling}
+        for place in places.iter_rows(named=True)
+        for spelling in spellings(place["district"] or place["city"] or place["province"])
+    ]
+    seed = pl.DataFrame(rows, schema={"adcode": pl.String, "pinyin": pl.String})
+    seed.write_csv(path)
+    return seed.height
 
 
 if __name__ == "__main__":
