@@ -933,3 +933,11 @@ def truth(exports: Path, table: str) -> pl.DataFrame:
 def metrics(at: AppTest) -> dict[str, str]:
     """The KPI cards of a page run in AppTest: label -> shown value."""
     return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.fixture()
+def con(tmp_path):
+    """A warehouse file of the test's own, for the ingest suites."""
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import openpyxl
 import polars as pl
 import pytest
@@ -60,13 +59,6 @@ def contracts(tmp_path):
         CONTRACT.replace("format: csv", "format: csv\ndelimiter: ';'"), encoding="utf-8"
     )
     return load_contracts([folder])
-
-
-@pytest.fixture()
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
 
 
 def drop(tmp_path: Path, files: dict[str, list[str]]) -> Path:

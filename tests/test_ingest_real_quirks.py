@@ -9,8 +9,6 @@ import os
 import re
 import zipfile
 
-import duckdb
-import pytest
 import xlsxwriter
 import xlwt
 from ingest_support import rows_by_key, write_export
@@ -21,13 +19,6 @@ from ingest.load import check_path, ingest_path
 
 PAYMENTS_HEADER = "回款单号,客户编码,对账单号,回款日期,回款金额"
 CAMPAIGNS_HEADER = ("活动编号", "活动名称", "开始日期", "预算")
-
-
-@pytest.fixture()
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
 
 
 def payments(con) -> dict[str, tuple]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import duckdb
-import pytest
 from ingest_support import rows_by_key, write_export
 
 from ingest.contracts import BUNDLED_CONTRACTS_DIR, contract_dirs, load_contracts
@@ -27,13 +25,6 @@ primary_key: [statement_id]
 columns:
   statement_id: {header: [对账单号], type: text, required: true}
 """
-
-
-@pytest.fixture()
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
 
 
 def write(folder: Path, name: str, text: str) -> Path:

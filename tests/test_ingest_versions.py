@@ -4,8 +4,6 @@ rows and all, replaces it. Expected rows and reasons by hand."""
 
 from __future__ import annotations
 
-import duckdb
-import pytest
 from ingest_support import rows_by_key, write_export
 
 from ingest.contracts import BUNDLED_CONTRACTS_DIR, load_contracts
@@ -22,13 +20,6 @@ V1_ROWS = [
     "P3,,S3,2026-11-20,50.00",  # no customer: quarantined
 ]
 MISSING_AMOUNT = "required columns missing: payment_amount (回款金额/payment_amount)"
-
-
-@pytest.fixture()
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
 
 
 def payments(con) -> dict[str, tuple]:
